@@ -1,0 +1,3 @@
+from svcdesk.cli import main
+
+main()

@@ -1,0 +1,147 @@
+"""The svcdesk command line: one Typer group per noun, joined here.
+
+This module and the group modules import only typer; each command imports what it needs when
+it runs, so `svcdesk --help` and shell completion start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import typer
+
+from svcdesk.cli import db as db_cli
+from svcdesk.cli import site as site_cli
+from svcdesk.cli import ticket as ticket_cli
+from svcdesk.cli.common import at_option, fmt_option, get_db, note, state
+
+app = typer.Typer(
+    name="svcdesk",
+    help="The after-sales service desk: tickets with SLA clocks, sites, assets, reports.\n\n"
+    "Example: svcdesk init --demo && svcdesk ticket list",
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(site_cli.app, name="site")
+app.add_typer(ticket_cli.app, name="ticket")
+app.add_typer(db_cli.app, name="db")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from svcdesk import __version__
+
+        typer.echo(f"svcdesk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    db: str = typer.Option(
+        None, "--db", envvar="SVCDESK_DB", help="Database: a SQLite path or a postgresql:// URL."
+    ),
+    now: str = typer.Option(
+        None, "--now", envvar="SVCDESK_NOW", help="Pretend the current instant is this (ISO 8601)."
+    ),
+    tz: str = typer.Option(
+        None, "--tz", envvar="SVCDESK_TZ", help="Display time zone (default: the policy's)."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    from svcdesk import clock
+
+    state.db_url = db
+    state.debug = debug
+    clock.set_display_tz(tz)
+    clock.set_now(now)
+
+
+@app.command()
+def init(
+    demo: bool = typer.Option(False, "--demo", help="Add realistic sample data (empty databases only)."),
+    fmt: str = fmt_option(),
+) -> None:
+    """Create the database (running it again changes nothing).
+
+    Example: svcdesk --db shop.db init --demo
+    """
+    from svcdesk.services import dbadmin
+
+    database = get_db(create=True)
+    info = dbadmin.init(database, demo=demo)
+    if fmt:
+        from svcdesk import output
+
+        output.render_record(info, dbadmin.INFO_FIELDS, fmt)
+    else:
+        note(info["message"])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, turning every failure into one line on stderr."""
+    from svcdesk.errors import ExitCode, SvcdeskError
+
+    args = sys.argv[1:] if argv is None else argv
+    command = typer.main.get_command(app)
+    code: Any = 0
+    try:
+        code = command.main(args=args, prog_name="svcdesk", standalone_mode=False)
+    except SvcdeskError as exc:
+        _fail(exc, exc.message, exc.exit_code)
+    except typer.Abort:
+        _fail(None, "aborted", 130)
+    except KeyboardInterrupt:
+        _fail(None, "interrupted; nothing was half-written", 130)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.TyperException as exc:  # usage errors from the command-line parser
+        _usage_error(exc)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except Exception as exc:  # a bug: still one line, the traceback behind --debug
+        _fail(exc, f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", 1)
+    finally:
+        if state._db is not None:
+            state._db.close()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    sys.exit(code if isinstance(code, int) else ExitCode.OK)
+
+
+def _fail(exc: BaseException | None, message: str, code: int) -> None:
+    if exc is not None and (state.debug or os.environ.get("SVCDESK_DEBUG")):
+        import traceback
+
+        traceback.print_exception(exc)
+    sys.stderr.write(f"svcdesk: error: {message}\n")
+    sys.exit(code)
+
+
+def _usage_error(exc: Any) -> None:
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+        sys.stdout.write(ctx.get_help() + "\n")
+        sys.exit(2)
+    where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    message = exc.format_message().strip().replace("\n", " ")
+    sys.stderr.write(f"svcdesk: error: {message}{where}\n")
+    sys.exit(getattr(exc, "exit_code", 2))
+
+
+def _quiet_broken_pipe() -> None:
+    # The reader went away (`svcdesk ticket list | head`): stop quietly, as cat does.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(141)
+
+
+__all__ = ["app", "main", "at_option", "fmt_option"]

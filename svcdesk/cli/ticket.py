@@ -1,0 +1,347 @@
+"""svcdesk ticket: open fault tickets and move them through their lifecycle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from svcdesk.cli.common import at_option, fmt_option, get_db, interactive
+from svcdesk.domain.tickets import CATEGORIES, CHANNELS, SEVERITIES
+
+app = typer.Typer(help="Fault tickets and their lifecycle.", no_args_is_help=True, rich_markup_mode=None)
+
+TICKET_ARG = typer.Argument(..., help="Ticket ref (KQ7M-12), its number (12), or a unique prefix.")
+
+
+def _choices(values: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    return lambda: list(values)
+
+
+
+
+def _list_cols() -> list[Any]:
+    from svcdesk.output import Col
+
+    return [
+        Col("ref", "REF"),
+        Col("site", "SITE"),
+        Col("status", "STATUS"),
+        Col("severity", "SEV"),
+        Col("category", "CATEGORY"),
+        Col("assignee", "ASSIGNEE"),
+        Col("opened_at", "OPENED", "instant"),
+        Col("title", "TITLE"),
+    ]
+
+
+def _show_fields() -> tuple[list[Any], list[Any]]:
+    from svcdesk.output import Col, Section
+
+    fields = [
+        Col("ref", "Ticket"),
+        Col("title", "Title"),
+        Col("status", "Status"),
+        Col("site", "Site"),
+        Col("asset", "Asset"),
+        Col("category", "Category"),
+        Col("severity", "Severity"),
+        Col("channel", "Channel"),
+        Col("assignee", "Assignee"),
+        Col("reporter", "Reporter"),
+        Col("opened_at", "Opened", "instant"),
+        Col("due_at", "Due", "instant"),
+        Col("id", "Id"),
+    ]
+    sections = [
+        Section(
+            "events",
+            "Timeline",
+            [
+                Col("at", "AT", "instant"),
+                Col("kind", "EVENT"),
+                Col("actor", "BY"),
+                Col("summary", "DETAILS"),
+            ],
+        )
+    ]
+    return fields, sections
+
+
+def _summarise(rec: dict[str, Any]) -> dict[str, Any]:
+    """Add a one-line summary to each event for the human-readable timeline."""
+    for ev in rec.get("events", []):
+        parts = [f"{k}: {v}" for k, v in ev["details"].items()]
+        if ev["note"]:
+            parts.insert(0, ev["note"])
+        ev_summary = "; ".join(parts)
+        ev["summary"] = ev_summary
+    return rec
+
+
+def _emit(rec: dict[str, Any], fmt: str | None) -> None:
+    from svcdesk import output
+
+    fields, sections = _show_fields()
+    fmt = output.pick_format(fmt)
+    if fmt != "json":
+        rec = _summarise(rec)
+    else:
+        for ev in rec.get("events", []):
+            ev.pop("summary", None)
+    output.render_record(rec, fields, fmt, sections=sections)
+
+
+@app.command("open")
+def open_(
+    site: str = typer.Option(None, "--site", help="Site code (prompted on a terminal)."),
+    title: str = typer.Option(None, "--title", help="What is wrong (prompted on a terminal)."),
+    category: str = typer.Option(
+        None, "--category", help="operation, environment, software, hardware or other.",
+        autocompletion=_choices(CATEGORIES),
+    ),
+    severity: str = typer.Option(
+        "normal", "--severity", help="major, normal, minor or upgrade.",
+        autocompletion=_choices(SEVERITIES),
+    ),
+    channel: str = typer.Option(
+        "phone", "--channel", help="phone, remote, email, web or onsite.",
+        autocompletion=_choices(CHANNELS),
+    ),
+    asset: str = typer.Option(None, "--asset", help="The asset at fault (ref or prefix)."),
+    reporter: str = typer.Option(None, "--reporter", help="Who reported it."),
+    due: str = typer.Option(None, "--due", help="Upgrade requests: the date the customer asked for."),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> None:
+    """Open a fault ticket; prompts for what is missing on a terminal.
+
+    Example: svcdesk ticket open --site BJ-HD --title "Queue machine prints blank tickets" --category hardware
+    """
+    from svcdesk.errors import InvalidValue
+    from svcdesk.services import tickets
+
+    if site is None and asset is None:
+        if not interactive():
+            raise InvalidValue("missing --site (required when not on a terminal)")
+        site = typer.prompt("Site")
+    if title is None:
+        if not interactive():
+            raise InvalidValue("missing --title (required when not on a terminal)")
+        title = typer.prompt("Title")
+    if category is None:
+        category = typer.prompt("Category", default="other") if interactive() else "other"
+    rec = tickets.open_ticket(
+        get_db(), site=site, title=title, category=category, severity=severity, channel=channel,
+        asset=asset, reporter=reporter, due=due, at=at,
+    )
+    _emit(rec, fmt)
+
+
+@app.command("list")
+def list_(
+    status: str = typer.Option(
+        "open", "--status", help="open (every status but closed), closed, all, paused or resolved.",
+        autocompletion=_choices(("open", "closed", "all", "paused", "resolved")),
+    ),
+    site: str = typer.Option(None, "--site", help="Only this site."),
+    assignee: str = typer.Option(None, "--assignee", help="Only tickets assigned to this engineer."),
+    since: str = typer.Option(None, "--since", help="Opened at or after this instant."),
+    until: str = typer.Option(None, "--until", help="Opened before this instant."),
+    fmt: str = fmt_option(),
+) -> None:
+    """List tickets, newest first.
+
+    Example: svcdesk ticket list --status all --site BJ-HD -f json
+    """
+    from svcdesk import output
+    from svcdesk.services import tickets
+
+    rows = tickets.list_tickets(
+        get_db(), status=status, site=site, assignee=assignee, since=since, until=until
+    )
+    output.render_list(rows, _list_cols(), fmt, empty="no tickets match")
+
+
+@app.command("show")
+def show(ticket: str = TICKET_ARG, fmt: str = fmt_option()) -> None:
+    """Show a ticket, its SLA clocks and its event timeline.
+
+    Example: svcdesk ticket show 12
+    """
+    from svcdesk.services import tickets
+
+    _emit(tickets.show_ticket(get_db(), ticket), fmt)
+
+
+@app.command("assign")
+def assign(
+    ticket: str = TICKET_ARG,
+    engineer: str = typer.Argument(..., help="Who takes it."),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> None:
+    """Assign a ticket to an engineer.
+
+    Example: svcdesk ticket assign 12 "Li Wei"
+    """
+    from svcdesk.services import tickets
+
+    _emit(tickets.assign(get_db(), ticket, engineer, at=at), fmt)
+
+
+@app.command("respond")
+def respond(
+    ticket: str = TICKET_ARG,
+    note: str = typer.Option(None, "--note", help="What was said or done."),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> None:
+    """Record the first substantive response (the 30-minute promise).
+
+    Example: svcdesk ticket respond 12 --note "Called the hall manager; restarting the printer"
+    """
+    from svcdesk.services import tickets
+
+    _emit(tickets.respond(get_db(), ticket, note=note, at=at), fmt)
+
+
+@app.command("escalate")
+def escalate(
+    ticket: str = TICKET_ARG,
+    to: str = typer.Option(None, "--to", help="The senior engineer who takes over."),
+    note: str = typer.Option(None, "--note"),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> None:
+    """Escalate: the on-site engineer cannot fix it; a senior engineer must come.
+
+    Example: svcdesk ticket escalate 12 --to "Zhang Min" --note "Mainboard fault"
+    """
+    from svcdesk.services import tickets
+
+    _emit(tickets.escalate(get_db(), ticket, to=to, note=note, at=at), fmt)
+
+
+@app.command("arrive")
+def arrive(
+    ticket: str = TICKET_ARG,
+    engineer: str = typer.Option(None, "--engineer", help="Who arrived (default: you)."),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> None:
+    """Record an engineer's arrival on site.
+
+    Example: svcdesk ticket arrive 12 --engineer "Zhang Min"
+    """
+    from svcdesk.services import tickets
+
+    _emit(tickets.arrive(get_db(), ticket, engineer=engineer, at=at), fmt)
+
+
+@app.command("pause")
+def pause(
+    ticket: str = TICKET_ARG,
+    reason: str = typer.Option(..., "--reason", help="What we are waiting for."),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> None:
+    """Pause a ticket while waiting on the customer (its clocks stop).
+
+    Example: svcdesk ticket pause 12 --reason "Waiting for the customer's spare disk"
+    """
+    from svcdesk.services import tickets
+
+    _emit(tickets.pause(get_db(), ticket, reason=reason, at=at), fmt)
+
+
+@app.command("resume")
+def resume(ticket: str = TICKET_ARG, at: str = at_option(), fmt: str = fmt_option()) -> None:
+    """Resume a paused ticket (its clocks run again).
+
+    Example: svcdesk ticket resume 12
+    """
+    from svcdesk.services import tickets
+
+    _emit(tickets.resume(get_db(), ticket, at=at), fmt)
+
+
+@app.command("resolve")
+def resolve(
+    ticket: str = TICKET_ARG,
+    note: str = typer.Option(..., "--note", help="What fixed it."),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> None:
+    """Mark a ticket resolved (the incident report is then due).
+
+    Example: svcdesk ticket resolve 12 --note "Replaced the thermal print head"
+    """
+    from svcdesk.services import tickets
+
+    _emit(tickets.resolve_ticket(get_db(), ticket, note=note, at=at), fmt)
+
+
+@app.command("report")
+def report(
+    ticket: str = TICKET_ARG,
+    type_: str = typer.Option(..., "--type", help="Problem type."),
+    cause: str = typer.Option(..., "--cause", help="What caused it."),
+    method: str = typer.Option(..., "--method", help="How it was fixed."),
+    losses: str = typer.Option(None, "--losses", help="Losses caused, if any."),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> None:
+    """File the incident report of a resolved ticket.
+
+    Example: svcdesk ticket report 12 --type hardware --cause "Worn print head" --method "Replaced head"
+    """
+    from svcdesk.services import tickets
+
+    _emit(
+        tickets.report(get_db(), ticket, type=type_, cause=cause, method=method, losses=losses, at=at),
+        fmt,
+    )
+
+
+@app.command("close")
+def close(ticket: str = TICKET_ARG, at: str = at_option(), fmt: str = fmt_option()) -> None:
+    """Close a resolved ticket.
+
+    Example: svcdesk ticket close 12
+    """
+    from svcdesk.services import tickets
+
+    _emit(tickets.close(get_db(), ticket, at=at), fmt)
+
+
+@app.command("reopen")
+def reopen(
+    ticket: str = TICKET_ARG,
+    reason: str = typer.Option(..., "--reason", help="Why it is not fixed after all."),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> None:
+    """Reopen a resolved or closed ticket (resolution starts again).
+
+    Example: svcdesk ticket reopen 12 --reason "Blank tickets again after an hour"
+    """
+    from svcdesk.services import tickets
+
+    _emit(tickets.reopen(get_db(), ticket, reason=reason, at=at), fmt)
+
+
+@app.command("comment")
+def comment(
+    ticket: str = TICKET_ARG,
+    text: str = typer.Argument(..., help="The comment."),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> None:
+    """Add a comment to a ticket's timeline.
+
+    Example: svcdesk ticket comment 12 "Customer asks for a call after 14:00"
+    """
+    from svcdesk.services import tickets
+
+    _emit(tickets.comment(get_db(), ticket, text, at=at), fmt)

@@ -1,0 +1,153 @@
+"""The one clock, and parsing of the instants and durations users type.
+
+Nothing in svcdesk reads the wall clock except `now()`, which honours `--now` / `SVCDESK_NOW`,
+so every rule can be tested and historic data replayed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from svcdesk.errors import InvalidValue
+
+_override: datetime | None = None
+
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+def set_now(value: str | None) -> None:
+    """Pretend the current instant is `value` (ISO 8601) for the rest of this process."""
+    global _override
+    _override = parse_instant(value, tz=display_tz(), ref=datetime.now(UTC)) if value else None
+
+
+def now() -> datetime:
+    """The current instant in UTC: `--now`, else `SVCDESK_NOW`, else the wall clock."""
+    if _override is not None:
+        return _override
+    env = os.environ.get("SVCDESK_NOW")
+    if env:
+        return parse_instant(env, tz=display_tz(), ref=datetime.now(UTC), what="SVCDESK_NOW")
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+_tz_name: str | None = None
+
+
+def set_display_tz(name: str | None) -> None:
+    global _tz_name
+    if name:
+        zone(name)  # validate now, with a clear message
+    _tz_name = name
+
+
+def display_tz_name() -> str:
+    return _tz_name or os.environ.get("SVCDESK_TZ") or DEFAULT_TZ
+
+
+def display_tz() -> tzinfo:
+    """The zone instants are shown in: `--tz`, else `SVCDESK_TZ`, else the policy's."""
+    return zone(display_tz_name())
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> tzinfo:
+    if name.upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidValue(
+            f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai or UTC)"
+        ) from None
+
+
+_DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str, *, what: str = "duration") -> timedelta:
+    """`30m`, `6h`, `3d`, `1h30m`, `2w` (also `90` = 90 minutes is refused: units are required)."""
+    t = text.strip().lower().replace(" ", "")
+    m = _DURATION.match(t)
+    if not t or not m or not any(m.groups()):
+        raise InvalidValue(f"invalid {what} {text!r}: use a number with a unit, e.g. 30m, 6h, 3d, 1h30m")
+    w, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
+    return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds as `1d 2h 3m` (sign kept), the form durations are typed in."""
+    sign = "-" if seconds < 0 else ""
+    s = int(abs(seconds))
+    d, s = divmod(s, 86400)
+    h, s = divmod(s, 3600)
+    m, s = divmod(s, 60)
+    parts = [f"{d}d"] if d else []
+    if h:
+        parts.append(f"{h}h")
+    if m or not parts:
+        parts.append(f"{m}m")
+    return sign + " ".join(parts)
+
+
+def parse_instant(
+    text: str, *, tz: tzinfo | None = None, ref: datetime | None = None, what: str = "instant"
+) -> datetime:
+    """An ISO 8601 instant (no offset: the display zone), `now`, `today`, or `-2h` / `2h ago`.
+
+    Returns an aware UTC datetime truncated to the second.
+    """
+    raw = text.strip()
+    low = raw.lower()
+    tz = tz or display_tz()
+    if low in ("now", "today", "yesterday") or low.startswith("-") or low.endswith(" ago"):
+        ref = ref if ref is not None else now()
+        if low == "now":
+            return ref
+        if low in ("today", "yesterday"):
+            local = ref.astimezone(tz).replace(hour=0, minute=0, second=0)
+            if low == "yesterday":
+                local -= timedelta(days=1)
+            return local.astimezone(UTC)
+        span = low.removeprefix("-").removesuffix(" ago")
+        return ref - parse_duration(span, what=what)
+    try:
+        dt = datetime.fromisoformat(raw.replace(" ", "T", 1) if len(raw) > 10 else raw)
+    except ValueError:
+        raise InvalidValue(
+            f"invalid {what} {text!r}: use ISO 8601 such as 2026-10-09T17:50+08:00, "
+            "2026-10-09 17:50 (display time zone), now, or -2h"
+        ) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz)
+    return dt.astimezone(UTC).replace(microsecond=0)
+
+
+def parse_date(text: str, *, what: str = "date") -> str:
+    """A calendar date `YYYY-MM-DD`, returned in that canonical form."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise InvalidValue(f"invalid {what} {text!r}: use YYYY-MM-DD") from None
+
+
+def to_epoch(dt: datetime) -> int:
+    return int(dt.timestamp())
+
+
+def from_epoch(ts: int | None, tz: tzinfo | None = None) -> datetime | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz or display_tz())
+
+
+def iso(ts: int | None, tz: tzinfo | None = None) -> str | None:
+    """An epoch second as ISO 8601 with the display zone's offset."""
+    dt = from_epoch(ts, tz)
+    return dt.isoformat() if dt else None

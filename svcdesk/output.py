@@ -1,0 +1,252 @@
+"""The one renderer: every list and record leaves svcdesk through here.
+
+Formats: `table` (rich, on a terminal), `plain` (tabulate, the default in a pipe), `md`
+(tabulate's GitHub tables), `csv` (spreadsheet-safe) and `json` (stable field names, instants
+ISO 8601 with offset, durations in seconds). Records are plain dicts whose instants are aware
+datetimes already in the display zone; only here are they turned into text.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import islice
+from typing import IO, Any
+
+from svcdesk.errors import InvalidValue
+
+FORMATS = ("table", "plain", "md", "csv", "json")
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column of a human-readable view: which key, its header, and how to show it."""
+
+    key: str
+    header: str
+    kind: str = "text"  # text | instant | duration | count
+
+
+@dataclass
+class Section:
+    """A titled list shown under a record (a ticket's timeline, its clocks)."""
+
+    key: str
+    title: str
+    cols: Sequence[Col]
+
+
+def pick_format(fmt: str | None, stream: IO[str] | None = None) -> str:
+    if fmt is None:
+        stream = stream or sys.stdout
+        return "table" if stream.isatty() else "plain"
+    f = fmt.strip().lower()
+    if f == "markdown":
+        f = "md"
+    if f not in FORMATS:
+        raise InvalidValue(f"unknown format {fmt!r} (choose from: {', '.join(FORMATS)})")
+    return f
+
+
+def _human(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "duration":
+        from svcdesk.clock import format_duration
+
+        return format_duration(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula (OWASP CSV injection)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        import orjson
+
+        value = orjson.dumps(value, default=_json_default).decode()
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def _json_bytes(value: Any) -> bytes:
+    import orjson
+
+    return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+def render_list(
+    rows: Iterable[dict[str, Any]],
+    cols: Sequence[Col],
+    fmt: str | None,
+    *,
+    out: IO[str] | None = None,
+    empty: str | None = None,
+    style: Callable[[dict[str, Any]], str | None] | None = None,
+) -> int:
+    """Print every row (streaming where the format allows); returns how many were printed."""
+    out = out or sys.stdout
+    fmt = pick_format(fmt, out)
+    if fmt == "json":
+        return _json_list(rows, out)
+    if fmt == "csv":
+        return _csv_list(rows, out)
+    materialised = list(rows)
+    if not materialised:
+        if empty and fmt == "table":
+            _stderr(empty)
+        return 0
+    if fmt == "table":
+        _rich_table(materialised, cols, out, style)
+    else:
+        _tab_table(materialised, cols, fmt, out)
+    return len(materialised)
+
+
+def render_record(
+    record: dict[str, Any],
+    fields: Sequence[Col],
+    fmt: str | None,
+    *,
+    sections: Sequence[Section] = (),
+    out: IO[str] | None = None,
+) -> None:
+    """Print one record: key/value lines, then each section as its own table."""
+    out = out or sys.stdout
+    fmt = pick_format(fmt, out)
+    if fmt == "json":
+        out.write(_json_bytes(record).decode() + "\n")
+        return
+    if fmt == "csv":
+        flat = {k: v for k, v in record.items() if not isinstance(v, list)}
+        _csv_list([flat], out)
+        return
+    pairs = [{"field": f.header, "value": _human(record.get(f.key), f.kind)} for f in fields]
+    kv_cols = [Col("field", ""), Col("value", "")]
+    if fmt == "table":
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console(file=out, soft_wrap=False)
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold cyan")
+        grid.add_column()
+        for p in pairs:
+            grid.add_row(p["field"], p["value"])
+        console.print(grid)
+    else:
+        if fmt == "md":
+            _tab_table(pairs, [Col("field", "field"), Col("value", "value")], fmt, out)
+        else:
+            _tab_table(pairs, kv_cols, fmt, out, headers=False)
+    for sec in sections:
+        rows = record.get(sec.key) or []
+        out.write("\n")
+        if fmt == "table":
+            from rich.console import Console
+
+            Console(file=out).print(f"[bold]{sec.title}[/bold]")
+        elif fmt == "md":
+            out.write(f"### {sec.title}\n\n")
+        else:
+            out.write(f"{sec.title}:\n")
+        if not rows:
+            out.write("  (none)\n")
+        elif fmt == "table":
+            _rich_table(rows, sec.cols, out)
+        else:
+            _tab_table(rows, sec.cols, fmt, out)
+
+
+def _stderr(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def _json_list(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
+    """Stream a JSON array in chunks: constant memory for any number of rows."""
+    it: Iterator[dict[str, Any]] = iter(rows)
+    count = 0
+    out.write("[")
+    while True:
+        chunk = list(islice(it, 2000))
+        if not chunk:
+            break
+        body = b",\n".join(_json_bytes(row) for row in chunk).decode()
+        out.write(("," if count else "") + "\n" + body)
+        count += len(chunk)
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def _csv_list(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
+    import csv
+
+    writer = csv.writer(out, lineterminator="\n")
+    count = 0
+    header: list[str] | None = None
+    for row in rows:
+        if header is None:
+            header = [k for k, v in row.items() if not isinstance(v, list) or k == "clocks"]
+            header = [k for k in header if k not in ("events",)]
+            writer.writerow(header)
+        writer.writerow([csv_cell(row.get(k)) for k in header])
+        count += 1
+    return count
+
+
+def _tab_table(
+    rows: list[dict[str, Any]], cols: Sequence[Col], fmt: str, out: IO[str], headers: bool = True
+) -> None:
+    from tabulate import tabulate
+
+    data = [[_human(r.get(c.key), c.kind) for c in cols] for r in rows]
+    table_fmt = "github" if fmt == "md" else "plain"
+    hdrs = [c.header for c in cols] if headers else ()
+    out.write(tabulate(data, headers=hdrs, tablefmt=table_fmt, disable_numparse=True) + "\n")
+
+
+def _rich_table(
+    rows: list[dict[str, Any]],
+    cols: Sequence[Col],
+    out: IO[str],
+    style: Callable[[dict[str, Any]], str | None] | None = None,
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for c in cols:
+        table.add_column(c.header, justify="right" if c.kind in ("count", "duration") else "left")
+    for r in rows:
+        table.add_row(*(_human(r.get(c.key), c.kind) for c in cols), style=style(r) if style else None)
+    Console(file=out).print(table)

@@ -1,0 +1,117 @@
+"""The database itself: initialise, back up, check, describe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from svcdesk import clock
+from svcdesk.errors import RuleViolation, StoreError
+from svcdesk.output import Col
+from svcdesk.store.db import Database, backup_sqlite, translate_errors
+from svcdesk.store.migrations import SCHEMA_VERSION
+
+COUNTED = ("site", "asset", "ticket", "ticket_event", "changelog")
+
+INFO_FIELDS = [
+    Col("database", "Database"),
+    Col("backend", "Backend"),
+    Col("schema_version", "Schema version"),
+    Col("replica_id", "Replica id"),
+    Col("replica_code", "Replica code"),
+    Col("site", "Sites", "count"),
+    Col("asset", "Assets", "count"),
+    Col("ticket", "Tickets", "count"),
+    Col("open_tickets", "Open tickets", "count"),
+    Col("ticket_event", "Events", "count"),
+    Col("changelog", "Change-log operations", "count"),
+]
+
+
+def counts(db: Database) -> dict[str, int]:
+    with db.read() as conn:
+        out = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() or 0 for t in COUNTED}
+        out["open_tickets"] = (
+            conn.execute(text("SELECT count(*) FROM ticket WHERE status <> 'closed'")).scalar() or 0
+        )
+    return out
+
+
+def info(db: Database) -> dict[str, Any]:
+    return {
+        "database": db.label,
+        "backend": db.dialect,
+        "schema_version": int(db.meta["schema_version"]),
+        "replica_id": db.replica_id,
+        "replica_code": db.replica_code,
+        **counts(db),
+    }
+
+
+def init(db: Database, *, demo: bool = False) -> dict[str, Any]:
+    """Create the schema (open_db did) and, on request, the demo data on an empty database."""
+    before = counts(db)
+    if demo:
+        if before["ticket"] or before["site"]:
+            if db.meta.get("demo") == "1":
+                result = info(db)
+                result["message"] = f"{db.label} already holds the demo data; nothing changed"
+                return result
+            raise RuleViolation(
+                f"{db.label} already holds data; --demo fills empty databases only"
+            )
+        from svcdesk.services.demo import load_demo
+
+        load_demo(db)
+        with db.write() as tx:
+            tx.conn.execute(text("INSERT INTO svcdesk_meta (key, value) VALUES ('demo', '1')"))
+        db.meta["demo"] = "1"
+    result = info(db)
+    what = "with demo data" if demo else f"schema v{SCHEMA_VERSION}"
+    result["message"] = (
+        f"initialised {db.label} ({what}; {result['site']} sites, {result['ticket']} tickets)"
+    )
+    return result
+
+
+def backup(db: Database, target: str) -> dict[str, Any]:
+    """A consistent copy of the live database, safe while others write (SQLite online backup)."""
+    if db.path is None:
+        raise StoreError("db backup copies SQLite files; back up a PostgreSQL hub with pg_dump")
+    dest = Path(target).expanduser()
+    if dest.exists() and dest.is_dir():
+        stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+        dest = dest / f"svcdesk-{stamp}.db"
+    if dest.resolve() == db.path.resolve():
+        raise RuleViolation("the backup must go to another file than the database itself")
+    with translate_errors(db):
+        backup_sqlite(db.path, dest)
+    return {"database": db.label, "backup": str(dest), "bytes": dest.stat().st_size}
+
+
+def check(db: Database) -> dict[str, Any]:
+    """Integrity check, foreign keys and schema version; `problems` is empty when all is well."""
+    problems: list[str] = []
+    with db.read() as conn:
+        if db.dialect == "sqlite":
+            for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").all():
+                if line != "ok":
+                    problems.append(f"integrity: {line}")
+            for row in conn.exec_driver_sql("PRAGMA foreign_key_check").all():
+                problems.append(f"foreign key: {row[0]} row {row[1]} points at a missing {row[2]}")
+        orphans = conn.execute(
+            text(
+                "SELECT count(*) FROM ticket t WHERE NOT EXISTS "
+                "(SELECT 1 FROM ticket_event e WHERE e.ticket_id = t.id AND e.kind = 'opened')"
+            )
+        ).scalar()
+        if orphans:
+            problems.append(f"timeline: {orphans} ticket(s) have no 'opened' event")
+    return {
+        "database": db.label,
+        "schema_version": int(db.meta["schema_version"]),
+        "ok": not problems,
+        "problems": problems,
+    }

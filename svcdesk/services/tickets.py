@@ -1,0 +1,407 @@
+"""Tickets: open one, move it through its lifecycle, list and show them.
+
+Every lifecycle command appends one event to the ticket's timeline and updates the ticket row,
+in one transaction that the change log records.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, text
+
+from svcdesk import clock, ids
+from svcdesk.domain import tickets as rules
+from svcdesk.errors import InvalidValue, RuleViolation
+from svcdesk.services.refs import resolve
+from svcdesk.services.sites import find_site
+from svcdesk.store.db import Database, Tx
+
+FUTURE_SLACK = timedelta(minutes=1)
+
+TICKET_COLUMNS = (
+    "t.id, t.ref, t.title, t.site_id, t.asset_id, t.category, t.severity, t.channel, t.status, "
+    "t.assignee, t.reporter, t.opened_at, t.due_at, t.updated_at"
+)
+
+
+def actor() -> str:
+    """Who is recording: SVCDESK_USER, else the login name."""
+    name = os.environ.get("SVCDESK_USER")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def ticket_record(
+    row: dict[str, Any], site_code: str, asset_ref: str | None, tz: Any = None
+) -> dict[str, Any]:
+    tz = tz or clock.display_tz()
+    return {
+        "id": row["id"],
+        "ref": row["ref"],
+        "title": row["title"],
+        "site": site_code,
+        "asset": asset_ref,
+        "category": row["category"],
+        "severity": row["severity"],
+        "channel": row["channel"],
+        "status": row["status"],
+        "assignee": row["assignee"],
+        "reporter": row["reporter"],
+        "opened_at": clock.from_epoch(row["opened_at"], tz),
+        "due_at": clock.from_epoch(row["due_at"], tz),
+        "updated_at": clock.from_epoch(row["updated_at"], tz),
+        "clocks": [],
+    }
+
+
+def event_record(row: dict[str, Any], tz: Any = None) -> dict[str, Any]:
+    return {
+        "kind": row["kind"],
+        "at": clock.from_epoch(row["at"], tz),
+        "actor": row["actor"],
+        "note": row["note"],
+        "details": orjson.loads(row["data"]) if row["data"] else {},
+    }
+
+
+def find_ticket(conn: Connection, typed: str, replica_code: str) -> dict[str, Any]:
+    return resolve(
+        conn,
+        "ticket",
+        typed,
+        what="ticket",
+        local=f"{replica_code}-%d",
+        columns=TICKET_COLUMNS.replace("t.", ""),
+    )
+
+
+def find_asset(conn: Connection, typed: str, replica_code: str) -> dict[str, Any]:
+    return resolve(conn, "asset", typed, what="asset", local=f"{replica_code}-A%d")
+
+
+def _instant(at: str | datetime | None, what: str = "--at") -> datetime:
+    now = clock.now()
+    if at is None:
+        return now
+    when = at if isinstance(at, datetime) else clock.parse_instant(at, what=what)
+    if when > now + FUTURE_SLACK:
+        raise InvalidValue(
+            f"{what} {clock.from_epoch(clock.to_epoch(when)):%Y-%m-%d %H:%M} is in the future; "
+            "record things once they have happened"
+        )
+    return when
+
+
+# --------------------------------------------------------------------------------------------
+# Opening
+
+
+def open_ticket(
+    db: Database,
+    *,
+    title: str,
+    site: str | None = None,
+    category: str = "other",
+    severity: str = "normal",
+    channel: str = "phone",
+    asset: str | None = None,
+    reporter: str | None = None,
+    due: str | datetime | None = None,
+    at: str | datetime | None = None,
+) -> dict[str, Any]:
+    """Open a fault ticket (or an upgrade request, which carries the customer's due date)."""
+    title = title.strip()
+    if not title:
+        raise InvalidValue("a ticket needs a --title")
+    category = rules.choose(category, rules.CATEGORIES, "category")
+    severity = rules.choose(severity, rules.SEVERITIES, "severity")
+    channel = rules.choose(channel, rules.CHANNELS, "channel")
+    when = _instant(at)
+    due_at: int | None = None
+    if severity == "upgrade":
+        if due is None:
+            raise InvalidValue("an upgrade request needs --due: the date the customer asked for")
+        due_dt = due if isinstance(due, datetime) else clock.parse_instant(due, what="--due")
+        if due_dt <= when:
+            raise InvalidValue("--due must be after the request was made (--at)")
+        due_at = clock.to_epoch(due_dt)
+    elif due is not None:
+        raise InvalidValue("--due applies to upgrade requests only (--severity upgrade)")
+    with db.write() as tx:
+        conn = tx.conn
+        asset_row = find_asset(conn, asset, db.replica_code) if asset else None
+        if site:
+            site_row = find_site(conn, site)
+        elif asset_row:
+            site_row = dict(
+                conn.execute(
+                    text("SELECT * FROM site WHERE id = :i"), {"i": asset_row["site_id"]}
+                ).mappings().one()
+            )
+        else:
+            raise InvalidValue("a ticket needs a --site (or an --asset, whose site it takes)")
+        if asset_row and asset_row["site_id"] != site_row["id"]:
+            other = conn.execute(
+                text("SELECT code FROM site WHERE id = :i"), {"i": asset_row["site_id"]}
+            ).scalar()
+            raise RuleViolation(
+                f"asset {asset_row['ref']} is at site {other}, not {site_row['code']}"
+            )
+        ts = clock.to_epoch(when)
+        ref = f"{db.replica_code}-{tx.next_counter('ticket')}"
+        row = {
+            "id": ids.uuid7(),
+            "ref": ref,
+            "site_id": site_row["id"],
+            "asset_id": asset_row["id"] if asset_row else None,
+            "title": title,
+            "category": category,
+            "severity": severity,
+            "channel": channel,
+            "status": "open",
+            "assignee": None,
+            "reporter": reporter,
+            "due_at": due_at,
+            "opened_at": ts,
+            "updated_at": ts,
+        }
+        tx.insert("ticket", row)
+        _append_event(tx, row["id"], "opened", ts, data={"channel": channel, "reporter": reporter})
+        return _show(conn, row, site_row["code"], asset_row["ref"] if asset_row else None)
+
+
+def _append_event(
+    tx: Tx, ticket_id: str, kind: str, at: int, note: str | None = None, data: dict | None = None
+) -> None:
+    clean = {k: v for k, v in (data or {}).items() if v is not None}
+    tx.insert(
+        "ticket_event",
+        {
+            "id": ids.uuid7(),
+            "ticket_id": ticket_id,
+            "kind": kind,
+            "at": at,
+            "actor": actor(),
+            "note": note,
+            "data": orjson.dumps(clean).decode() if clean else None,
+            "recorded_at": clock.to_epoch(clock.now()),
+        },
+        append_only=True,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The lifecycle
+
+
+def record(
+    db: Database,
+    typed: str,
+    kind: str,
+    *,
+    at: str | datetime | None = None,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Append event `kind` to a ticket if its lifecycle allows it now; returns the ticket."""
+    when = _instant(at)
+    ts = clock.to_epoch(when)
+    with db.write() as tx:
+        conn = tx.conn
+        row = find_ticket(conn, typed, db.replica_code)
+        ref = row["ref"]
+        status = rules.next_status(ref, row["status"], kind)
+        if ts < row["opened_at"]:
+            raise RuleViolation(
+                f"--at {_local(ts)} is before ticket {ref} was opened ({_local(row['opened_at'])})"
+            )
+        if kind != "comment":
+            last = conn.execute(
+                text(
+                    "SELECT kind, at FROM ticket_event WHERE ticket_id = :t AND kind <> 'comment' "
+                    "ORDER BY at DESC LIMIT 1"
+                ),
+                {"t": row["id"]},
+            ).first()
+            if last is not None and ts < last.at:
+                raise RuleViolation(
+                    f"--at {_local(ts)} is before ticket {ref}'s last event "
+                    f"({last.kind} at {_local(last.at)}); events are recorded in order"
+                )
+        _append_event(tx, row["id"], kind, ts, note=note, data=data)
+        update = {"status": status, "updated_at": max(ts, row["updated_at"]), **(changes or {})}
+        update = {k: v for k, v in update.items() if row.get(k) != v}
+        if update:
+            tx.update("ticket", row["id"], update)
+            row.update(update)
+        site_code = conn.execute(
+            text("SELECT code FROM site WHERE id = :i"), {"i": row["site_id"]}
+        ).scalar()
+        asset_ref = _asset_ref(conn, row["asset_id"])
+        return _show(conn, row, site_code, asset_ref)
+
+
+def _local(ts: int) -> str:
+    return f"{clock.from_epoch(ts):%Y-%m-%d %H:%M}"
+
+
+def _asset_ref(conn: Connection, asset_id: str | None) -> str | None:
+    if not asset_id:
+        return None
+    return conn.execute(text("SELECT ref FROM asset WHERE id = :i"), {"i": asset_id}).scalar()
+
+
+def _need(value: str | None, what: str) -> str:
+    if value is None or not value.strip():
+        raise InvalidValue(f"{what} must not be empty")
+    return value.strip()
+
+
+def assign(db: Database, typed: str, engineer: str, *, at: str | None = None) -> dict[str, Any]:
+    engineer = _need(engineer, "ENGINEER")
+    return record(db, typed, "assigned", at=at, data={"engineer": engineer},
+                  changes={"assignee": engineer})
+
+
+def respond(db: Database, typed: str, *, note: str | None = None, at: str | None = None) -> dict[str, Any]:
+    return record(db, typed, "responded", at=at, note=note)
+
+
+def escalate(
+    db: Database, typed: str, *, to: str | None = None, note: str | None = None, at: str | None = None
+) -> dict[str, Any]:
+    changes = {"assignee": _need(to, "--to")} if to is not None else None
+    return record(db, typed, "escalated", at=at, note=note, data={"to": to}, changes=changes)
+
+
+def arrive(db: Database, typed: str, *, engineer: str | None = None, at: str | None = None) -> dict[str, Any]:
+    return record(db, typed, "arrived", at=at, data={"engineer": engineer or actor()})
+
+
+def pause(db: Database, typed: str, *, reason: str, at: str | None = None) -> dict[str, Any]:
+    return record(db, typed, "paused", at=at, note=_need(reason, "--reason"))
+
+
+def resume(db: Database, typed: str, *, at: str | None = None) -> dict[str, Any]:
+    return record(db, typed, "resumed", at=at)
+
+
+def resolve_ticket(db: Database, typed: str, *, note: str, at: str | None = None) -> dict[str, Any]:
+    return record(db, typed, "resolved", at=at, note=_need(note, "--note"))
+
+
+def report(
+    db: Database,
+    typed: str,
+    *,
+    type: str,
+    cause: str,
+    method: str,
+    losses: str | None = None,
+    at: str | None = None,
+) -> dict[str, Any]:
+    """File the incident report (problem type, cause, method used, losses) after resolution."""
+    data = {
+        "type": _need(type, "--type"),
+        "cause": _need(cause, "--cause"),
+        "method": _need(method, "--method"),
+        "losses": losses,
+    }
+    return record(db, typed, "report-submitted", at=at, data=data)
+
+
+def close(db: Database, typed: str, *, at: str | None = None) -> dict[str, Any]:
+    return record(db, typed, "closed", at=at)
+
+
+def reopen(db: Database, typed: str, *, reason: str, at: str | None = None) -> dict[str, Any]:
+    return record(db, typed, "reopened", at=at, note=_need(reason, "--reason"))
+
+
+def comment(db: Database, typed: str, body: str, *, at: str | None = None) -> dict[str, Any]:
+    return record(db, typed, "comment", at=at, note=_need(body, "TEXT"))
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+def _show(
+    conn: Connection, row: dict[str, Any], site_code: str, asset_ref: str | None
+) -> dict[str, Any]:
+    rec = ticket_record(row, site_code, asset_ref)
+    events = conn.execute(
+        text(
+            "SELECT kind, at, actor, note, data FROM ticket_event WHERE ticket_id = :t "
+            "ORDER BY at, recorded_at, id"
+        ),
+        {"t": row["id"]},
+    ).mappings()
+    rec["events"] = [event_record(dict(e)) for e in events]
+    return rec
+
+
+def show_ticket(db: Database, typed: str) -> dict[str, Any]:
+    with db.read() as conn:
+        row = find_ticket(conn, typed, db.replica_code)
+        site_code = conn.execute(
+            text("SELECT code FROM site WHERE id = :i"), {"i": row["site_id"]}
+        ).scalar()
+        return _show(conn, row, site_code, _asset_ref(conn, row["asset_id"]))
+
+
+STATUS_FILTERS = ("open", "closed", "all", "paused", "resolved")
+
+
+def list_tickets(
+    db: Database,
+    *,
+    status: str = "open",
+    site: str | None = None,
+    assignee: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Tickets newest first, streamed: `open` means every status but closed."""
+    status = rules.choose(status, STATUS_FILTERS, "status")
+    where, params = [], {}
+    if status == "open":
+        where.append("t.status <> 'closed'")
+    elif status != "all":
+        where.append("t.status = :status")
+        params["status"] = status
+    if since:
+        where.append("t.opened_at >= :since")
+        params["since"] = clock.to_epoch(clock.parse_instant(since, what="--since"))
+    if until:
+        where.append("t.opened_at < :until")
+        params["until"] = clock.to_epoch(clock.parse_instant(until, what="--until"))
+    if assignee:
+        where.append("t.assignee = :assignee")
+        params["assignee"] = assignee
+    tz = clock.display_tz()
+    with db.read() as conn:
+        if site:
+            where.append("t.site_id = :site")
+            params["site"] = find_site(conn, site)["id"]
+        sites = dict(conn.execute(text("SELECT id, code FROM site")).all())
+        sql = (
+            f"SELECT {TICKET_COLUMNS}, a.ref AS asset_ref FROM ticket t "
+            "LEFT JOIN asset a ON a.id = t.asset_id"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY t.opened_at DESC"
+        )
+        result = conn.execute(text(sql), params).mappings()
+        for row in result:
+            yield ticket_record(row, sites[row["site_id"]], row["asset_ref"], tz)

@@ -1,0 +1,70 @@
+"""Numbered schema migrations: only ever added, each applied in its own transaction.
+
+The schema version lives in `svcdesk_meta` (key `schema_version`). Every command that opens a
+database migrates it first (after a backup of the file); a database written by a newer
+svcdesk is refused. The SQL is portable between SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection
+
+Migration = Callable[[Connection], None]
+
+
+def _run(conn: Connection, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.exec_driver_sql(statement)
+
+
+def m001_initial(conn: Connection) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE svcdesk_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE site (
+            id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+            tz TEXT, region TEXT, contact TEXT,
+            created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL
+        );
+        CREATE TABLE asset (
+            id TEXT PRIMARY KEY, ref TEXT NOT NULL UNIQUE,
+            site_id TEXT NOT NULL REFERENCES site(id),
+            kind TEXT NOT NULL, serial TEXT NOT NULL, model TEXT,
+            installed_on TEXT, warranty_until TEXT, notes TEXT,
+            created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL
+        );
+        CREATE UNIQUE INDEX ix_asset_site_serial ON asset (site_id, serial);
+        CREATE TABLE ticket (
+            id TEXT PRIMARY KEY, ref TEXT NOT NULL UNIQUE,
+            site_id TEXT NOT NULL REFERENCES site(id),
+            asset_id TEXT REFERENCES asset(id),
+            title TEXT NOT NULL, category TEXT NOT NULL, severity TEXT NOT NULL,
+            channel TEXT NOT NULL, status TEXT NOT NULL,
+            assignee TEXT, reporter TEXT, due_at BIGINT,
+            opened_at BIGINT NOT NULL, updated_at BIGINT NOT NULL
+        );
+        CREATE INDEX ix_ticket_open ON ticket (opened_at) WHERE status <> 'closed';
+        CREATE INDEX ix_ticket_opened ON ticket (opened_at);
+        CREATE INDEX ix_ticket_site ON ticket (site_id, opened_at);
+        CREATE INDEX ix_ticket_assignee ON ticket (assignee);
+        CREATE TABLE ticket_event (
+            id TEXT PRIMARY KEY, ticket_id TEXT NOT NULL REFERENCES ticket(id),
+            kind TEXT NOT NULL, at BIGINT NOT NULL, actor TEXT, note TEXT, data TEXT,
+            recorded_at BIGINT NOT NULL
+        );
+        CREATE INDEX ix_event_ticket ON ticket_event (ticket_id, at);
+        CREATE TABLE changelog (
+            stamp TEXT PRIMARY KEY, replica TEXT NOT NULL, tbl TEXT NOT NULL,
+            row_id TEXT NOT NULL, op TEXT NOT NULL, data TEXT NOT NULL
+        );
+        CREATE INDEX ix_changelog_row ON changelog (tbl, row_id)
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [m001_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
