@@ -124,13 +124,13 @@ def open_(
     if site is None and asset is None:
         if not interactive():
             raise InvalidValue("missing --site (required when not on a terminal)")
-        site = typer.prompt("Site")
+        site = typer.prompt("Site", err=True)
     if title is None:
         if not interactive():
             raise InvalidValue("missing --title (required when not on a terminal)")
-        title = typer.prompt("Title")
+        title = typer.prompt("Title", err=True)
     if category is None:
-        category = typer.prompt("Category", default="other") if interactive() else "other"
+        category = typer.prompt("Category", default="other", err=True) if interactive() else "other"
     rec = tickets.open_ticket(
         get_db(), site=site, title=title, category=category, severity=severity, channel=channel,
         asset=asset, reporter=reporter, due=due, at=at,

@@ -1,0 +1,91 @@
+"""Shared fixtures: every test gets its own database and a fixed clock; nothing touches $HOME."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from svcdesk import clock
+from svcdesk.cli import common
+
+NOW = "2026-10-14T10:00:00+08:00"  # a Wednesday, working hours
+
+
+@pytest.fixture(autouse=True)
+def env_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    db = tmp_path / "svcdesk.db"
+    monkeypatch.setenv("SVCDESK_DB", str(db))
+    monkeypatch.setenv("SVCDESK_NOW", NOW)
+    monkeypatch.setenv("SVCDESK_USER", "tester")
+    monkeypatch.setenv("SVCDESK_BUSY_TIMEOUT", "2")
+    monkeypatch.delenv("SVCDESK_TZ", raising=False)
+    monkeypatch.delenv("SVCDESK_INTERACTIVE", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / "data"))
+    yield db
+    # The CLI keeps process-wide state (global options, the open database): reset it.
+    if common.state._db is not None:
+        common.state._db.close()
+    common.state.__init__()  # type: ignore[misc]
+    clock.set_now(None)
+    clock.set_display_tz(None)
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    """Run the svcdesk entry point as a user would (one-line errors, exit codes)."""
+    from svcdesk.cli import main
+
+    runner = CliRunner()
+    code = 0
+    with runner.isolation(input=input) as (out, err, *_):
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        stdout = out.getvalue().decode()
+        stderr = err.getvalue().decode() if err is not None else ""
+    if common.state._db is not None:
+        common.state._db.close()
+    common.state.__init__()  # type: ignore[misc]
+    clock.set_now(None)
+    clock.set_display_tz(None)
+    return Result(code, stdout, stderr)
+
+
+@pytest.fixture
+def cli():
+    return run
+
+
+@pytest.fixture
+def site(cli) -> str:
+    assert cli("init").exit_code == 0
+    r = cli("site", "add", "BJ-HD", "--name", "Beijing Haidian District Tax Bureau", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    return "BJ-HD"
+
+
+@pytest.fixture
+def ticket(cli, site) -> dict[str, Any]:
+    r = cli("ticket", "open", "--site", site, "--title", "Queue machine prints blank tickets",
+            "--category", "hardware", "--at", "2026-10-14T09:00", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    return r.json()

@@ -1,0 +1,234 @@
+"""Opening, refusing, migrating and writing the database safely."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect
+
+from svcdesk.store import migrations
+from svcdesk.store.db import open_db
+from svcdesk.store.models import SQLModel
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_init_creates_a_wal_database_and_is_idempotent(cli, env_setup):
+    r = cli("init")
+    assert r.exit_code == 0 and "initialised" in r.stderr
+    first = cli("db", "info", "-f", "json").json()
+    assert cli("init").exit_code == 0
+    again = cli("db", "info", "-f", "json").json()
+    assert first["replica_id"] == again["replica_id"]
+    with sqlite3.connect(env_setup) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_commands_other_than_init_do_not_create_a_database(cli, env_setup):
+    r = cli("ticket", "list")
+    assert r.exit_code == 1
+    assert r.stderr == (
+        f"svcdesk: error: no svcdesk database at {env_setup}; create one with 'svcdesk init'\n"
+    )
+    assert not env_setup.exists()
+
+
+def test_a_file_that_is_not_a_database_is_left_untouched(cli, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list\n" * 100)
+    before = digest(notes)
+    for args in (("ticket", "list"), ("init",), ("db", "info")):
+        r = cli("--db", str(notes), *args)
+        assert r.exit_code == 1
+        assert "is not a svcdesk database" in r.stderr and r.stderr.count("\n") == 1
+    assert digest(notes) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_another_programs_sqlite_file_is_left_untouched(cli, tmp_path):
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)")
+    before = digest(other)
+    for args in (("ticket", "list"), ("init",)):
+        r = cli("--db", str(other), *args)
+        assert r.exit_code == 1 and "left untouched" in r.stderr
+    assert digest(other) == before
+    with sqlite3.connect(other) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_a_database_from_a_newer_svcdesk_is_refused(cli, env_setup):
+    cli("init")
+    with sqlite3.connect(env_setup) as conn:
+        conn.execute("UPDATE svcdesk_meta SET value = '99' WHERE key = 'schema_version'")
+    r = cli("ticket", "list")
+    assert r.exit_code == 1
+    assert "written by a newer svcdesk (schema v99" in r.stderr
+
+
+def test_an_old_database_is_backed_up_then_upgraded_in_place(cli, env_setup, monkeypatch):
+    cli("init")
+    cli("site", "add", "BJ-HD", "--name", "Haidian")
+    assert cli("ticket", "open", "--site", "BJ-HD", "--title", "kept").exit_code == 0
+
+    def m002_add_priority(conn):
+        conn.exec_driver_sql("ALTER TABLE ticket ADD COLUMN priority INTEGER")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m002_add_priority])
+    monkeypatch.setattr("svcdesk.store.db.MIGRATIONS", migrations.MIGRATIONS)
+    monkeypatch.setattr("svcdesk.store.db.SCHEMA_VERSION", 2)
+    r = cli("ticket", "list", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    assert [t["title"] for t in r.json()] == ["kept"]
+    backups = list(env_setup.parent.glob("svcdesk.db.v1-*.bak"))
+    assert len(backups) == 1
+    with sqlite3.connect(backups[0]) as old, sqlite3.connect(env_setup) as new:
+        assert old.execute("SELECT value FROM svcdesk_meta WHERE key='schema_version'").fetchone()[0] == "1"
+        assert new.execute("SELECT value FROM svcdesk_meta WHERE key='schema_version'").fetchone()[0] == "2"
+        assert "priority" in [c[1] for c in new.execute("PRAGMA table_info(ticket)")]
+        assert old.execute("SELECT title FROM ticket").fetchall() == [("kept",)]
+
+
+def test_the_migrations_build_the_schema_the_models_describe(tmp_path):
+    db = open_db(str(tmp_path / "m.db"), create=True)
+    insp = inspect(db.engine)
+    for table in SQLModel.metadata.sorted_tables:
+        cols = {c["name"] for c in insp.get_columns(table.name)}
+        assert cols == set(table.columns.keys()), table.name
+    reference = create_engine("sqlite://")
+    SQLModel.metadata.create_all(reference)
+    assert set(insp.get_table_names()) == set(inspect(reference).get_table_names())
+
+
+def test_a_read_only_database_gets_one_clear_line(cli, env_setup, site):
+    os.chmod(env_setup, 0o444)
+    os.chmod(env_setup.parent, 0o555)
+    try:
+        if os.access(env_setup, os.W_OK):
+            pytest.skip("running as a user that can write read-only files (root)")
+        r = cli("ticket", "open", "--site", site, "--title", "t")
+        assert r.exit_code == 1 and "read-only" in r.stderr
+    finally:
+        os.chmod(env_setup.parent, 0o755)
+        os.chmod(env_setup, 0o644)
+
+
+def test_readonly_database_via_sqlite_flag(cli, env_setup, site, monkeypatch):
+    """Root can write any file, so make SQLite itself refuse writes (query_only)."""
+    import svcdesk.store.db as store
+
+    original = store._sqlite_engine
+
+    def readonly_engine(path, *, create):
+        engine = original(path, create=create)
+        from sqlalchemy import event
+
+        @event.listens_for(engine, "connect")
+        def _ro(dbapi_conn, _rec):
+            dbapi_conn.execute("PRAGMA query_only = ON")
+
+        return engine
+
+    monkeypatch.setattr(store, "_sqlite_engine", readonly_engine)
+    before = digest(env_setup)
+    r = cli("ticket", "open", "--site", site, "--title", "t")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("svcdesk: error: database ") and "read-only" in r.stderr
+    assert r.stderr.count("\n") == 1
+    assert digest(env_setup) == before
+
+
+def test_a_database_locked_too_long_gets_one_clear_line(cli, env_setup, site, monkeypatch):
+    monkeypatch.setenv("SVCDESK_BUSY_TIMEOUT", "0.3")
+    holder = sqlite3.connect(env_setup, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        r = cli("ticket", "open", "--site", site, "--title", "t")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert r.exit_code == 1
+    assert "is locked by another writer (waited 0.3s)" in r.stderr
+    assert r.stderr.count("\n") == 1
+    assert cli("ticket", "list", "-f", "json").json() == []
+
+
+WRITER = """
+import sys
+from svcdesk.cli import main
+for i in range(int(sys.argv[2])):
+    try:
+        main(["ticket", "open", "--site", "BJ-HD", "--title", f"{sys.argv[1]} {i}"])
+    except SystemExit as e:
+        if e.code:
+            raise
+"""
+
+
+def test_two_processes_writing_at_once_both_succeed(cli, env_setup, site, tmp_path):
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER)
+    env = {**os.environ, "SVCDESK_BUSY_TIMEOUT": "30"}
+    procs = [
+        subprocess.Popen([sys.executable, str(script), name, "25"], env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for name in ("engineer", "cron")
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+    tickets = cli("ticket", "list", "-f", "json").json()
+    assert len(tickets) == 50
+    assert len({t["ref"] for t in tickets}) == 50
+    assert cli("db", "check").exit_code == 0
+
+
+def test_every_write_is_in_the_change_log_with_increasing_stamps(cli, env_setup, ticket):
+    cli("ticket", "assign", ticket["ref"], "Li Wei")
+    with sqlite3.connect(env_setup) as conn:
+        ops = conn.execute("SELECT stamp, tbl, op, replica FROM changelog ORDER BY rowid").fetchall()
+        replica = conn.execute("SELECT value FROM svcdesk_meta WHERE key='replica_id'").fetchone()[0]
+    assert [(t, o) for _, t, o, _ in ops] == [
+        ("site", "insert"), ("ticket", "insert"), ("ticket_event", "append"),
+        ("ticket_event", "append"), ("ticket", "update"),
+    ]
+    stamps = [s for s, *_ in ops]
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+    assert {r for *_, r in ops} == {replica}
+
+
+def test_a_failing_command_writes_nothing(cli, env_setup, ticket):
+    with sqlite3.connect(env_setup) as conn:
+        before = conn.execute("SELECT count(*) FROM changelog").fetchone()[0]
+    r = cli("ticket", "close", ticket["ref"])
+    assert r.exit_code == 1
+    with sqlite3.connect(env_setup) as conn:
+        assert conn.execute("SELECT count(*) FROM changelog").fetchone()[0] == before
+        assert conn.execute("SELECT count(*) FROM ticket_event").fetchone()[0] == 1
+
+
+def test_backup_check_and_info(cli, env_setup, ticket, tmp_path):
+    target = tmp_path / "backups" / "copy.db"
+    r = cli("db", "backup", str(target))
+    assert r.exit_code == 0 and "backed up" in r.stderr
+    r = cli("--db", str(target), "ticket", "list", "-f", "json")
+    assert [t["ref"] for t in r.json()] == [ticket["ref"]]
+    assert cli("db", "check").exit_code == 0
+    info = cli("db", "info", "-f", "json").json()
+    assert (info["ticket"], info["open_tickets"], info["site"]) == (1, 1, 1)
+    assert info["schema_version"] == migrations.SCHEMA_VERSION
+    assert info["database"] == str(env_setup)
+    with sqlite3.connect(env_setup) as conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("DELETE FROM ticket_event")
+    r = cli("db", "check")
+    assert r.exit_code == 1 and "no 'opened' event" in r.stdout
