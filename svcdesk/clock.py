@@ -74,7 +74,9 @@ def parse_duration(text: str, *, what: str = "duration") -> timedelta:
     t = text.strip().lower().replace(" ", "")
     m = _DURATION.match(t)
     if not t or not m or not any(m.groups()):
-        raise InvalidValue(f"invalid {what} {text!r}: use a number with a unit, e.g. 30m, 6h, 3d, 1h30m")
+        raise InvalidValue(
+            f"invalid {what} {text!r}: use a number with a unit, e.g. 30m, 6h, 3d, 1h30m"
+        )
     w, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
     return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
 

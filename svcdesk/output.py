@@ -248,5 +248,7 @@ def _rich_table(
     for c in cols:
         table.add_column(c.header, justify="right" if c.kind in ("count", "duration") else "left")
     for r in rows:
-        table.add_row(*(_human(r.get(c.key), c.kind) for c in cols), style=style(r) if style else None)
+        table.add_row(
+            *(_human(r.get(c.key), c.kind) for c in cols), style=style(r) if style else None
+        )
     Console(file=out).print(table)

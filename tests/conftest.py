@@ -85,7 +85,19 @@ def site(cli) -> str:
 
 @pytest.fixture
 def ticket(cli, site) -> dict[str, Any]:
-    r = cli("ticket", "open", "--site", site, "--title", "Queue machine prints blank tickets",
-            "--category", "hardware", "--at", "2026-10-14T09:00", "-f", "json")
+    r = cli(
+        "ticket",
+        "open",
+        "--site",
+        site,
+        "--title",
+        "Queue machine prints blank tickets",
+        "--category",
+        "hardware",
+        "--at",
+        "2026-10-14T09:00",
+        "-f",
+        "json",
+    )
     assert r.exit_code == 0, r.stderr
     return r.json()

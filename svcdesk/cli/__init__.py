@@ -42,13 +42,13 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     db: str = typer.Option(
-        None, "--db", envvar="SVCDESK_DB", help="Database: a SQLite path or a postgresql:// URL."
+        None, "--db", metavar="PATH|URL", envvar="SVCDESK_DB", help="Database: a SQLite path or a postgresql:// URL."
     ),
     now: str = typer.Option(
-        None, "--now", envvar="SVCDESK_NOW", help="Pretend the current instant is this (ISO 8601)."
+        None, "--now", metavar="INSTANT", envvar="SVCDESK_NOW", help="Pretend the current instant is this (ISO 8601)."
     ),
     tz: str = typer.Option(
-        None, "--tz", envvar="SVCDESK_TZ", help="Display time zone (default: the policy's)."
+        None, "--tz", metavar="ZONE", envvar="SVCDESK_TZ", help="Display time zone (default: the policy's)."
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
     version: bool = typer.Option(
@@ -65,12 +65,16 @@ def root(
 
 @app.command()
 def init(
-    demo: bool = typer.Option(False, "--demo", help="Add realistic sample data (empty databases only)."),
+    demo: bool = typer.Option(
+        False, "--demo", help="Add realistic sample data (empty databases only)."
+    ),
     fmt: str = fmt_option(),
 ) -> None:
     """Create the database (running it again changes nothing).
 
-    Example: svcdesk --db shop.db init --demo
+    \b
+    Example:
+      svcdesk --db shop.db init --demo
     """
     from svcdesk.services import dbadmin
 

@@ -25,16 +25,21 @@ class State:
 
 state = State()
 
-FORMAT_HELP = "Output format: table, plain, md, csv or json (default: table on a terminal, plain in a pipe)."
+FORMAT_HELP = (
+    "Output format: table, plain, md, csv or json (default: table on a terminal, plain in a pipe)."
+)
 
 
 def fmt_option() -> Any:
-    return typer.Option(None, "-f", "--format", help=FORMAT_HELP, autocompletion=_formats)
+    return typer.Option(None, "-f", "--format", metavar="FORMAT", help=FORMAT_HELP, autocompletion=_formats)
 
 
 def at_option() -> Any:
     return typer.Option(
-        None, "--at", help="When it happened: ISO 8601 (local time without an offset), or -2h. Default: now."
+        None,
+        "--at",
+        metavar="INSTANT",
+        help="When it happened: ISO 8601 (local time without an offset), or -2h. Default: now.",
     )
 
 

@@ -16,7 +16,9 @@ def backup(
 ) -> None:
     """Copy the database consistently, even while others write to it.
 
-    Example: svcdesk db backup ~/backups/
+    \b
+    Example:
+      svcdesk db backup ~/backups/
     """
     from svcdesk import output
     from svcdesk.output import Col
@@ -33,7 +35,9 @@ def backup(
 def check(fmt: str = fmt_option()) -> None:
     """Check the database's integrity; exits 1 when it finds a problem.
 
-    Example: svcdesk db check
+    \b
+    Example:
+      svcdesk db check
     """
     from svcdesk import output
     from svcdesk.output import Col
@@ -55,7 +59,9 @@ def check(fmt: str = fmt_option()) -> None:
 def info(fmt: str = fmt_option()) -> None:
     """Path, schema version, replica id and record counts.
 
-    Example: svcdesk db info -f json
+    \b
+    Example:
+      svcdesk db info -f json
     """
     from svcdesk import output
     from svcdesk.services import dbadmin

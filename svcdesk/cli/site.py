@@ -9,7 +9,7 @@ from svcdesk.cli.common import fmt_option, get_db
 app = typer.Typer(help="Customer sites.", no_args_is_help=True, rich_markup_mode=None)
 
 
-def _views():  # type: ignore[no-untyped-def]
+def _views():
     from svcdesk.output import Col
 
     cols = [
@@ -44,7 +44,9 @@ def add(
 ) -> None:
     """Register a customer site.
 
-    Example: svcdesk site add BJ-HD --name "Beijing Haidian District Tax Bureau" --region Beijing
+    \b
+    Example:
+      svcdesk site add BJ-HD --name "Beijing Haidian District Tax Bureau" --region Beijing
     """
     from svcdesk import output
     from svcdesk.services import sites
@@ -57,7 +59,9 @@ def add(
 def list_(fmt: str = fmt_option()) -> None:
     """List every site with its number of open tickets.
 
-    Example: svcdesk site list -f csv > sites.csv
+    \b
+    Example:
+      svcdesk site list -f csv > sites.csv
     """
     from svcdesk import output
     from svcdesk.services import sites
@@ -66,10 +70,14 @@ def list_(fmt: str = fmt_option()) -> None:
 
 
 @app.command("show")
-def show(site: str = typer.Argument(..., help="Site code or a unique prefix."), fmt: str = fmt_option()) -> None:
+def show(
+    site: str = typer.Argument(..., help="Site code or a unique prefix."), fmt: str = fmt_option()
+) -> None:
     """Show one site.
 
-    Example: svcdesk site show BJ-HD
+    \b
+    Example:
+      svcdesk site show BJ-HD
     """
     from svcdesk import output
     from svcdesk.services import sites

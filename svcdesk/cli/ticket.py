@@ -9,15 +9,15 @@ import typer
 from svcdesk.cli.common import at_option, fmt_option, get_db, interactive
 from svcdesk.domain.tickets import CATEGORIES, CHANNELS, SEVERITIES
 
-app = typer.Typer(help="Fault tickets and their lifecycle.", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="Fault tickets and their lifecycle.", no_args_is_help=True, rich_markup_mode=None
+)
 
 TICKET_ARG = typer.Argument(..., help="Ticket ref (KQ7M-12), its number (12), or a unique prefix.")
 
 
-def _choices(values: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _choices(values: tuple[str, ...]):
     return lambda: list(values)
-
-
 
 
 def _list_cols() -> list[Any]:
@@ -97,26 +97,37 @@ def open_(
     site: str = typer.Option(None, "--site", help="Site code (prompted on a terminal)."),
     title: str = typer.Option(None, "--title", help="What is wrong (prompted on a terminal)."),
     category: str = typer.Option(
-        None, "--category", help="operation, environment, software, hardware or other.",
+        None,
+        "--category",
+        help="operation, environment, software, hardware or other.",
         autocompletion=_choices(CATEGORIES),
     ),
     severity: str = typer.Option(
-        "normal", "--severity", help="major, normal, minor or upgrade.",
+        "normal",
+        "--severity",
+        help="major, normal, minor or upgrade.",
         autocompletion=_choices(SEVERITIES),
     ),
     channel: str = typer.Option(
-        "phone", "--channel", help="phone, remote, email, web or onsite.",
+        "phone",
+        "--channel",
+        help="phone, remote, email, web or onsite.",
         autocompletion=_choices(CHANNELS),
     ),
     asset: str = typer.Option(None, "--asset", help="The asset at fault (ref or prefix)."),
     reporter: str = typer.Option(None, "--reporter", help="Who reported it."),
-    due: str = typer.Option(None, "--due", help="Upgrade requests: the date the customer asked for."),
+    due: str = typer.Option(
+        None, "--due", help="Upgrade requests: the date the customer asked for."
+    ),
     at: str = at_option(),
     fmt: str = fmt_option(),
 ) -> None:
     """Open a fault ticket; prompts for what is missing on a terminal.
 
-    Example: svcdesk ticket open --site BJ-HD --title "Queue machine prints blank tickets" --category hardware
+    \b
+    Example:
+      svcdesk ticket open --site BJ-HD --category hardware \\
+        --title "Queue machine prints blank tickets"
     """
     from svcdesk.errors import InvalidValue
     from svcdesk.services import tickets
@@ -132,8 +143,16 @@ def open_(
     if category is None:
         category = typer.prompt("Category", default="other", err=True) if interactive() else "other"
     rec = tickets.open_ticket(
-        get_db(), site=site, title=title, category=category, severity=severity, channel=channel,
-        asset=asset, reporter=reporter, due=due, at=at,
+        get_db(),
+        site=site,
+        title=title,
+        category=category,
+        severity=severity,
+        channel=channel,
+        asset=asset,
+        reporter=reporter,
+        due=due,
+        at=at,
     )
     _emit(rec, fmt)
 
@@ -141,18 +160,24 @@ def open_(
 @app.command("list")
 def list_(
     status: str = typer.Option(
-        "open", "--status", help="open (every status but closed), closed, all, paused or resolved.",
+        "open",
+        "--status",
+        help="open (every status but closed), closed, all, paused or resolved.",
         autocompletion=_choices(("open", "closed", "all", "paused", "resolved")),
     ),
     site: str = typer.Option(None, "--site", help="Only this site."),
-    assignee: str = typer.Option(None, "--assignee", help="Only tickets assigned to this engineer."),
+    assignee: str = typer.Option(
+        None, "--assignee", help="Only tickets assigned to this engineer."
+    ),
     since: str = typer.Option(None, "--since", help="Opened at or after this instant."),
     until: str = typer.Option(None, "--until", help="Opened before this instant."),
     fmt: str = fmt_option(),
 ) -> None:
     """List tickets, newest first.
 
-    Example: svcdesk ticket list --status all --site BJ-HD -f json
+    \b
+    Example:
+      svcdesk ticket list --status all --site BJ-HD -f json
     """
     from svcdesk import output
     from svcdesk.services import tickets
@@ -167,7 +192,9 @@ def list_(
 def show(ticket: str = TICKET_ARG, fmt: str = fmt_option()) -> None:
     """Show a ticket, its SLA clocks and its event timeline.
 
-    Example: svcdesk ticket show 12
+    \b
+    Example:
+      svcdesk ticket show 12
     """
     from svcdesk.services import tickets
 
@@ -183,7 +210,9 @@ def assign(
 ) -> None:
     """Assign a ticket to an engineer.
 
-    Example: svcdesk ticket assign 12 "Li Wei"
+    \b
+    Example:
+      svcdesk ticket assign 12 "Li Wei"
     """
     from svcdesk.services import tickets
 
@@ -199,7 +228,9 @@ def respond(
 ) -> None:
     """Record the first substantive response (the 30-minute promise).
 
-    Example: svcdesk ticket respond 12 --note "Called the hall manager; restarting the printer"
+    \b
+    Example:
+      svcdesk ticket respond 12 --note "Called the hall manager; restarting the printer"
     """
     from svcdesk.services import tickets
 
@@ -216,7 +247,9 @@ def escalate(
 ) -> None:
     """Escalate: the on-site engineer cannot fix it; a senior engineer must come.
 
-    Example: svcdesk ticket escalate 12 --to "Zhang Min" --note "Mainboard fault"
+    \b
+    Example:
+      svcdesk ticket escalate 12 --to "Zhang Min" --note "Mainboard fault"
     """
     from svcdesk.services import tickets
 
@@ -232,7 +265,9 @@ def arrive(
 ) -> None:
     """Record an engineer's arrival on site.
 
-    Example: svcdesk ticket arrive 12 --engineer "Zhang Min"
+    \b
+    Example:
+      svcdesk ticket arrive 12 --engineer "Zhang Min"
     """
     from svcdesk.services import tickets
 
@@ -248,7 +283,9 @@ def pause(
 ) -> None:
     """Pause a ticket while waiting on the customer (its clocks stop).
 
-    Example: svcdesk ticket pause 12 --reason "Waiting for the customer's spare disk"
+    \b
+    Example:
+      svcdesk ticket pause 12 --reason "Waiting for the customer's spare disk"
     """
     from svcdesk.services import tickets
 
@@ -259,7 +296,9 @@ def pause(
 def resume(ticket: str = TICKET_ARG, at: str = at_option(), fmt: str = fmt_option()) -> None:
     """Resume a paused ticket (its clocks run again).
 
-    Example: svcdesk ticket resume 12
+    \b
+    Example:
+      svcdesk ticket resume 12
     """
     from svcdesk.services import tickets
 
@@ -275,7 +314,9 @@ def resolve(
 ) -> None:
     """Mark a ticket resolved (the incident report is then due).
 
-    Example: svcdesk ticket resolve 12 --note "Replaced the thermal print head"
+    \b
+    Example:
+      svcdesk ticket resolve 12 --note "Replaced the thermal print head"
     """
     from svcdesk.services import tickets
 
@@ -294,12 +335,17 @@ def report(
 ) -> None:
     """File the incident report of a resolved ticket.
 
-    Example: svcdesk ticket report 12 --type hardware --cause "Worn print head" --method "Replaced head"
+    \b
+    Example:
+      svcdesk ticket report 12 --type hardware \\
+        --cause "Worn print head" --method "Replaced the head"
     """
     from svcdesk.services import tickets
 
     _emit(
-        tickets.report(get_db(), ticket, type=type_, cause=cause, method=method, losses=losses, at=at),
+        tickets.report(
+            get_db(), ticket, type=type_, cause=cause, method=method, losses=losses, at=at
+        ),
         fmt,
     )
 
@@ -308,7 +354,9 @@ def report(
 def close(ticket: str = TICKET_ARG, at: str = at_option(), fmt: str = fmt_option()) -> None:
     """Close a resolved ticket.
 
-    Example: svcdesk ticket close 12
+    \b
+    Example:
+      svcdesk ticket close 12
     """
     from svcdesk.services import tickets
 
@@ -324,7 +372,9 @@ def reopen(
 ) -> None:
     """Reopen a resolved or closed ticket (resolution starts again).
 
-    Example: svcdesk ticket reopen 12 --reason "Blank tickets again after an hour"
+    \b
+    Example:
+      svcdesk ticket reopen 12 --reason "Blank tickets again after an hour"
     """
     from svcdesk.services import tickets
 
@@ -340,7 +390,9 @@ def comment(
 ) -> None:
     """Add a comment to a ticket's timeline.
 
-    Example: svcdesk ticket comment 12 "Customer asks for a call after 14:00"
+    \b
+    Example:
+      svcdesk ticket comment 12 "Customer asks for a call after 14:00"
     """
     from svcdesk.services import tickets
 

@@ -59,9 +59,7 @@ def init(db: Database, *, demo: bool = False) -> dict[str, Any]:
                 result = info(db)
                 result["message"] = f"{db.label} already holds the demo data; nothing changed"
                 return result
-            raise RuleViolation(
-                f"{db.label} already holds data; --demo fills empty databases only"
-            )
+            raise RuleViolation(f"{db.label} already holds data; --demo fills empty databases only")
         from svcdesk.services.demo import load_demo
 
         load_demo(db)

@@ -68,9 +68,11 @@ def add_site(
 def list_sites(db: Database) -> list[dict[str, Any]]:
     with db.read() as conn:
         rows = conn.execute(text("SELECT * FROM site ORDER BY code")).mappings().all()
-        counts = dict(
+        counts: dict[str, int] = dict(
             conn.execute(
-                text("SELECT site_id, count(*) FROM ticket WHERE status <> 'closed' GROUP BY site_id")
+                text(
+                    "SELECT site_id, count(*) FROM ticket WHERE status <> 'closed' GROUP BY site_id"
+                )
             ).all()
         )
     out = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,7 +42,7 @@ def actor() -> str:
 
 
 def ticket_record(
-    row: dict[str, Any], site_code: str, asset_ref: str | None, tz: Any = None
+    row: Mapping[Any, Any], site_code: str | None, asset_ref: str | None, tz: Any = None
 ) -> dict[str, Any]:
     tz = tz or clock.display_tz()
     return {
@@ -144,9 +144,9 @@ def open_ticket(
             site_row = find_site(conn, site)
         elif asset_row:
             site_row = dict(
-                conn.execute(
-                    text("SELECT * FROM site WHERE id = :i"), {"i": asset_row["site_id"]}
-                ).mappings().one()
+                conn.execute(text("SELECT * FROM site WHERE id = :i"), {"i": asset_row["site_id"]})
+                .mappings()
+                .one()
             )
         else:
             raise InvalidValue("a ticket needs a --site (or an --asset, whose site it takes)")
@@ -270,22 +270,32 @@ def _need(value: str | None, what: str) -> str:
 
 def assign(db: Database, typed: str, engineer: str, *, at: str | None = None) -> dict[str, Any]:
     engineer = _need(engineer, "ENGINEER")
-    return record(db, typed, "assigned", at=at, data={"engineer": engineer},
-                  changes={"assignee": engineer})
+    return record(
+        db, typed, "assigned", at=at, data={"engineer": engineer}, changes={"assignee": engineer}
+    )
 
 
-def respond(db: Database, typed: str, *, note: str | None = None, at: str | None = None) -> dict[str, Any]:
+def respond(
+    db: Database, typed: str, *, note: str | None = None, at: str | None = None
+) -> dict[str, Any]:
     return record(db, typed, "responded", at=at, note=note)
 
 
 def escalate(
-    db: Database, typed: str, *, to: str | None = None, note: str | None = None, at: str | None = None
+    db: Database,
+    typed: str,
+    *,
+    to: str | None = None,
+    note: str | None = None,
+    at: str | None = None,
 ) -> dict[str, Any]:
     changes = {"assignee": _need(to, "--to")} if to is not None else None
     return record(db, typed, "escalated", at=at, note=note, data={"to": to}, changes=changes)
 
 
-def arrive(db: Database, typed: str, *, engineer: str | None = None, at: str | None = None) -> dict[str, Any]:
+def arrive(
+    db: Database, typed: str, *, engineer: str | None = None, at: str | None = None
+) -> dict[str, Any]:
     return record(db, typed, "arrived", at=at, data={"engineer": engineer or actor()})
 
 
@@ -338,7 +348,7 @@ def comment(db: Database, typed: str, body: str, *, at: str | None = None) -> di
 
 
 def _show(
-    conn: Connection, row: dict[str, Any], site_code: str, asset_ref: str | None
+    conn: Connection, row: dict[str, Any], site_code: str | None, asset_ref: str | None
 ) -> dict[str, Any]:
     rec = ticket_record(row, site_code, asset_ref)
     events = conn.execute(
@@ -375,7 +385,8 @@ def list_tickets(
 ) -> Iterator[dict[str, Any]]:
     """Tickets newest first, streamed: `open` means every status but closed."""
     status = rules.choose(status, STATUS_FILTERS, "status")
-    where, params = [], {}
+    where: list[str] = []
+    params: dict[str, Any] = {}
     if status == "open":
         where.append("t.status <> 'closed'")
     elif status != "all":
@@ -395,7 +406,7 @@ def list_tickets(
         if site:
             where.append("t.site_id = :site")
             params["site"] = find_site(conn, site)["id"]
-        sites = dict(conn.execute(text("SELECT id, code FROM site")).all())
+        sites: dict[str, str] = dict(conn.execute(text("SELECT id, code FROM site")).all())
         sql = (
             f"SELECT {TICKET_COLUMNS}, a.ref AS asset_ref FROM ticket t "
             "LEFT JOIN asset a ON a.id = t.asset_id"

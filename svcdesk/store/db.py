@@ -266,7 +266,9 @@ def _check_sqlite_file(path: Path, *, create: bool) -> None:
     with path.open("rb") as fh:
         head = fh.read(16)
     if head and head != SQLITE_MAGIC:
-        raise StoreError(f"{path} is not a svcdesk database (not an SQLite file); it was left untouched")
+        raise StoreError(
+            f"{path} is not a svcdesk database (not an SQLite file); it was left untouched"
+        )
 
 
 def _read_meta(conn: Connection) -> dict[str, str] | None:
@@ -304,8 +306,9 @@ def _prepare(db: Database, *, create: bool) -> None:
         raw = db.engine.raw_connection()
         try:
             # Outside any transaction: the journal mode cannot change inside one.
-            if raw.driver_connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                raw.driver_connection.execute("PRAGMA journal_mode = WAL")
+            driver: Any = raw.driver_connection
+            if driver.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                driver.execute("PRAGMA journal_mode = WAL")
         finally:
             raw.close()
     if meta is None:

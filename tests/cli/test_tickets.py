@@ -8,12 +8,23 @@ import json
 
 import pytest
 
-TICKET_FIELDS = {"id", "ref", "title", "site", "category", "severity", "channel", "status",
-                 "assignee", "opened_at", "clocks"}
+TICKET_FIELDS = {
+    "id",
+    "ref",
+    "title",
+    "site",
+    "category",
+    "severity",
+    "channel",
+    "status",
+    "assignee",
+    "opened_at",
+    "clocks",
+}
 
 
 def test_open_prints_the_new_ticket_as_show_would(cli, ticket):
-    assert TICKET_FIELDS <= ticket.keys()
+    assert ticket.keys() >= TICKET_FIELDS
     assert ticket["status"] == "open"
     assert ticket["site"] == "BJ-HD"
     assert ticket["category"] == "hardware"
@@ -30,13 +41,30 @@ def test_full_lifecycle_appends_one_event_per_command(cli, ticket):
         (("respond", ref, "--note", "Called the hall manager", "--at", "2026-10-14T09:10"), "open"),
         (("escalate", ref, "--to", "Zhang Min", "--at", "2026-10-14T09:20"), "open"),
         (("arrive", ref, "--engineer", "Zhang Min", "--at", "2026-10-14T09:40"), "open"),
-        (("pause", ref, "--reason", "Waiting for a spare part", "--at", "2026-10-14T09:45"),
-         "paused"),
+        (
+            ("pause", ref, "--reason", "Waiting for a spare part", "--at", "2026-10-14T09:45"),
+            "paused",
+        ),
         (("resume", ref, "--at", "2026-10-14T09:50"), "open"),
-        (("resolve", ref, "--note", "Replaced the print head", "--at", "2026-10-14T09:55"),
-         "resolved"),
-        (("report", ref, "--type", "hardware", "--cause", "Worn head", "--method", "Replaced",
-          "--at", "2026-10-14T09:56"), "resolved"),
+        (
+            ("resolve", ref, "--note", "Replaced the print head", "--at", "2026-10-14T09:55"),
+            "resolved",
+        ),
+        (
+            (
+                "report",
+                ref,
+                "--type",
+                "hardware",
+                "--cause",
+                "Worn head",
+                "--method",
+                "Replaced",
+                "--at",
+                "2026-10-14T09:56",
+            ),
+            "resolved",
+        ),
         (("close", ref, "--at", "2026-10-14T09:57"), "closed"),
         (("reopen", ref, "--reason", "Blank again", "--at", "2026-10-14T09:58"), "open"),
         (("comment", ref, "Customer asks for a call", "--at", "2026-10-14T09:59"), "open"),
@@ -47,8 +75,18 @@ def test_full_lifecycle_appends_one_event_per_command(cli, ticket):
         assert r.json()["status"] == status, args
     shown = cli("ticket", "show", ref, "-f", "json").json()
     assert [e["kind"] for e in shown["events"]] == [
-        "opened", "assigned", "responded", "escalated", "arrived", "paused", "resumed",
-        "resolved", "report-submitted", "closed", "reopened", "comment",
+        "opened",
+        "assigned",
+        "responded",
+        "escalated",
+        "arrived",
+        "paused",
+        "resumed",
+        "resolved",
+        "report-submitted",
+        "closed",
+        "reopened",
+        "comment",
     ]
     assert shown["assignee"] == "Zhang Min"  # escalation --to hands it over
     report = shown["events"][8]["details"]
@@ -60,15 +98,27 @@ def test_full_lifecycle_appends_one_event_per_command(cli, ticket):
     [
         ([], ("close",), "cannot close ticket {ref}: it is open (resolve it first)"),
         ([], ("resume",), "cannot resume ticket {ref}: it is open (it is not paused)"),
-        ([("resolve", "--note", "x")], ("resolve", "--note", "again"),
-         "cannot resolve ticket {ref}: it is resolved"),
-        ([("resolve", "--note", "x"), ("close",)], ("resolve", "--note", "y"),
-         "cannot resolve ticket {ref}: it is closed"),
-        ([("pause", "--reason", "r")], ("pause", "--reason", "r"),
-         "cannot pause ticket {ref}: it is paused (it is already paused)"),
-        ([], ("report", "--type", "t", "--cause", "c", "--method", "m"),
-         "cannot file an incident report on ticket {ref}: it is open "
-         "(an incident report follows resolution)"),
+        (
+            [("resolve", "--note", "x")],
+            ("resolve", "--note", "again"),
+            "cannot resolve ticket {ref}: it is resolved",
+        ),
+        (
+            [("resolve", "--note", "x"), ("close",)],
+            ("resolve", "--note", "y"),
+            "cannot resolve ticket {ref}: it is closed",
+        ),
+        (
+            [("pause", "--reason", "r")],
+            ("pause", "--reason", "r"),
+            "cannot pause ticket {ref}: it is paused (it is already paused)",
+        ),
+        (
+            [],
+            ("report", "--type", "t", "--cause", "c", "--method", "m"),
+            "cannot file an incident report on ticket {ref}: it is open "
+            "(an incident report follows resolution)",
+        ),
     ],
 )
 def test_illegal_transitions_name_the_current_status(cli, ticket, setup, command, says):
@@ -110,8 +160,10 @@ def test_refs_accept_number_prefix_and_id_prefix(cli, site):
     assert cli("ticket", "show", "1", "-f", "json").json()["ref"] == f"{code}-1"
     assert cli("ticket", "show", f"{code.lower()}-1", "-f", "json").json()["ref"] == f"{code}-1"
     # a unique id prefix
-    assert cli("ticket", "show", refs[4]["id"][:13] + refs[4]["id"][14:20], "-f", "json"
-               ).json()["ref"] == refs[4]["ref"]
+    assert (
+        cli("ticket", "show", refs[4]["id"][:13] + refs[4]["id"][14:20], "-f", "json").json()["ref"]
+        == refs[4]["ref"]
+    )
     # an ambiguous prefix lists the candidates
     r = cli("ticket", "show", f"{code}-1")
     assert r.exit_code == 0
@@ -124,8 +176,22 @@ def test_refs_accept_number_prefix_and_id_prefix(cli, site):
 
 
 def test_enum_values_are_forgiving_and_errors_list_the_choices(cli, site):
-    r = cli("ticket", "open", "--site", "bj", "--title", "t", "--category", "SOFT",
-            "--severity", "maj", "--channel", "onsite", "-f", "json")
+    r = cli(
+        "ticket",
+        "open",
+        "--site",
+        "bj",
+        "--title",
+        "t",
+        "--category",
+        "SOFT",
+        "--severity",
+        "maj",
+        "--channel",
+        "onsite",
+        "-f",
+        "json",
+    )
     assert r.exit_code == 0, r.stderr
     assert (r.json()["category"], r.json()["severity"]) == ("software", "major")
     r = cli("ticket", "open", "--site", site, "--title", "t", "--severity", "urgent")
@@ -138,8 +204,20 @@ def test_enum_values_are_forgiving_and_errors_list_the_choices(cli, site):
 def test_upgrade_requests_carry_a_due_date(cli, site):
     r = cli("ticket", "open", "--site", site, "--title", "Upgrade to 5.2", "--severity", "upgrade")
     assert r.exit_code == 2 and "needs --due" in r.stderr
-    r = cli("ticket", "open", "--site", site, "--title", "Upgrade to 5.2", "--severity", "upgrade",
-            "--due", "2026-11-30", "-f", "json")
+    r = cli(
+        "ticket",
+        "open",
+        "--site",
+        site,
+        "--title",
+        "Upgrade to 5.2",
+        "--severity",
+        "upgrade",
+        "--due",
+        "2026-11-30",
+        "-f",
+        "json",
+    )
     assert r.exit_code == 0 and r.json()["due_at"] == "2026-11-30T00:00:00+08:00"
     r = cli("ticket", "open", "--site", site, "--title", "x", "--due", "2026-11-30")
     assert r.exit_code == 2 and "upgrade requests only" in r.stderr
@@ -148,18 +226,25 @@ def test_upgrade_requests_carry_a_due_date(cli, site):
 def test_open_in_a_pipe_fails_clearly_without_required_values(cli, site):
     r = cli("ticket", "open", "--title", "No site")
     assert (r.exit_code, r.stderr) == (
-        2, "svcdesk: error: missing --site (required when not on a terminal)\n")
+        2,
+        "svcdesk: error: missing --site (required when not on a terminal)\n",
+    )
     assert cli("ticket", "list", "-f", "json").json() == []
 
 
 def test_open_prompts_for_missing_values_on_a_terminal(cli, site, monkeypatch):
     monkeypatch.setenv("SVCDESK_INTERACTIVE", "1")
-    r = cli("ticket", "open", "-f", "json", input="BJ-HD\nDVR channel 5 shows no signal\nhardware\n")
+    r = cli(
+        "ticket", "open", "-f", "json", input="BJ-HD\nDVR channel 5 shows no signal\nhardware\n"
+    )
     assert r.exit_code == 0, r.stderr
     assert "Site:" in r.stderr and "Title:" in r.stderr  # prompts go to stderr, data to stdout
     t = json.loads(r.stdout.splitlines()[-1])  # (the test runner echoes typed input to stdout)
-    assert (t["site"], t["title"], t["category"]) == ("BJ-HD", "DVR channel 5 shows no signal",
-                                                      "hardware")
+    assert (t["site"], t["title"], t["category"]) == (
+        "BJ-HD",
+        "DVR channel 5 shows no signal",
+        "hardware",
+    )
 
 
 def test_list_filters_and_orders_newest_first(cli, site):
@@ -172,13 +257,31 @@ def test_list_filters_and_orders_newest_first(cli, site):
     titles = [t["title"] for t in cli("ticket", "list", "-f", "json").json()]
     assert titles == ["mid", "old"]
     assert [t["title"] for t in cli("ticket", "list", "--status", "all", "-f", "json").json()] == [
-        "new", "mid", "old"]
-    assert [t["title"] for t in cli("ticket", "list", "--status", "closed", "-f", "json").json()
-            ] == ["new"]
+        "new",
+        "mid",
+        "old",
+    ]
+    assert [
+        t["title"] for t in cli("ticket", "list", "--status", "closed", "-f", "json").json()
+    ] == ["new"]
     assert [t["title"] for t in cli("ticket", "list", "--site", "SH", "-f", "json").json()] == [
-        "mid"]
-    assert [t["title"] for t in cli("ticket", "list", "--status", "all", "--since", "2026-10-02",
-                                    "--until", "2026-10-10", "-f", "json").json()] == ["mid"]
+        "mid"
+    ]
+    assert [
+        t["title"]
+        for t in cli(
+            "ticket",
+            "list",
+            "--status",
+            "all",
+            "--since",
+            "2026-10-02",
+            "--until",
+            "2026-10-10",
+            "-f",
+            "json",
+        ).json()
+    ] == ["mid"]
 
 
 def test_every_format_renders_the_list(cli, ticket):
@@ -196,9 +299,9 @@ def test_every_format_renders_the_list(cli, ticket):
 
 
 def test_csv_neutralises_formulas(cli, site):
-    cli("ticket", "open", "--site", site, "--title", "=HYPERLINK(\"http://x\")")
+    cli("ticket", "open", "--site", site, "--title", '=HYPERLINK("http://x")')
     rows = list(csv.DictReader(io.StringIO(cli("ticket", "list", "-f", "csv").stdout)))
-    assert rows[0]["title"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[0]["title"] == '\'=HYPERLINK("http://x")'
 
 
 def test_show_prints_the_timeline(cli, ticket):

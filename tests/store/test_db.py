@@ -92,8 +92,14 @@ def test_an_old_database_is_backed_up_then_upgraded_in_place(cli, env_setup, mon
     backups = list(env_setup.parent.glob("svcdesk.db.v1-*.bak"))
     assert len(backups) == 1
     with sqlite3.connect(backups[0]) as old, sqlite3.connect(env_setup) as new:
-        assert old.execute("SELECT value FROM svcdesk_meta WHERE key='schema_version'").fetchone()[0] == "1"
-        assert new.execute("SELECT value FROM svcdesk_meta WHERE key='schema_version'").fetchone()[0] == "2"
+        assert (
+            old.execute("SELECT value FROM svcdesk_meta WHERE key='schema_version'").fetchone()[0]
+            == "1"
+        )
+        assert (
+            new.execute("SELECT value FROM svcdesk_meta WHERE key='schema_version'").fetchone()[0]
+            == "2"
+        )
         assert "priority" in [c[1] for c in new.execute("PRAGMA table_info(ticket)")]
         assert old.execute("SELECT title FROM ticket").fetchall() == [("kept",)]
 
@@ -179,8 +185,12 @@ def test_two_processes_writing_at_once_both_succeed(cli, env_setup, site, tmp_pa
     script.write_text(WRITER)
     env = {**os.environ, "SVCDESK_BUSY_TIMEOUT": "30"}
     procs = [
-        subprocess.Popen([sys.executable, str(script), name, "25"], env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, str(script), name, "25"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         for name in ("engineer", "cron")
     ]
     for p in procs:
@@ -195,11 +205,18 @@ def test_two_processes_writing_at_once_both_succeed(cli, env_setup, site, tmp_pa
 def test_every_write_is_in_the_change_log_with_increasing_stamps(cli, env_setup, ticket):
     cli("ticket", "assign", ticket["ref"], "Li Wei")
     with sqlite3.connect(env_setup) as conn:
-        ops = conn.execute("SELECT stamp, tbl, op, replica FROM changelog ORDER BY rowid").fetchall()
-        replica = conn.execute("SELECT value FROM svcdesk_meta WHERE key='replica_id'").fetchone()[0]
+        ops = conn.execute(
+            "SELECT stamp, tbl, op, replica FROM changelog ORDER BY rowid"
+        ).fetchall()
+        replica = conn.execute("SELECT value FROM svcdesk_meta WHERE key='replica_id'").fetchone()[
+            0
+        ]
     assert [(t, o) for _, t, o, _ in ops] == [
-        ("site", "insert"), ("ticket", "insert"), ("ticket_event", "append"),
-        ("ticket_event", "append"), ("ticket", "update"),
+        ("site", "insert"),
+        ("ticket", "insert"),
+        ("ticket_event", "append"),
+        ("ticket_event", "append"),
+        ("ticket", "update"),
     ]
     stamps = [s for s, *_ in ops]
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
