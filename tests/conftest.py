@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,3 +103,29 @@ def ticket(cli, site) -> dict[str, Any]:
     )
     assert r.exit_code == 0, r.stderr
     return r.json()
+
+
+PG_URL = os.environ.get("SVCDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database; a missing server fails when SVCDESK_REQUIRE_PG=1."""
+    import uuid
+
+    import psycopg
+
+    try:
+        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("SVCDESK_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL is required (SVCDESK_REQUIRE_PG=1) but unreachable: {exc}")
+        pytest.skip(f"no PostgreSQL server at {PG_URL}")
+    name = f"svcdesk_test_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

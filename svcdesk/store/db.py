@@ -89,6 +89,10 @@ class Database:
         with translate_errors(self), self.engine.connect() as conn:
             conn.info["immediate"] = True
             with conn.begin():
+                if self.dialect == "postgresql":
+                    # The hub's writers queue here, as SQLite's do on BEGIN IMMEDIATE, so the
+                    # change-log clock and the ref counters never race.
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7231804)")
                 yield Tx(conn, self.replica_id)
 
     def close(self) -> None:
