@@ -116,7 +116,12 @@ def parse_instant(
                 local -= timedelta(days=1)
             return local.astimezone(UTC)
         span = low.removeprefix("-").removesuffix(" ago")
-        return ref - parse_duration(span, what=what)
+        try:
+            return ref - parse_duration(span, what=what)
+        except InvalidValue:
+            raise InvalidValue(
+                f"invalid {what} {text!r}: a time ago is a duration such as -2h or 30m ago"
+            ) from None
     try:
         dt = datetime.fromisoformat(raw.replace(" ", "T", 1) if len(raw) > 10 else raw)
     except ValueError:
