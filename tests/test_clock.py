@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from svcdesk import clock
 from svcdesk.errors import InvalidValue
@@ -75,3 +77,40 @@ def test_now_honours_the_environment(monkeypatch):
 def test_a_bad_now_is_one_line(cli):
     r = cli("--now", "soon", "db", "info")
     assert r.exit_code == 2 and r.stderr.startswith("svcdesk: error: invalid instant 'soon'")
+
+
+@settings(max_examples=300)
+@given(
+    st.integers(min_value=0, max_value=2_200_000_000),
+    st.sampled_from(
+        [
+            "Asia/Shanghai",
+            "Europe/Berlin",
+            "America/New_York",
+            "Australia/Lord_Howe",
+            "Asia/Kolkata",
+            "UTC",
+        ]
+    ),
+)
+def test_fast_local_times_agree_with_zoneinfo(ts, name):
+    """The cached converter gives the zone's wall time and offset, DST days included."""
+    tz = clock.zone(name)
+    fast = clock.local_times(tz)(ts)
+    exact = datetime.fromtimestamp(ts, tz)
+    assert fast.isoformat() == exact.isoformat()
+    # ...also around this instant's day, where a DST change would be
+    for delta in (-3600, -1, 1, 3600, 86400):
+        assert (
+            clock.local_times(tz)(ts + delta).isoformat()
+            == datetime.fromtimestamp(ts + delta, tz).isoformat()
+        )
+
+
+@pytest.mark.parametrize("name", ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe"])
+def test_fast_local_times_across_a_whole_dst_year(name):
+    tz = clock.zone(name)
+    convert = clock.local_times(tz)
+    start = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())
+    for ts in range(start, start + 366 * 86400, 900):
+        assert convert(ts).utcoffset() == datetime.fromtimestamp(ts, tz).utcoffset()

@@ -42,13 +42,25 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     db: str = typer.Option(
-        None, "--db", metavar="PATH|URL", envvar="SVCDESK_DB", help="Database: a SQLite path or a postgresql:// URL."
+        None,
+        "--db",
+        metavar="PATH|URL",
+        envvar="SVCDESK_DB",
+        help="Database: a SQLite path or a postgresql:// URL.",
     ),
     now: str = typer.Option(
-        None, "--now", metavar="INSTANT", envvar="SVCDESK_NOW", help="Pretend the current instant is this (ISO 8601)."
+        None,
+        "--now",
+        metavar="INSTANT",
+        envvar="SVCDESK_NOW",
+        help="Pretend the current instant is this (ISO 8601).",
     ),
     tz: str = typer.Option(
-        None, "--tz", metavar="ZONE", envvar="SVCDESK_TZ", help="Display time zone (default: the policy's)."
+        None,
+        "--tz",
+        metavar="ZONE",
+        envvar="SVCDESK_TZ",
+        help="Display time zone (default: the policy's).",
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
     version: bool = typer.Option(

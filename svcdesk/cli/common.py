@@ -31,7 +31,9 @@ FORMAT_HELP = (
 
 
 def fmt_option() -> Any:
-    return typer.Option(None, "-f", "--format", metavar="FORMAT", help=FORMAT_HELP, autocompletion=_formats)
+    return typer.Option(
+        None, "-f", "--format", metavar="FORMAT", help=FORMAT_HELP, autocompletion=_formats
+    )
 
 
 def at_option() -> Any:

@@ -62,8 +62,8 @@ def init(db: Database, *, demo: bool = False) -> dict[str, Any]:
             raise RuleViolation(f"{db.label} already holds data; --demo fills empty databases only")
         from svcdesk.services.demo import load_demo
 
-        load_demo(db)
         with db.write() as tx:
+            load_demo(db)
             tx.conn.execute(text("INSERT INTO svcdesk_meta (key, value) VALUES ('demo', '1')"))
         db.meta["demo"] = "1"
     result = info(db)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,10 +24,11 @@ from svcdesk.store.db import Database, Tx
 
 FUTURE_SLACK = timedelta(minutes=1)
 
-TICKET_COLUMNS = (
-    "t.id, t.ref, t.title, t.site_id, t.asset_id, t.category, t.severity, t.channel, t.status, "
-    "t.assignee, t.reporter, t.opened_at, t.due_at, t.updated_at"
-)
+TICKET_FIELDS = (
+    "id", "ref", "title", "site_id", "asset_id", "category", "severity", "channel", "status",
+    "assignee", "reporter", "opened_at", "due_at", "updated_at",
+)  # fmt: skip
+TICKET_COLUMNS = ", ".join(f"t.{f}" for f in TICKET_FIELDS)
 
 
 def actor() -> str:
@@ -42,24 +43,30 @@ def actor() -> str:
 
 
 def ticket_record(
-    row: Mapping[Any, Any], site_code: str | None, asset_ref: str | None, tz: Any = None
+    row: Sequence[Any],
+    site_code: str | None,
+    asset_ref: str | None,
+    local: Callable[[int], datetime] | None = None,
 ) -> dict[str, Any]:
-    tz = tz or clock.display_tz()
+    """The ticket as users see it (JSON shape of CLI.md) from a row in TICKET_FIELDS order."""
+    local = local or clock.local_times(clock.display_tz())
+    (id_, ref, title, _site, _asset, category, severity, channel, status, assignee, reporter,
+     opened_at, due_at, updated_at) = row  # fmt: skip
     return {
-        "id": row["id"],
-        "ref": row["ref"],
-        "title": row["title"],
+        "id": id_,
+        "ref": ref,
+        "title": title,
         "site": site_code,
         "asset": asset_ref,
-        "category": row["category"],
-        "severity": row["severity"],
-        "channel": row["channel"],
-        "status": row["status"],
-        "assignee": row["assignee"],
-        "reporter": row["reporter"],
-        "opened_at": clock.from_epoch(row["opened_at"], tz),
-        "due_at": clock.from_epoch(row["due_at"], tz),
-        "updated_at": clock.from_epoch(row["updated_at"], tz),
+        "category": category,
+        "severity": severity,
+        "channel": channel,
+        "status": status,
+        "assignee": assignee,
+        "reporter": reporter,
+        "opened_at": local(opened_at),
+        "due_at": local(due_at) if due_at is not None else None,
+        "updated_at": local(updated_at),
         "clocks": [],
     }
 
@@ -268,7 +275,9 @@ def _need(value: str | None, what: str) -> str:
     return value.strip()
 
 
-def assign(db: Database, typed: str, engineer: str, *, at: str | None = None) -> dict[str, Any]:
+def assign(
+    db: Database, typed: str, engineer: str, *, at: str | datetime | None = None
+) -> dict[str, Any]:
     engineer = _need(engineer, "ENGINEER")
     return record(
         db, typed, "assigned", at=at, data={"engineer": engineer}, changes={"assignee": engineer}
@@ -276,7 +285,7 @@ def assign(db: Database, typed: str, engineer: str, *, at: str | None = None) ->
 
 
 def respond(
-    db: Database, typed: str, *, note: str | None = None, at: str | None = None
+    db: Database, typed: str, *, note: str | None = None, at: str | datetime | None = None
 ) -> dict[str, Any]:
     return record(db, typed, "responded", at=at, note=note)
 
@@ -287,27 +296,31 @@ def escalate(
     *,
     to: str | None = None,
     note: str | None = None,
-    at: str | None = None,
+    at: str | datetime | None = None,
 ) -> dict[str, Any]:
     changes = {"assignee": _need(to, "--to")} if to is not None else None
     return record(db, typed, "escalated", at=at, note=note, data={"to": to}, changes=changes)
 
 
 def arrive(
-    db: Database, typed: str, *, engineer: str | None = None, at: str | None = None
+    db: Database, typed: str, *, engineer: str | None = None, at: str | datetime | None = None
 ) -> dict[str, Any]:
     return record(db, typed, "arrived", at=at, data={"engineer": engineer or actor()})
 
 
-def pause(db: Database, typed: str, *, reason: str, at: str | None = None) -> dict[str, Any]:
+def pause(
+    db: Database, typed: str, *, reason: str, at: str | datetime | None = None
+) -> dict[str, Any]:
     return record(db, typed, "paused", at=at, note=_need(reason, "--reason"))
 
 
-def resume(db: Database, typed: str, *, at: str | None = None) -> dict[str, Any]:
+def resume(db: Database, typed: str, *, at: str | datetime | None = None) -> dict[str, Any]:
     return record(db, typed, "resumed", at=at)
 
 
-def resolve_ticket(db: Database, typed: str, *, note: str, at: str | None = None) -> dict[str, Any]:
+def resolve_ticket(
+    db: Database, typed: str, *, note: str, at: str | datetime | None = None
+) -> dict[str, Any]:
     return record(db, typed, "resolved", at=at, note=_need(note, "--note"))
 
 
@@ -319,7 +332,7 @@ def report(
     cause: str,
     method: str,
     losses: str | None = None,
-    at: str | None = None,
+    at: str | datetime | None = None,
 ) -> dict[str, Any]:
     """File the incident report (problem type, cause, method used, losses) after resolution."""
     data = {
@@ -331,15 +344,19 @@ def report(
     return record(db, typed, "report-submitted", at=at, data=data)
 
 
-def close(db: Database, typed: str, *, at: str | None = None) -> dict[str, Any]:
+def close(db: Database, typed: str, *, at: str | datetime | None = None) -> dict[str, Any]:
     return record(db, typed, "closed", at=at)
 
 
-def reopen(db: Database, typed: str, *, reason: str, at: str | None = None) -> dict[str, Any]:
+def reopen(
+    db: Database, typed: str, *, reason: str, at: str | datetime | None = None
+) -> dict[str, Any]:
     return record(db, typed, "reopened", at=at, note=_need(reason, "--reason"))
 
 
-def comment(db: Database, typed: str, body: str, *, at: str | None = None) -> dict[str, Any]:
+def comment(
+    db: Database, typed: str, body: str, *, at: str | datetime | None = None
+) -> dict[str, Any]:
     return record(db, typed, "comment", at=at, note=_need(body, "TEXT"))
 
 
@@ -350,7 +367,7 @@ def comment(db: Database, typed: str, body: str, *, at: str | None = None) -> di
 def _show(
     conn: Connection, row: dict[str, Any], site_code: str | None, asset_ref: str | None
 ) -> dict[str, Any]:
-    rec = ticket_record(row, site_code, asset_ref)
+    rec = ticket_record([row[f] for f in TICKET_FIELDS], site_code, asset_ref)
     events = conn.execute(
         text(
             "SELECT kind, at, actor, note, data FROM ticket_event WHERE ticket_id = :t "
@@ -401,18 +418,29 @@ def list_tickets(
     if assignee:
         where.append("t.assignee = :assignee")
         params["assignee"] = assignee
-    tz = clock.display_tz()
+    local = clock.local_times(clock.display_tz())
     with db.read() as conn:
         if site:
             where.append("t.site_id = :site")
             params["site"] = find_site(conn, site)["id"]
+        filters = " WHERE " + " AND ".join(where) if where else ""
         sites: dict[str, str] = dict(conn.execute(text("SELECT id, code FROM site")).all())
-        sql = (
-            f"SELECT {TICKET_COLUMNS}, a.ref AS asset_ref FROM ticket t "
-            "LEFT JOIN asset a ON a.id = t.asset_id"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY t.opened_at DESC"
+        # Asset refs of just the listed tickets, in one query: cheaper than a join per row.
+        assets: dict[str, str] = dict(
+            conn.execute(
+                text(
+                    "SELECT a.id, a.ref FROM asset a WHERE a.id IN "
+                    f"(SELECT t.asset_id FROM ticket t{filters})"
+                ),
+                params,
+            ).all()
         )
-        result = conn.execute(text(sql), params).mappings()
-        for row in result:
-            yield ticket_record(row, sites[row["site_id"]], row["asset_ref"], tz)
+        sql = f"SELECT {TICKET_COLUMNS} FROM ticket t{filters} ORDER BY t.opened_at DESC"
+        # Rows straight from the driver's cursor, in batches: no per-row wrapper objects.
+        cursor = conn.execute(text(sql), params).cursor
+        while rows := cursor.fetchmany(2000):
+            for row in rows:
+                asset_id = row[4]
+                yield ticket_record(
+                    row, sites[row[3]], assets.get(asset_id) if asset_id else None, local
+                )

@@ -65,6 +65,7 @@ class Database:
     dialect: str
     path: Path | None = None
     meta: dict[str, str] = field(default_factory=dict)
+    _tx: Tx | None = field(default=None, repr=False)
 
     @property
     def label(self) -> str:
@@ -85,7 +86,14 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
-        """One transaction; everything in it lands together or not at all."""
+        """One transaction; everything in it lands together or not at all.
+
+        Re-entrant: a service called inside another's `write()` joins its transaction, so a
+        bulk job (the demo, an import) commits once or not at all.
+        """
+        if self._tx is not None:
+            yield self._tx
+            return
         with translate_errors(self), self.engine.connect() as conn:
             conn.info["immediate"] = True
             with conn.begin():
@@ -93,7 +101,11 @@ class Database:
                     # The hub's writers queue here, as SQLite's do on BEGIN IMMEDIATE, so the
                     # change-log clock and the ref counters never race.
                     conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7231804)")
-                yield Tx(conn, self.replica_id)
+                self._tx = Tx(conn, self.replica_id)
+                try:
+                    yield self._tx
+                finally:
+                    self._tx = None
 
     def close(self) -> None:
         self.engine.dispose()

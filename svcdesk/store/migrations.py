@@ -47,7 +47,10 @@ def m001_initial(conn: Connection) -> None:
             assignee TEXT, reporter TEXT, due_at BIGINT,
             opened_at BIGINT NOT NULL, updated_at BIGINT NOT NULL
         );
-        CREATE INDEX ix_ticket_open ON ticket (opened_at) WHERE status <> 'closed';
+        CREATE INDEX ix_ticket_open ON ticket (
+            opened_at, id, ref, title, site_id, asset_id, category, severity, channel, status,
+            assignee, reporter, due_at, updated_at
+        ) WHERE status <> 'closed';
         CREATE INDEX ix_ticket_opened ON ticket (opened_at);
         CREATE INDEX ix_ticket_site ON ticket (site_id, opened_at);
         CREATE INDEX ix_ticket_assignee ON ticket (assignee);
