@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from svcdesk.errors import InvalidValue
@@ -166,24 +165,26 @@ def local_times(tz: tzinfo) -> Callable[[int], datetime]:
     Offsets are cached per UTC day; a day on which the offset changes is converted exactly.
     """
     days: dict[int, timezone | None] = {}
+    fromtimestamp = datetime.fromtimestamp
 
     def offset_at(ts: int) -> timedelta:
-        return datetime.fromtimestamp(ts, tz).utcoffset() or timedelta(0)
+        return fromtimestamp(ts, tz).utcoffset() or timedelta(0)
+
+    def day_zone(day: int) -> timezone | None:
+        start, end = offset_at(day * 86400), offset_at(day * 86400 + 86399)
+        fixed = days[day] = timezone(start) if start == end else None
+        return fixed
 
     def convert(ts: int) -> datetime:
-        fixed = days.get(ts // 86400, _MISSING)
-        if fixed is _MISSING:
-            day = ts // 86400
-            start, end = offset_at(day * 86400), offset_at(day * 86400 + 86399)
-            fixed = days[day] = timezone(start) if start == end else None
-        if fixed is None:
-            return datetime.fromtimestamp(ts, timezone(offset_at(ts)))
-        return datetime.fromtimestamp(ts, fixed)
+        try:
+            fixed = days[ts // 86400]
+        except KeyError:
+            fixed = day_zone(ts // 86400)
+        if fixed is None:  # the offset changes this day: convert exactly
+            return fromtimestamp(ts, timezone(offset_at(ts)))
+        return fromtimestamp(ts, fixed)
 
     return convert
-
-
-_MISSING: Any = object()
 
 
 def iso(ts: int | None, tz: tzinfo | None = None) -> str | None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import text
-
 from svcdesk import clock, ids
 from svcdesk.domain import tickets as rules
 from svcdesk.errors import InvalidValue, RuleViolation
@@ -80,7 +78,7 @@ def add_asset(
     with db.write() as tx:
         site_row = find_site(tx.conn, site)
         taken = tx.conn.execute(
-            text("SELECT ref FROM asset WHERE site_id = :s AND upper(serial) = upper(:n)"),
+            "SELECT ref FROM asset WHERE site_id = :s AND upper(serial) = upper(:n)",
             {"s": site_row["id"], "n": serial},
         ).scalar()
         if taken:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-
 from svcdesk import clock
 from svcdesk.errors import RuleViolation, StoreError
 from svcdesk.output import Col
@@ -32,9 +30,9 @@ INFO_FIELDS = [
 
 def counts(db: Database) -> dict[str, int]:
     with db.read() as conn:
-        out = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() or 0 for t in COUNTED}
+        out = {t: conn.execute(f"SELECT count(*) FROM {t}").scalar() or 0 for t in COUNTED}
         out["open_tickets"] = (
-            conn.execute(text("SELECT count(*) FROM ticket WHERE status <> 'closed'")).scalar() or 0
+            conn.execute("SELECT count(*) FROM ticket WHERE status <> 'closed'").scalar() or 0
         )
     return out
 
@@ -64,7 +62,7 @@ def init(db: Database, *, demo: bool = False) -> dict[str, Any]:
 
         with db.write() as tx:
             load_demo(db)
-            tx.conn.execute(text("INSERT INTO svcdesk_meta (key, value) VALUES ('demo', '1')"))
+            tx.conn.execute("INSERT INTO svcdesk_meta (key, value) VALUES ('demo', '1')")
         db.meta["demo"] = "1"
     result = info(db)
     what = "with demo data" if demo else f"schema v{SCHEMA_VERSION}"
@@ -94,16 +92,14 @@ def check(db: Database) -> dict[str, Any]:
     problems: list[str] = []
     with db.read() as conn:
         if db.dialect == "sqlite":
-            for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").all():
+            for (line,) in conn.execute("PRAGMA integrity_check").all():
                 if line != "ok":
                     problems.append(f"integrity: {line}")
-            for row in conn.exec_driver_sql("PRAGMA foreign_key_check").all():
+            for row in conn.execute("PRAGMA foreign_key_check").all():
                 problems.append(f"foreign key: {row[0]} row {row[1]} points at a missing {row[2]}")
         orphans = conn.execute(
-            text(
-                "SELECT count(*) FROM ticket t WHERE NOT EXISTS "
-                "(SELECT 1 FROM ticket_event e WHERE e.ticket_id = t.id AND e.kind = 'opened')"
-            )
+            "SELECT count(*) FROM ticket t WHERE NOT EXISTS "
+            "(SELECT 1 FROM ticket_event e WHERE e.ticket_id = t.id AND e.kind = 'opened')"
         ).scalar()
         if orphans:
             problems.append(f"timeline: {orphans} ticket(s) have no 'opened' event")

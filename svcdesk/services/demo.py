@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import text
-
 from svcdesk import clock
 from svcdesk.errors import RuleViolation
 from svcdesk.services import tickets
@@ -552,7 +550,7 @@ FAULTS: tuple[Fault, ...] = (
         MAJ,
         None,
         "Restarted the service and applied the vendor patch that closes leaked connections",
-        "Connection leak in the evaluation module",
+        "Conn leak in the evaluation module",
         "software defect",
         "Ticket issuing stopped for 25 minutes",
     ),
@@ -965,7 +963,7 @@ def load_demo(db: Database) -> dict[str, int]:
     """Fill an empty database with the demo sites, equipment and tickets; returns the counts."""
     with db.read() as conn:
         used = conn.execute(
-            text("SELECT (SELECT count(*) FROM site) + (SELECT count(*) FROM ticket)")
+            "SELECT (SELECT count(*) FROM site) + (SELECT count(*) FROM ticket)"
         ).scalar()
     if used:
         raise RuleViolation(
@@ -984,7 +982,7 @@ def load_demo(db: Database) -> dict[str, int]:
         _load_tickets(db, rng, cal, now, staff, assets)
         conn = tx.conn
         counts = {
-            name: int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0)
+            name: int(conn.execute(f"SELECT count(*) FROM {table}").scalar() or 0)
             for name, table in (
                 ("sites", "site"),
                 ("assets", "asset"),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, text
-
 from svcdesk.errors import Ambiguous, InvalidValue, NotFound
+from svcdesk.store.sql import Conn
 
 _HEX = set("0123456789abcdef")
 _SHOWN = 10
@@ -28,7 +27,7 @@ def _id_prefix(q: str) -> str | None:
 
 
 def resolve(
-    conn: Connection,
+    conn: Conn,
     table: str,
     typed: str,
     *,
@@ -47,11 +46,11 @@ def resolve(
         raise InvalidValue(f"empty {what} reference")
     key = q.upper()
     sql = f"SELECT {columns} FROM {table} WHERE {ref_col} = :q"
-    row = conn.execute(text(sql), {"q": key}).mappings().first()
+    row = conn.execute(sql, {"q": key}).record()
     if row is None and local and q.isdigit():
-        row = conn.execute(text(sql), {"q": local % int(q)}).mappings().first()
+        row = conn.execute(sql, {"q": local % int(q)}).record()
     if row is not None:
-        return dict(row)
+        return row
     hits: dict[str, dict[str, Any]] = {}
     ranges = [(ref_col, key)]
     idp = _id_prefix(q)
@@ -59,14 +58,14 @@ def resolve(
         ranges.append(("id", idp))
     for col, prefix in ranges:
         rows = conn.execute(
-            text(
+            (
                 f"SELECT {columns} FROM {table} WHERE {col} >= :lo AND {col} < :hi "
                 f"ORDER BY {col} LIMIT {_SHOWN + 1}"
             ),
             {"lo": prefix, "hi": prefix + "\U0010ffff"},
-        ).mappings()
+        ).records()
         for r in rows:
-            hits[r["id"]] = dict(r)
+            hits[r["id"]] = r
     if not hits:
         raise NotFound(f"no {what} matches {typed!r}")
     if len(hits) > 1:

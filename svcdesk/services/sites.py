@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, text
-
 from svcdesk import clock, ids
 from svcdesk.errors import InvalidValue, RuleViolation
 from svcdesk.services.refs import resolve
 from svcdesk.store.db import Database
+from svcdesk.store.sql import Conn
 
 
 def site_record(row: dict[str, Any]) -> dict[str, Any]:
@@ -25,7 +24,7 @@ def site_record(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def find_site(conn: Connection, typed: str) -> dict[str, Any]:
+def find_site(conn: Conn, typed: str) -> dict[str, Any]:
     return resolve(conn, "site", typed, what="site", ref_col="code")
 
 
@@ -58,7 +57,7 @@ def add_site(
         "updated_at": now,
     }
     with db.write() as tx:
-        taken = tx.conn.execute(text("SELECT 1 FROM site WHERE code = :c"), {"c": code}).first()
+        taken = tx.conn.execute("SELECT 1 FROM site WHERE code = :c", {"c": code}).first()
         if taken:
             raise RuleViolation(f"site {code} already exists (see 'svcdesk site show {code}')")
         tx.insert("site", row)
@@ -67,12 +66,10 @@ def add_site(
 
 def list_sites(db: Database) -> list[dict[str, Any]]:
     with db.read() as conn:
-        rows = conn.execute(text("SELECT * FROM site ORDER BY code")).mappings().all()
+        rows = conn.execute("SELECT * FROM site ORDER BY code").records()
         counts: dict[str, int] = dict(
             conn.execute(
-                text(
-                    "SELECT site_id, count(*) FROM ticket WHERE status <> 'closed' GROUP BY site_id"
-                )
+                "SELECT site_id, count(*) FROM ticket WHERE status <> 'closed' GROUP BY site_id"
             ).all()
         )
     out = []
@@ -88,10 +85,10 @@ def show_site(db: Database, typed: str) -> dict[str, Any]:
         row = find_site(conn, typed)
         rec = site_record(row)
         rec["open_tickets"] = conn.execute(
-            text("SELECT count(*) FROM ticket WHERE site_id = :s AND status <> 'closed'"),
+            "SELECT count(*) FROM ticket WHERE site_id = :s AND status <> 'closed'",
             {"s": row["id"]},
         ).scalar()
         rec["assets"] = conn.execute(
-            text("SELECT count(*) FROM asset WHERE site_id = :s"), {"s": row["id"]}
+            "SELECT count(*) FROM asset WHERE site_id = :s", {"s": row["id"]}
         ).scalar()
     return rec

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, text
 
 from svcdesk import clock, ids
 from svcdesk.domain import tickets as rules
@@ -21,6 +20,7 @@ from svcdesk.errors import InvalidValue, RuleViolation
 from svcdesk.services.refs import resolve
 from svcdesk.services.sites import find_site
 from svcdesk.store.db import Database, Tx
+from svcdesk.store.sql import Conn
 
 FUTURE_SLACK = timedelta(minutes=1)
 
@@ -81,7 +81,7 @@ def event_record(row: dict[str, Any], tz: Any = None) -> dict[str, Any]:
     }
 
 
-def find_ticket(conn: Connection, typed: str, replica_code: str) -> dict[str, Any]:
+def find_ticket(conn: Conn, typed: str, replica_code: str) -> dict[str, Any]:
     return resolve(
         conn,
         "ticket",
@@ -92,7 +92,7 @@ def find_ticket(conn: Connection, typed: str, replica_code: str) -> dict[str, An
     )
 
 
-def find_asset(conn: Connection, typed: str, replica_code: str) -> dict[str, Any]:
+def find_asset(conn: Conn, typed: str, replica_code: str) -> dict[str, Any]:
     return resolve(conn, "asset", typed, what="asset", local=f"{replica_code}-A%d")
 
 
@@ -150,16 +150,12 @@ def open_ticket(
         if site:
             site_row = find_site(conn, site)
         elif asset_row:
-            site_row = dict(
-                conn.execute(text("SELECT * FROM site WHERE id = :i"), {"i": asset_row["site_id"]})
-                .mappings()
-                .one()
-            )
+            site_row = find_site(conn, asset_row["site_id"])
         else:
             raise InvalidValue("a ticket needs a --site (or an --asset, whose site it takes)")
         if asset_row and asset_row["site_id"] != site_row["id"]:
             other = conn.execute(
-                text("SELECT code FROM site WHERE id = :i"), {"i": asset_row["site_id"]}
+                "SELECT code FROM site WHERE id = :i", {"i": asset_row["site_id"]}
             ).scalar()
             raise RuleViolation(
                 f"asset {asset_row['ref']} is at site {other}, not {site_row['code']}"
@@ -235,16 +231,16 @@ def record(
             )
         if kind != "comment":
             last = conn.execute(
-                text(
+                (
                     "SELECT kind, at FROM ticket_event WHERE ticket_id = :t AND kind <> 'comment' "
                     "ORDER BY at DESC LIMIT 1"
                 ),
                 {"t": row["id"]},
             ).first()
-            if last is not None and ts < last.at:
+            if last is not None and ts < last[1]:
                 raise RuleViolation(
                     f"--at {_local(ts)} is before ticket {ref}'s last event "
-                    f"({last.kind} at {_local(last.at)}); events are recorded in order"
+                    f"({last[0]} at {_local(last[1])}); events are recorded in order"
                 )
         _append_event(tx, row["id"], kind, ts, note=note, data=data)
         update = {"status": status, "updated_at": max(ts, row["updated_at"]), **(changes or {})}
@@ -253,7 +249,7 @@ def record(
             tx.update("ticket", row["id"], update)
             row.update(update)
         site_code = conn.execute(
-            text("SELECT code FROM site WHERE id = :i"), {"i": row["site_id"]}
+            "SELECT code FROM site WHERE id = :i", {"i": row["site_id"]}
         ).scalar()
         asset_ref = _asset_ref(conn, row["asset_id"])
         return _show(conn, row, site_code, asset_ref)
@@ -263,10 +259,10 @@ def _local(ts: int) -> str:
     return f"{clock.from_epoch(ts):%Y-%m-%d %H:%M}"
 
 
-def _asset_ref(conn: Connection, asset_id: str | None) -> str | None:
+def _asset_ref(conn: Conn, asset_id: str | None) -> str | None:
     if not asset_id:
         return None
-    return conn.execute(text("SELECT ref FROM asset WHERE id = :i"), {"i": asset_id}).scalar()
+    return conn.execute("SELECT ref FROM asset WHERE id = :i", {"i": asset_id}).scalar()
 
 
 def _need(value: str | None, what: str) -> str:
@@ -365,17 +361,17 @@ def comment(
 
 
 def _show(
-    conn: Connection, row: dict[str, Any], site_code: str | None, asset_ref: str | None
+    conn: Conn, row: dict[str, Any], site_code: str | None, asset_ref: str | None
 ) -> dict[str, Any]:
     rec = ticket_record([row[f] for f in TICKET_FIELDS], site_code, asset_ref)
     events = conn.execute(
-        text(
+        (
             "SELECT kind, at, actor, note, data FROM ticket_event WHERE ticket_id = :t "
             "ORDER BY at, recorded_at, id"
         ),
         {"t": row["id"]},
-    ).mappings()
-    rec["events"] = [event_record(dict(e)) for e in events]
+    ).records()
+    rec["events"] = [event_record(e) for e in events]
     return rec
 
 
@@ -383,7 +379,7 @@ def show_ticket(db: Database, typed: str) -> dict[str, Any]:
     with db.read() as conn:
         row = find_ticket(conn, typed, db.replica_code)
         site_code = conn.execute(
-            text("SELECT code FROM site WHERE id = :i"), {"i": row["site_id"]}
+            "SELECT code FROM site WHERE id = :i", {"i": row["site_id"]}
         ).scalar()
         return _show(conn, row, site_code, _asset_ref(conn, row["asset_id"]))
 
@@ -424,23 +420,19 @@ def list_tickets(
             where.append("t.site_id = :site")
             params["site"] = find_site(conn, site)["id"]
         filters = " WHERE " + " AND ".join(where) if where else ""
-        sites: dict[str, str] = dict(conn.execute(text("SELECT id, code FROM site")).all())
-        # Asset refs of just the listed tickets, in one query: cheaper than a join per row.
+        sites: dict[str, str] = dict(conn.execute("SELECT id, code FROM site").all())
+        # The refs of the listed tickets' assets in one query: cheaper than a join per row.
         assets: dict[str, str] = dict(
             conn.execute(
-                text(
-                    "SELECT a.id, a.ref FROM asset a WHERE a.id IN "
-                    f"(SELECT t.asset_id FROM ticket t{filters})"
-                ),
+                "SELECT a.id, a.ref FROM asset a WHERE a.id IN "
+                f"(SELECT t.asset_id FROM ticket t{filters})",
                 params,
             ).all()
         )
         sql = f"SELECT {TICKET_COLUMNS} FROM ticket t{filters} ORDER BY t.opened_at DESC"
-        # Rows straight from the driver's cursor, in batches: no per-row wrapper objects.
-        cursor = conn.execute(text(sql), params).cursor
-        while rows := cursor.fetchmany(2000):
-            for row in rows:
-                asset_id = row[4]
-                yield ticket_record(
-                    row, sites[row[3]], assets.get(asset_id) if asset_id else None, local
-                )
+        # Small batches straight from the driver: no per-row wrapper objects, and a working
+        # set that stays in memory already touched.
+        for rows in conn.execute(sql, params).batches(500):
+            yield from [
+                ticket_record(row, sites[row[3]], assets.get(row[4]), local) for row in rows
+            ]

@@ -8,6 +8,7 @@ also appended to the change log with a hybrid logical clock stamp.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -17,14 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
 
 from svcdesk import clock, ids
 from svcdesk.errors import StoreError
 from svcdesk.store import changelog
 from svcdesk.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from svcdesk.store.sql import Conn
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -44,14 +43,7 @@ def busy_timeout_ms() -> int:
 
 def redact(url: str) -> str:
     """A URL fit to print: any password replaced by ***."""
-    if "://" not in url:
-        return url
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("@")[-1]
+    return re.sub(r"^(\w[\w+.-]*://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 def is_postgres(url: str) -> bool:
@@ -60,12 +52,16 @@ def is_postgres(url: str) -> bool:
 
 @dataclass
 class Database:
+    """An open svcdesk database: one connection, used by one command."""
+
     url: str
-    engine: Engine
     dialect: str
     path: Path | None = None
+    create: bool = False  # may the SQLite file be created (init)?
     meta: dict[str, str] = field(default_factory=dict)
+    _conn: Conn | None = field(default=None, repr=False)
     _tx: Tx | None = field(default=None, repr=False)
+    _depth: int = field(default=0, repr=False)
 
     @property
     def label(self) -> str:
@@ -79,9 +75,15 @@ class Database:
     def replica_code(self) -> str:
         return self.meta["replica_code"]
 
+    def connection(self) -> Conn:
+        if self._conn is None:
+            self._conn = _connect(self)
+        return self._conn
+
     @contextmanager
-    def read(self) -> Iterator[Connection]:
-        with translate_errors(self), self.engine.connect() as conn:
+    def read(self) -> Iterator[Conn]:
+        """A consistent snapshot to read from (inside a write: that write's transaction)."""
+        with self._transaction(write=False) as conn:
             yield conn
 
     @contextmanager
@@ -94,30 +96,49 @@ class Database:
         if self._tx is not None:
             yield self._tx
             return
-        with translate_errors(self), self.engine.connect() as conn:
-            conn.info["immediate"] = True
-            with conn.begin():
-                if self.dialect == "postgresql":
-                    # The hub's writers queue here, as SQLite's do on BEGIN IMMEDIATE, so the
-                    # change-log clock and the ref counters never race.
-                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7231804)")
-                self._tx = Tx(conn, self.replica_id)
+        with self._transaction(write=True) as conn:
+            self._tx = Tx(conn, self.replica_id)
+            try:
+                yield self._tx
+            finally:
+                self._tx = None
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Conn]:
+        with translate_errors(self):
+            conn = self.connection()
+            if self._depth:
+                self._depth += 1
                 try:
-                    yield self._tx
+                    yield conn
                 finally:
-                    self._tx = None
+                    self._depth -= 1
+                return
+            conn.begin(write=write)
+            self._depth = 1
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            else:
+                conn.commit()
+            finally:
+                self._depth = 0
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 class Tx:
     """A write transaction that records every change in the change log."""
 
-    def __init__(self, conn: Connection, replica_id: str) -> None:
+    def __init__(self, conn: Conn, replica_id: str) -> None:
         self.conn = conn
         self.replica_id = replica_id
-        self._last: str | None = conn.execute(text("SELECT max(stamp) FROM changelog")).scalar()
+        self._last: str | None = conn.execute("SELECT max(stamp) FROM changelog").scalar()
 
     def stamp(self) -> str:
         self._last = changelog.tick(self._last, self.replica_id)
@@ -125,10 +146,8 @@ class Tx:
 
     def _log(self, table: str, row_id: str, op: str, data: dict[str, Any]) -> None:
         self.conn.execute(
-            text(
-                "INSERT INTO changelog (stamp, replica, tbl, row_id, op, data) "
-                "VALUES (:s, :r, :t, :i, :o, :d)"
-            ),
+            "INSERT INTO changelog (stamp, replica, tbl, row_id, op, data) "
+            "VALUES (:s, :r, :t, :i, :o, :d)",
             {
                 "s": self.stamp(),
                 "r": self.replica_id,
@@ -142,33 +161,26 @@ class Tx:
     def insert(self, table: str, row: dict[str, Any], *, append_only: bool = False) -> None:
         cols = ", ".join(row)
         params = ", ".join(f":{c}" for c in row)
-        self.conn.execute(text(f"INSERT INTO {table} ({cols}) VALUES ({params})"), row)
+        self.conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({params})", row)
         self._log(table, row["id"], "append" if append_only else "insert", row)
 
     def update(self, table: str, row_id: str, changes: dict[str, Any]) -> None:
         sets = ", ".join(f"{c} = :{c}" for c in changes)
-        self.conn.execute(
-            text(f"UPDATE {table} SET {sets} WHERE id = :_id"), {**changes, "_id": row_id}
-        )
+        self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = :_id", {**changes, "_id": row_id})
         self._log(table, row_id, "update", changes)
 
     def next_counter(self, name: str) -> int:
         """The next value of a per-replica counter (refs); local, never synced."""
         key = f"seq.{name}"
         cur = self.conn.execute(
-            text("SELECT value FROM svcdesk_meta WHERE key = :k"), {"k": key}
+            "SELECT value FROM svcdesk_meta WHERE key = :k", {"k": key}
         ).scalar()
         value = int(cur or 0) + 1
         if cur is None:
-            self.conn.execute(
-                text("INSERT INTO svcdesk_meta (key, value) VALUES (:k, :v)"),
-                {"k": key, "v": str(value)},
-            )
+            sql = "INSERT INTO svcdesk_meta (key, value) VALUES (:k, :v)"
         else:
-            self.conn.execute(
-                text("UPDATE svcdesk_meta SET value = :v WHERE key = :k"),
-                {"k": key, "v": str(value)},
-            )
+            sql = "UPDATE svcdesk_meta SET value = :v WHERE key = :k"
+        self.conn.execute(sql, {"k": key, "v": str(value)})
         return value
 
 
@@ -180,15 +192,21 @@ def translate_errors(db: Database | str) -> Iterator[None]:
         yield
     except StoreError:
         raise
-    except (OperationalError, DBAPIError, sqlite3.Error) as exc:
+    except Exception as exc:
+        if not _is_driver_error(exc):
+            raise
         raise StoreError(_explain(exc, label)) from exc
-    except SQLAlchemyError as exc:
-        raise StoreError(f"database {label}: {exc}") from exc
+
+
+def _is_driver_error(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.Error):
+        return True
+    return type(exc).__module__.startswith("psycopg")
 
 
 def _explain(exc: Exception, label: str) -> str:
-    orig = getattr(exc, "orig", exc)
-    msg = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    text = str(exc).strip()
+    msg = text.splitlines()[0] if text else type(exc).__name__
     low = msg.lower()
     if "locked" in low or "busy" in low:
         secs = busy_timeout_ms() / 1000
@@ -213,51 +231,42 @@ def _explain(exc: Exception, label: str) -> str:
 # Opening
 
 
-def _sqlite_engine(path: Path, *, create: bool) -> Engine:
+def _sqlite_connect(path: Path, *, create: bool) -> Conn:
     mode = "rwc" if create else "rw"
-    uri = f"file:{path}?mode={mode}"
-    timeout = busy_timeout_ms() / 1000
-
-    def creator() -> sqlite3.Connection:
-        return sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
-
-    engine = create_engine("sqlite://", creator=creator, poolclass=NullPool)
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
-        cur.execute("PRAGMA foreign_keys = ON")
-        cur.execute("PRAGMA synchronous = FULL")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
-
-    return engine
+    raw = sqlite3.connect(
+        f"file:{path}?mode={mode}", uri=True, timeout=busy_timeout_ms() / 1000,
+        isolation_level=None,
+    )  # fmt: skip
+    raw.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
+    raw.execute("PRAGMA foreign_keys = ON")
+    raw.execute("PRAGMA synchronous = FULL")  # a closed lid loses nothing that was committed
+    return Conn(raw, "sqlite")
 
 
-def _pg_engine(url: str) -> Engine:
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://") :]
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 10})
+def _pg_connect(url: str) -> Conn:
+    import psycopg
+
+    dsn = re.sub(r"^postgres(ql)?(\+psycopg)?://", "postgresql://", url)
+    return Conn(psycopg.connect(dsn, autocommit=True, connect_timeout=10), "postgresql")
+
+
+def _connect(db: Database) -> Conn:
+    if db.path is None:
+        return _pg_connect(db.url)
+    return _sqlite_connect(db.path, create=db.create)
 
 
 def open_db(url: str | None = None, *, create: bool = False) -> Database:
     """Open (and with `create`, initialise) the database at `url`, migrating it if older."""
     url = url or os.environ.get("SVCDESK_DB") or default_db()
     if is_postgres(url):
-        db = Database(url=url, engine=_pg_engine(url), dialect="postgresql")
+        db = Database(url=url, dialect="postgresql", create=create)
     else:
         path = Path(url.removeprefix("sqlite:///")).expanduser()
         _check_sqlite_file(path, create=create)
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = _sqlite_engine(path, create=create)
-        db = Database(url=str(path), engine=engine, dialect="sqlite", path=path)
+        db = Database(url=str(path), dialect="sqlite", path=path, create=create)
     existed = db.path is None or db.path.exists()
     try:
         with translate_errors(db):
@@ -287,46 +296,43 @@ def _check_sqlite_file(path: Path, *, create: bool) -> None:
         )
 
 
-def _read_meta(conn: Connection) -> dict[str, str] | None:
+def _read_meta(conn: Conn) -> dict[str, str] | None:
     try:
-        rows = conn.execute(text("SELECT key, value FROM svcdesk_meta")).all()
-    except (OperationalError, DBAPIError):
-        return None
+        conn.begin()
+        try:
+            rows = conn.execute("SELECT key, value FROM svcdesk_meta").all()
+        finally:
+            conn.rollback()
+    except Exception as exc:
+        if _is_driver_error(exc) and "svcdesk_meta" in str(exc):
+            return None  # no such table: not (yet) a svcdesk database
+        raise
     return {k: v for k, v in rows}
 
 
-def _has_tables(conn: Connection, dialect: str) -> bool:
-    if dialect == "sqlite":
+def _has_tables(conn: Conn) -> bool:
+    if conn.dialect == "sqlite":
         sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
     else:
         sql = "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
-    return bool(conn.execute(text(sql)).scalar())
+    return bool(conn.execute(sql).scalar())
 
 
 def _prepare(db: Database, *, create: bool) -> None:
-    with db.engine.connect() as conn:
-        meta = _read_meta(conn)
-        if meta is None and db.dialect == "postgresql":
-            conn.rollback()
-        if meta is None:
-            if not create:
-                raise StoreError(
-                    f"{db.label} is not a svcdesk database (no svcdesk tables); it was left "
-                    "untouched (create a new one with 'svcdesk init')"
-                )
-            if db.dialect == "sqlite" and _has_tables(conn, db.dialect):
-                raise StoreError(
-                    f"{db.label} is an SQLite database of another program; it was left untouched"
-                )
-    if db.dialect == "sqlite":
-        raw = db.engine.raw_connection()
-        try:
-            # Outside any transaction: the journal mode cannot change inside one.
-            driver: Any = raw.driver_connection
-            if driver.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                driver.execute("PRAGMA journal_mode = WAL")
-        finally:
-            raw.close()
+    conn = db.connection()
+    meta = _read_meta(conn)
+    if meta is None:
+        if not create:
+            raise StoreError(
+                f"{db.label} is not a svcdesk database (no svcdesk tables); it was left "
+                "untouched (create a new one with 'svcdesk init')"
+            )
+        if db.dialect == "sqlite" and _has_tables(conn):
+            raise StoreError(
+                f"{db.label} is an SQLite database of another program; it was left untouched"
+            )
+    if db.dialect == "sqlite" and conn.execute("PRAGMA journal_mode").scalar() != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")  # outside any transaction, as it must be
     if meta is None:
         _initialise(db)
         return
@@ -345,34 +351,29 @@ def _prepare(db: Database, *, create: bool) -> None:
 
 
 def _initialise(db: Database) -> None:
-    with db.engine.connect() as conn:
-        conn.info["immediate"] = True
-        with conn.begin():
-            for migration in MIGRATIONS:
-                migration(conn)
-            meta = {
-                "schema_version": str(SCHEMA_VERSION),
-                "replica_id": ids.uuid7().replace("-", ""),
-                "replica_code": ids.new_replica_code(),
-                "created_at": str(clock.to_epoch(clock.now())),
-            }
-            for k, v in meta.items():
-                conn.execute(
-                    text("INSERT INTO svcdesk_meta (key, value) VALUES (:k, :v)"), {"k": k, "v": v}
-                )
+    meta = {
+        "schema_version": str(SCHEMA_VERSION),
+        "replica_id": ids.uuid7().replace("-", ""),
+        "replica_code": ids.new_replica_code(),
+        "created_at": str(clock.to_epoch(clock.now())),
+    }
+    with db._transaction(write=True) as conn:
+        for migration in MIGRATIONS:
+            migration(conn)
+        for k, v in meta.items():
+            conn.execute("INSERT INTO svcdesk_meta (key, value) VALUES (:k, :v)", {"k": k, "v": v})
     db.meta = meta
 
 
 def _migrate(db: Database, version: int) -> None:
+    """Each step in its own transaction, recorded as it lands."""
     for number in range(version + 1, SCHEMA_VERSION + 1):
-        with db.engine.connect() as conn:
-            conn.info["immediate"] = True
-            with conn.begin():
-                MIGRATIONS[number - 1](conn)
-                conn.execute(
-                    text("UPDATE svcdesk_meta SET value = :v WHERE key = 'schema_version'"),
-                    {"v": str(number)},
-                )
+        with db._transaction(write=True) as conn:
+            MIGRATIONS[number - 1](conn)
+            conn.execute(
+                "UPDATE svcdesk_meta SET value = :v WHERE key = 'schema_version'",
+                {"v": str(number)},
+            )
 
 
 def _backup_before_migrate(db: Database, version: int) -> Path | None:

@@ -8,21 +8,16 @@ svcdesk is refused. The SQL is portable between SQLite and PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection
+if TYPE_CHECKING:
+    from svcdesk.store.sql import Conn
 
-Migration = Callable[[Connection], None]
-
-
-def _run(conn: Connection, script: str) -> None:
-    for statement in script.split(";"):
-        if statement.strip():
-            conn.exec_driver_sql(statement)
+Migration = Callable[["Conn"], None]
 
 
-def m001_initial(conn: Connection) -> None:
-    _run(
-        conn,
+def m001_initial(conn: Conn) -> None:
+    conn.script(
         """
         CREATE TABLE svcdesk_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE site (
@@ -65,7 +60,7 @@ def m001_initial(conn: Connection) -> None:
             row_id TEXT NOT NULL, op TEXT NOT NULL, data TEXT NOT NULL
         );
         CREATE INDEX ix_changelog_row ON changelog (tbl, row_id)
-        """,
+        """
     )
 
 

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect
 
 from svcdesk.store import migrations
 from svcdesk.store.db import open_db
@@ -81,7 +80,7 @@ def test_an_old_database_is_backed_up_then_upgraded_in_place(cli, env_setup, mon
     assert cli("ticket", "open", "--site", "BJ-HD", "--title", "kept").exit_code == 0
 
     def m002_add_priority(conn):
-        conn.exec_driver_sql("ALTER TABLE ticket ADD COLUMN priority INTEGER")
+        conn.execute("ALTER TABLE ticket ADD COLUMN priority INTEGER")
 
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m002_add_priority])
     monkeypatch.setattr("svcdesk.store.db.MIGRATIONS", migrations.MIGRATIONS)
@@ -105,14 +104,21 @@ def test_an_old_database_is_backed_up_then_upgraded_in_place(cli, env_setup, mon
 
 
 def test_the_migrations_build_the_schema_the_models_describe(tmp_path):
-    db = open_db(str(tmp_path / "m.db"), create=True)
-    insp = inspect(db.engine)
-    for table in SQLModel.metadata.sorted_tables:
-        cols = {c["name"] for c in insp.get_columns(table.name)}
-        assert cols == set(table.columns.keys()), table.name
-    reference = create_engine("sqlite://")
-    SQLModel.metadata.create_all(reference)
-    assert set(insp.get_table_names()) == set(inspect(reference).get_table_names())
+    """The SQLModel classes and the numbered migrations describe the same tables."""
+    open_db(str(tmp_path / "m.db"), create=True).close()
+    with sqlite3.connect(tmp_path / "m.db") as conn:
+        tables = {
+            name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        assert tables == set(SQLModel.metadata.tables)
+        for table in SQLModel.metadata.sorted_tables:
+            cols = {
+                row[1]: bool(row[3]) for row in conn.execute(f"PRAGMA table_info({table.name})")
+            }
+            model = {c.name: not c.nullable for c in table.columns}
+            assert set(cols) == set(model), table.name
+            for name, not_null in model.items():
+                assert cols[name] == not_null or table.columns[name].primary_key, (table, name)
 
 
 def test_a_read_only_database_gets_one_clear_line(cli, env_setup, site):
@@ -132,19 +138,14 @@ def test_readonly_database_via_sqlite_flag(cli, env_setup, site, monkeypatch):
     """Root can write any file, so make SQLite itself refuse writes (query_only)."""
     import svcdesk.store.db as store
 
-    original = store._sqlite_engine
+    original = store._sqlite_connect
 
-    def readonly_engine(path, *, create):
-        engine = original(path, create=create)
-        from sqlalchemy import event
+    def readonly_connect(path, *, create):
+        conn = original(path, create=create)
+        conn.raw.execute("PRAGMA query_only = ON")
+        return conn
 
-        @event.listens_for(engine, "connect")
-        def _ro(dbapi_conn, _rec):
-            dbapi_conn.execute("PRAGMA query_only = ON")
-
-        return engine
-
-    monkeypatch.setattr(store, "_sqlite_engine", readonly_engine)
+    monkeypatch.setattr(store, "_sqlite_connect", readonly_connect)
     before = digest(env_setup)
     r = cli("ticket", "open", "--site", site, "--title", "t")
     assert r.exit_code == 1

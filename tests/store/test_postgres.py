@@ -32,8 +32,12 @@ def test_a_hub_that_is_not_svcdesk_is_left_untouched(cli, pg_url):
     r = cli("--db", pg_url, "ticket", "list")
     assert r.exit_code == 1 and "not a svcdesk database" in r.stderr
     with psycopg.connect(pg_url) as conn:
-        tables = {row[0] for row in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
+        tables = {
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+            )
+        }
     assert tables == {"invoices"}
 
 
