@@ -48,50 +48,6 @@ REGIONS = (
     "Fujian",
     "Hunan",
 )
-SURNAMES = (
-    "Wang",
-    "Li",
-    "Zhang",
-    "Liu",
-    "Chen",
-    "Yang",
-    "Huang",
-    "Zhao",
-    "Wu",
-    "Zhou",
-    "Xu",
-    "Sun",
-    "Ma",
-    "Zhu",
-    "Hu",
-    "Guo",
-    "He",
-    "Gao",
-    "Lin",
-    "Luo",
-)
-GIVEN = (
-    "Wei",
-    "Fang",
-    "Min",
-    "Jing",
-    "Li",
-    "Qiang",
-    "Lei",
-    "Jun",
-    "Yan",
-    "Jie",
-    "Tao",
-    "Ming",
-    "Chao",
-    "Xiu",
-    "Hong",
-    "Hui",
-    "Ping",
-    "Gang",
-    "Na",
-    "Xin",
-)
 KINDS = (
     ("server", "Dell PowerEdge R740"),
     ("monitor", "Dell P2422H"),
@@ -126,6 +82,8 @@ def log(msg: str, t0: float) -> None:
 
 
 def name(rng: random.Random) -> str:
+    from svcdesk.services.demo import GIVEN, SURNAMES  # the demo's names, after sys.path is set
+
     return f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)}"
 
 
