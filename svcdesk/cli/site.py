@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from svcdesk.cli.common import fmt_option, get_db
+from svcdesk.cli.common import at_option, fmt_option, get_db
 
 app = typer.Typer(help="Customer sites.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -40,6 +40,7 @@ def add(
     tz: str = typer.Option(None, "--tz", help="The site's time zone (default: the policy's)."),
     region: str = typer.Option(None, "--region"),
     contact: str = typer.Option(None, "--contact", help="Contact person and phone."),
+    at: str = at_option(),
     fmt: str = fmt_option(),
 ) -> None:
     """Register a customer site.
@@ -51,7 +52,9 @@ def add(
     from svcdesk import output
     from svcdesk.services import sites
 
-    rec = sites.add_site(get_db(), code=code, name=name, tz=tz, region=region, contact=contact)
+    rec = sites.add_site(
+        get_db(), code=code, name=name, tz=tz, region=region, contact=contact, at=at
+    )
     output.render_record(rec, _views()[1], fmt)
 
 

@@ -13,7 +13,9 @@ app = typer.Typer(
     help="Fault tickets and their lifecycle.", no_args_is_help=True, rich_markup_mode=None
 )
 
-TICKET_ARG = typer.Argument(..., help="Ticket ref (KQ7M-12), its number (12), or a unique prefix.")
+TICKET_ARG = typer.Argument(
+    ..., metavar="TICKET", help="Ticket ref (KQ7M-12), its number (12), or a unique prefix."
+)
 
 
 def _choices(values: tuple[str, ...]):

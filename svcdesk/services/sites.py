@@ -36,6 +36,7 @@ def add_site(
     tz: str | None = None,
     region: str | None = None,
     contact: str | None = None,
+    at: str | None = None,
 ) -> dict[str, Any]:
     """Register a customer site under a short unique CODE (stored upper-case)."""
     code = code.strip().upper()
@@ -45,7 +46,7 @@ def add_site(
         raise InvalidValue("a site needs a --name")
     if tz:
         clock.zone(tz)
-    now = clock.to_epoch(clock.now())
+    now = clock.to_epoch(clock.parse_instant(at, what="--at") if at else clock.now())
     row = {
         "id": ids.uuid7(),
         "code": code,
