@@ -20,6 +20,7 @@ class SvcdeskError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.details: list[str] = []  # lines printed before the error line (e.g. each problem)
 
 
 class InvalidValue(SvcdeskError):

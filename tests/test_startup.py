@@ -62,9 +62,11 @@ def test_the_default_policy_and_templates_ship_with_the_package():
 
     from svcdesk import resources
 
+    from svcdesk.domain.policy import default_policy
+
     policy = tomllib.loads(resources.default_policy_text())
     assert policy["timezone"] == "Asia/Shanghai"
-    assert policy["clocks"]["respond"]["target"] == "30m"
+    assert default_policy().class_for("major", "hardware").clock("restore").target == 72 * 3600
     assert (resources.templates_dir() / "README.md").is_file()
 
 

@@ -14,6 +14,7 @@ import typer
 
 from svcdesk.cli import db as db_cli
 from svcdesk.cli import site as site_cli
+from svcdesk.cli import sla as sla_cli
 from svcdesk.cli import ticket as ticket_cli
 from svcdesk.cli.common import at_option, fmt_option, get_db, note, state
 
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 app.add_typer(site_cli.app, name="site")
 app.add_typer(ticket_cli.app, name="ticket")
+app.add_typer(sla_cli.app, name="sla")
 app.add_typer(db_cli.app, name="db")
 
 
@@ -110,6 +112,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = command.main(args=args, prog_name="svcdesk", standalone_mode=False)
     except SvcdeskError as exc:
+        for line in exc.details:
+            sys.stderr.write(line + "\n")
         _fail(exc, exc.message, exc.exit_code)
     except typer.Abort:
         _fail(None, "aborted", 130)

@@ -57,6 +57,17 @@ def _show_fields() -> tuple[list[Any], list[Any]]:
     ]
     sections = [
         Section(
+            "clocks",
+            "SLA clocks",
+            [
+                Col("name", "CLOCK"),
+                Col("state", "STATE"),
+                Col("due_at", "DUE", "instant"),
+                Col("seconds_left", "LEFT", "duration"),
+                Col("met_at", "MET", "instant"),
+            ],
+        ),
+        Section(
             "events",
             "Timeline",
             [
@@ -65,7 +76,7 @@ def _show_fields() -> tuple[list[Any], list[Any]]:
                 Col("actor", "BY"),
                 Col("summary", "DETAILS"),
             ],
-        )
+        ),
     ]
     return fields, sections
 

@@ -50,6 +50,10 @@ def info(db: Database) -> dict[str, Any]:
 
 def init(db: Database, *, demo: bool = False) -> dict[str, Any]:
     """Create the schema (open_db did) and, on request, the demo data on an empty database."""
+    from svcdesk.services.sla import ensure_default_policy
+
+    with db.write() as tx:
+        ensure_default_policy(tx.conn)
     before = counts(db)
     if demo:
         if before["ticket"] or before["site"]:

@@ -17,6 +17,7 @@ import orjson
 from svcdesk import clock, ids
 from svcdesk.domain import tickets as rules
 from svcdesk.errors import InvalidValue, RuleViolation
+from svcdesk.services import sla
 from svcdesk.services.refs import resolve
 from svcdesk.services.sites import find_site
 from svcdesk.store.db import Database, Tx
@@ -26,7 +27,7 @@ FUTURE_SLACK = timedelta(minutes=1)
 
 TICKET_FIELDS = (
     "id", "ref", "title", "site_id", "asset_id", "category", "severity", "channel", "status",
-    "assignee", "reporter", "opened_at", "due_at", "updated_at",
+    "assignee", "reporter", "opened_at", "due_at", "updated_at", "clocks",
 )  # fmt: skip
 TICKET_COLUMNS = ", ".join(f"t.{f}" for f in TICKET_FIELDS)
 
@@ -47,11 +48,13 @@ def ticket_record(
     site_code: str | None,
     asset_ref: str | None,
     local: Callable[[int], datetime] | None = None,
+    now: int | None = None,
 ) -> dict[str, Any]:
     """The ticket as users see it (JSON shape of CLI.md) from a row in TICKET_FIELDS order."""
     local = local or clock.local_times(clock.display_tz())
+    now = clock.to_epoch(clock.now()) if now is None else now
     (id_, ref, title, _site, _asset, category, severity, channel, status, assignee, reporter,
-     opened_at, due_at, updated_at) = row  # fmt: skip
+     opened_at, due_at, updated_at, clocks) = row  # fmt: skip
     return {
         "id": id_,
         "ref": ref,
@@ -67,7 +70,7 @@ def ticket_record(
         "opened_at": local(opened_at),
         "due_at": local(due_at) if due_at is not None else None,
         "updated_at": local(updated_at),
-        "clocks": [],
+        "clocks": sla.clock_records(ref, clocks, now, local) if clocks else [],
     }
 
 
@@ -180,6 +183,7 @@ def open_ticket(
         }
         tx.insert("ticket", row)
         _append_event(tx, row["id"], "opened", ts, data={"channel": channel, "reporter": reporter})
+        row["clocks"] = sla.encode(sla.materialise(conn, row["id"]))
         return _show(conn, row, site_row["code"], asset_row["ref"] if asset_row else None)
 
 
@@ -248,6 +252,7 @@ def record(
         if update:
             tx.update("ticket", row["id"], update)
             row.update(update)
+        row["clocks"] = sla.encode(sla.materialise(conn, row["id"]))
         site_code = conn.execute(
             "SELECT code FROM site WHERE id = :i", {"i": row["site_id"]}
         ).scalar()
@@ -415,6 +420,7 @@ def list_tickets(
         where.append("t.assignee = :assignee")
         params["assignee"] = assignee
     local = clock.local_times(clock.display_tz())
+    now = clock.to_epoch(clock.now())
     with db.read() as conn:
         if site:
             where.append("t.site_id = :site")
@@ -434,5 +440,5 @@ def list_tickets(
         # set that stays in memory already touched.
         for rows in conn.execute(sql, params).batches(500):
             yield from [
-                ticket_record(row, sites[row[3]], assets.get(row[4]), local) for row in rows
+                ticket_record(row, sites[row[3]], assets.get(row[4]), local, now) for row in rows
             ]

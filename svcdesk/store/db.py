@@ -75,6 +75,13 @@ class Database:
     def replica_code(self) -> str:
         return self.meta["replica_code"]
 
+    def reader(self) -> Conn:
+        """A second connection that reads a committed snapshot while this one writes (bulk jobs
+        that stream rows and update them)."""
+        conn = _connect(self)
+        conn.begin()
+        return conn
+
     def connection(self) -> Conn:
         if self._conn is None:
             self._conn = _connect(self)

@@ -40,12 +40,14 @@ def m001_initial(conn: Conn) -> None:
             title TEXT NOT NULL, category TEXT NOT NULL, severity TEXT NOT NULL,
             channel TEXT NOT NULL, status TEXT NOT NULL,
             assignee TEXT, reporter TEXT, due_at BIGINT,
-            opened_at BIGINT NOT NULL, updated_at BIGINT NOT NULL
+            opened_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+            policy_id TEXT, clocks TEXT, next_due_at BIGINT
         );
         CREATE INDEX ix_ticket_open ON ticket (
             opened_at, id, ref, title, site_id, asset_id, category, severity, channel, status,
-            assignee, reporter, due_at, updated_at
+            assignee, reporter, due_at, updated_at, clocks
         ) WHERE status <> 'closed';
+        CREATE INDEX ix_ticket_due ON ticket (next_due_at) WHERE next_due_at IS NOT NULL;
         CREATE INDEX ix_ticket_opened ON ticket (opened_at);
         CREATE INDEX ix_ticket_site ON ticket (site_id, opened_at);
         CREATE INDEX ix_ticket_assignee ON ticket (assignee);
@@ -59,7 +61,16 @@ def m001_initial(conn: Conn) -> None:
             stamp TEXT PRIMARY KEY, replica TEXT NOT NULL, tbl TEXT NOT NULL,
             row_id TEXT NOT NULL, op TEXT NOT NULL, data TEXT NOT NULL
         );
-        CREATE INDEX ix_changelog_row ON changelog (tbl, row_id)
+        CREATE INDEX ix_changelog_row ON changelog (tbl, row_id);
+        CREATE TABLE policy (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, source TEXT NOT NULL,
+            effective_at BIGINT NOT NULL, loaded_at BIGINT NOT NULL
+        );
+        CREATE TABLE holiday_cache (
+            country TEXT NOT NULL, subdiv TEXT NOT NULL, year INTEGER NOT NULL,
+            package TEXT NOT NULL, days_off TEXT NOT NULL, workdays TEXT NOT NULL,
+            PRIMARY KEY (country, subdiv, year, package)
+        )
         """
     )
 

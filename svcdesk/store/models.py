@@ -69,6 +69,10 @@ class Ticket(SQLModel, table=True):
     due_at: int | None = Field(default=None, sa_column=_ts(nullable=True))
     opened_at: int = Field(sa_column=_ts())
     updated_at: int = Field(sa_column=_ts())
+    # Derived (DESIGN.md, "Deadlines are materialised"): rebuilt by `sla recompute`, never synced.
+    policy_id: str | None = None  # the policy version the ticket was opened under
+    clocks: str | None = None  # JSON: the SLA clocks as of the ticket's events
+    next_due_at: int | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class TicketEvent(SQLModel, table=True):
@@ -95,3 +99,30 @@ class Change(SQLModel, table=True):
     row_id: str
     op: str  # insert | update | append | delete
     data: str  # JSON object: the fields written
+
+
+class Policy(SQLModel, table=True):
+    """A loaded policy version; tickets keep the one in force when they were opened.
+
+    The id is a digest of (effective_at, source), so every replica that loads the same policy
+    (the default one, above all) names it alike and a sync merges them into one.
+    """
+
+    __tablename__ = "policy"
+    id: str = Field(primary_key=True)
+    name: str
+    source: str
+    effective_at: int = Field(sa_column=_ts())
+    loaded_at: int = Field(sa_column=_ts())
+
+
+class HolidayCache(SQLModel, table=True):
+    """Public days from the `holidays` package, per year and package version (derived, local)."""
+
+    __tablename__ = "holiday_cache"
+    country: str = Field(primary_key=True)
+    subdiv: str = Field(primary_key=True)
+    year: int = Field(primary_key=True)
+    package: str = Field(primary_key=True)
+    days_off: str  # JSON list of ISO dates
+    workdays: str

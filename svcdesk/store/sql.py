@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -77,6 +77,10 @@ class Conn:
         else:
             cur.execute(sql, params or {})
         return Result(cur)
+
+    def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        cur = self.raw.cursor()
+        cur.executemany(pyformat(sql) if self.dialect == "postgresql" else sql, rows)
 
     def script(self, script: str) -> None:
         """Run several `;`-separated statements (migrations)."""

@@ -1,0 +1,966 @@
+"""The service policy: which SLA clocks run for which class of ticket, and on which calendar.
+
+A policy is a TOML text (the default ships as svcdesk/data/policy.toml): a working calendar
+(time zone, public holidays of a country, working-hour windows, weekend, extra days) and
+`[[class]]` tables. The first class whose `match` fits a ticket's severity and category
+applies; its clocks (`respond`, `onsite`, `resolve`, `restore`, `report`, `upgrade`) each have
+a target and count either working time or time around the clock.
+
+`parse_policy` checks everything it can and reports every problem at once, each with the line
+of the file it comes from, so a team fixes its policy in one pass. Pure: no I/O, no clock reads;
+the `holidays` package is imported only to check the country code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from svcdesk.clock import parse_duration
+from svcdesk.domain.calendar import END_OF_DAY, WorkCalendar
+from svcdesk.domain.tickets import CATEGORIES, SEVERITIES
+from svcdesk.errors import InvalidValue
+
+__all__ = [
+    "BASES",
+    "CLOCKS",
+    "ClockRule",
+    "Policy",
+    "PolicyError",
+    "Problem",
+    "TicketClass",
+    "default_policy",
+    "parse_policy",
+]
+
+CLOCKS = ("respond", "onsite", "resolve", "restore", "report", "upgrade")
+"""The clocks a class may set, in the order a ticket meets them."""
+BASES = ("working", "always")
+"""How a clock counts time: on the working calendar, or around the clock."""
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_TOP_KEYS = (
+    "name",
+    "timezone",
+    "holidays",
+    "subdivision",
+    "working_hours",
+    "weekend",
+    "extra_holidays",
+    "extra_workdays",
+    "class",
+    "warranty",
+)
+_CLASS_KEYS = ("name", "clause", "note", "match", "time")
+_CLOCK_TABLE_KEYS = ("target", "time", "clause")
+_MATCH_KEYS = {"severity": SEVERITIES, "category": CATEGORIES}
+_DURATION_HINT = "a positive duration such as 30m, 6h, 3d, 1h30m"
+_VERBS = {
+    "respond": "respond",
+    "onsite": "be on site",
+    "resolve": "resolve",
+    "restore": "restore",
+    "report": "deliver the incident report",
+    "upgrade": "upgrade",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# The policy
+
+
+@dataclass(frozen=True)
+class ClockRule:
+    """One clock of a ticket class: `target` seconds (None: the ticket's due date) of `basis`."""
+
+    name: str
+    target: int | None
+    basis: str
+    clause: str
+    class_name: str
+
+    @property
+    def why(self) -> str:
+        """The rule as a sentence for users, naming the class and the plan's clause."""
+        verb = _VERBS.get(self.name, self.name)
+        if self.target is None:
+            text = f"{self.class_name}: {verb} by the ticket's due date"
+        else:
+            counted = "around the clock" if self.basis == "always" else "of working time"
+            text = f"{self.class_name}: {verb} within {span(self.target)} {counted}"
+        return f"{text} ({self.clause})" if self.clause else text
+
+
+@dataclass(frozen=True)
+class TicketClass:
+    """The clocks of tickets whose severity and category this class matches (None: any)."""
+
+    name: str
+    clause: str
+    severities: frozenset[str] | None
+    categories: frozenset[str] | None
+    basis: str
+    clocks: tuple[ClockRule, ...]
+    note: str = ""
+
+    def matches(self, severity: str, category: str) -> bool:
+        """Whether a ticket of this severity and category falls in the class."""
+        return (self.severities is None or severity in self.severities) and (
+            self.categories is None or category in self.categories
+        )
+
+    def clock(self, name: str) -> ClockRule | None:
+        """The class's clock called `name`, if it has one."""
+        return next((rule for rule in self.clocks if rule.name == name), None)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A parsed, valid policy: its working calendar and its ticket classes."""
+
+    name: str
+    timezone: str
+    country: str | None
+    subdivision: str | None
+    windows: tuple[tuple[time, time], ...]
+    weekend: frozenset[int]
+    extra_holidays: frozenset[date]
+    extra_workdays: frozenset[date]
+    classes: tuple[TicketClass, ...]
+    warranty: dict[str, Any] = field(default_factory=dict, hash=False)
+    source: str = ""
+    _calendars: dict[tuple[str, str], WorkCalendar] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+
+    def class_for(self, severity: str, category: str) -> TicketClass:
+        """The first class whose match fits the ticket (a valid policy has one for every pair)."""
+        for cls in self.classes:
+            if cls.matches(severity, category):
+                return cls
+        raise InvalidValue(
+            f"policy {self.name!r} has no class for severity={severity}, category={category}"
+        )
+
+    def calendar(self, basis: str, tz: str | None = None) -> WorkCalendar:
+        """The calendar a clock of `basis` counts on, in zone `tz` (default: the policy's)."""
+        zone = tz or self.timezone
+        key = (basis, zone)
+        cal = self._calendars.get(key)
+        if cal is not None:
+            return cal
+        try:
+            if basis == "always":
+                cal = WorkCalendar.always(zone)
+            elif basis == "working":
+                cal = WorkCalendar(
+                    tz=zone,
+                    windows=self.windows,
+                    country=self.country,
+                    subdiv=self.subdivision,
+                    weekend=self.weekend,
+                    extra_holidays=self.extra_holidays,
+                    extra_workdays=self.extra_workdays,
+                )
+            else:
+                raise ValueError(f"unknown time basis {basis!r}: use working or always")
+        except ValueError as exc:
+            raise InvalidValue(str(exc)) from None
+        self._calendars[key] = cal
+        return cal
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a policy text: where (line, dotted key) and what."""
+
+    line: int | None
+    key: str
+    message: str
+
+    def format(self, filename: str = "policy.toml") -> str:
+        """`policy.toml:12: class[2].resolve: negative target ...`, as compilers print errors."""
+        where = f"{filename}:{self.line}" if self.line else filename
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+    def __str__(self) -> str:
+        head = " ".join(
+            part for part in (f"line {self.line}" if self.line else "", self.key) if part
+        )
+        return f"{head}: {self.message}" if head else self.message
+
+
+class PolicyError(InvalidValue):
+    """A policy text that cannot be used; `problems` lists everything wrong with it."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        n = len(self.problems)
+        summary = "; ".join(str(p) for p in self.problems)
+        super().__init__(f"policy has {n} problem{'' if n == 1 else 's'}: {summary}")
+
+    def lines(self, filename: str = "policy.toml") -> list[str]:
+        """Every problem on its own line, prefixed with `filename:line:`."""
+        return [p.format(filename) for p in self.problems]
+
+
+def parse_policy(text: str, *, check_country: bool = True) -> Policy:
+    """The policy a TOML text describes, or `PolicyError` listing every problem in it.
+
+    `check_country=False` skips checking the holidays country and subdivision against the
+    `holidays` package (saves importing it, ~130 ms, for texts that were checked when loaded).
+    Results are cached by text: parsing the same text again returns the same `Policy`.
+    """
+    return _parse_cached(text, check_country)
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> Policy:
+    """The policy shipped with svcdesk (svcdesk/data/policy.toml)."""
+    from svcdesk.resources import default_policy_text
+
+    # The shipped file is checked against the holidays package by the test suite.
+    return parse_policy(default_policy_text(), check_country=False)
+
+
+@lru_cache(maxsize=32)
+def _parse_cached(text: str, check_country: bool) -> Policy:
+    return _Parser(text, check_country=check_country).parse()
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing and checking
+
+
+class _Parser:
+    """Reads a policy text, collecting every problem before giving up."""
+
+    def __init__(self, text: str, *, check_country: bool) -> None:
+        self.text = text
+        self.check_country = check_country
+        self.problems: list[Problem] = []
+        self.where = _Locator(text)
+
+    def problem(self, line: int | None, key: str, message: str) -> None:
+        self.problems.append(Problem(line, key, message))
+
+    def top(self, key: str, message: str) -> None:
+        """A problem with top-level `key`, at the line that sets it."""
+        self.problem(self.where.top(key), key, message)
+
+    def parse(self) -> Policy:
+        try:
+            data = tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as exc:
+            raise PolicyError([_syntax_problem(self.text, exc)]) from None
+
+        for key in data:
+            if key not in _TOP_KEYS:
+                self.top(key, _unknown_key(key, _TOP_KEYS, "a policy's keys are"))
+
+        name = self.string(data, "name", 'add name = "..." (the policy\'s name, shown in reports)')
+        timezone = self.timezone(data)
+        country, subdivision = self.holidays(data)
+        windows = self.working_hours(data)
+        weekend = self.weekend(data)
+        extra_holidays = self.dates(data, "extra_holidays")
+        extra_workdays = self.dates(data, "extra_workdays")
+        for d in sorted(extra_holidays & extra_workdays):
+            self.top("extra_workdays", f"{d} is also an extra holiday: keep it in one list only")
+        warranty = data.get("warranty", {})
+        if not isinstance(warranty, dict):
+            self.top("warranty", "must be a table ([warranty])")
+            warranty = {}
+        classes = self.classes(data)
+
+        if self.problems:
+            self.problems.sort(key=lambda p: (p.line is None, p.line or 0))
+            raise PolicyError(self.problems)
+        assert name is not None and timezone is not None and windows is not None
+        assert classes is not None
+        return Policy(
+            name=name,
+            timezone=timezone,
+            country=country,
+            subdivision=subdivision,
+            windows=windows,
+            weekend=weekend,
+            extra_holidays=extra_holidays,
+            extra_workdays=extra_workdays,
+            classes=classes,
+            warranty=warranty,
+            source=self.text,
+        )
+
+    # ---------------------------------------------------------------- the calendar
+
+    def string(self, data: Mapping[str, Any], key: str, add: str) -> str | None:
+        """A required non-empty string at top level."""
+        if key not in data:
+            self.problem(None, key, f"missing: {add}")
+            return None
+        value = data[key]
+        if not isinstance(value, str) or not value.strip():
+            self.top(key, f"must be a non-empty string, not {value!r}: {add}")
+            return None
+        return value.strip()
+
+    def timezone(self, data: Mapping[str, Any]) -> str | None:
+        tz = self.string(
+            data,
+            "timezone",
+            'add timezone = "Asia/Shanghai" (the IANA time zone of the working hours)',
+        )
+        if tz is None:
+            return None
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.top(
+                "timezone",
+                f"unknown time zone {tz!r}: use an IANA name such as Asia/Shanghai, "
+                "Europe/Berlin or UTC",
+            )
+            return None
+        return tz
+
+    def holidays(self, data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+        raw = data.get("holidays", "")
+        if not isinstance(raw, str):
+            self.top(
+                "holidays",
+                f'must be a country code such as "CN", or "" for no public holidays, not {raw!r}',
+            )
+            raw = ""
+        country = raw.strip() or None
+        sub_raw = data.get("subdivision", "")
+        if not isinstance(sub_raw, str):
+            self.top("subdivision", f"must be a string, not {sub_raw!r}")
+            sub_raw = ""
+        subdivision = sub_raw.strip() or None
+        if subdivision and not country:
+            self.top("subdivision", "a subdivision needs a holidays country: set holidays first")
+        if not (country and self.check_country):
+            return country, subdivision
+        supported = _supported_countries()
+        if country not in supported:
+            self.top(
+                "holidays",
+                f"unknown holidays country {country!r}{_did_you_mean(country, supported)}: use a "
+                "country code of the holidays package (ISO 3166, e.g. CN, US, DE), "
+                'or "" for no public holidays',
+            )
+        elif (
+            subdivision
+            and subdivision not in supported[country]
+            and not _subdivision_exists(country, subdivision)
+        ):
+            subs = supported[country]
+            choices = (
+                f"choose from {', '.join(subs)}"
+                if subs
+                else "the holidays package has no subdivisions for it: leave subdivision out"
+            )
+            self.top("subdivision", f"unknown subdivision {subdivision!r} of {country}: {choices}")
+        return country, subdivision
+
+    def working_hours(self, data: Mapping[str, Any]) -> tuple[tuple[time, time], ...] | None:
+        example = '["08:30-12:00", "13:30-17:30"]'
+        if "working_hours" not in data:
+            self.problem(None, "working_hours", f"missing: add working_hours = {example}")
+            return None
+        entries = data["working_hours"]
+        if not isinstance(entries, list) or not entries:
+            self.top("working_hours", f"must be a non-empty list of windows such as {example}")
+            return None
+        windows: list[tuple[time, time]] = []
+        ok = True
+        previous: tuple[str, int] | None = None
+        for entry in entries:
+            parsed = _window(entry)
+            if isinstance(parsed, str):
+                self.top("working_hours", parsed)
+                ok = False
+                continue
+            start, end = parsed
+            if previous is not None and start < previous[1]:
+                self.top(
+                    "working_hours",
+                    f"window {entry!r} overlaps or comes before {previous[0]!r}: list the "
+                    "windows in order, without overlap",
+                )
+                ok = False
+            previous = (entry, end)
+            windows.append((_time_of(start), _time_of(end)))
+        return tuple(windows) if ok else None
+
+    def weekend(self, data: Mapping[str, Any]) -> frozenset[int]:
+        if "weekend" not in data:
+            return frozenset({5, 6})
+        names = data["weekend"]
+        choices = ", ".join(WEEKDAYS)
+        if not isinstance(names, list):
+            self.top("weekend", f'must be a list of day names such as ["sat", "sun"] ({choices})')
+            return frozenset()
+        days = set()
+        for name in names:
+            day = _weekday(name)
+            if day is None:
+                self.top("weekend", f"unknown day {name!r}: use {choices}")
+            else:
+                days.add(day)
+        return frozenset(days)
+
+    def dates(self, data: Mapping[str, Any], key: str) -> frozenset[date]:
+        if key not in data:
+            return frozenset()
+        values = data[key]
+        if not isinstance(values, list):
+            self.top(key, 'must be a list of dates such as ["2026-12-31"]')
+            return frozenset()
+        days = set()
+        for value in values:
+            day = _date(value)
+            if day is None:
+                self.top(key, f"bad date {value!r}: use YYYY-MM-DD")
+            else:
+                days.add(day)
+        return frozenset(days)
+
+    # ---------------------------------------------------------------- the classes
+
+    def classes(self, data: Mapping[str, Any]) -> tuple[TicketClass, ...] | None:
+        raw = data.get("class")
+        if raw is None:
+            self.problem(
+                None,
+                "class",
+                "no [[class]] tables: add at least one, and end with a catch-all (match = {})",
+            )
+            return None
+        if not isinstance(raw, list) or not all(isinstance(c, dict) for c in raw) or not raw:
+            self.top("class", "must be [[class]] tables, each with a name, a match and clocks")
+            return None
+        classes: list[TicketClass] = []
+        matches: list[tuple[frozenset[str] | None, frozenset[str] | None] | None] = []
+        names: dict[str, int] = {}
+        for n, table in enumerate(raw, 1):
+            cls, match = self.ticket_class(n, table)
+            matches.append(match)
+            if cls is not None:
+                classes.append(cls)
+            name = table.get("name")
+            if not isinstance(name, str) or not name.strip():
+                continue
+            name = name.strip()
+            if name in names:
+                self.problem(
+                    self.where.in_class(n, "name"),
+                    f"class[{n}].name",
+                    f"class[{names[name]}] has the same name {name!r}: names tell the classes "
+                    "apart in every explanation",
+                )
+            names.setdefault(name, n)
+        if all(m is not None for m in matches):
+            self.coverage(raw, [m for m in matches if m is not None])
+        return tuple(classes)
+
+    def ticket_class(
+        self, n: int, raw: Mapping[str, Any]
+    ) -> tuple[TicketClass | None, tuple[frozenset[str] | None, frozenset[str] | None] | None]:
+        """The class `class[n]` and its match (None where they are not valid)."""
+        label = f"class[{n}]"
+        header = self.where.class_header(n)
+
+        def line(key: str) -> int | None:
+            return self.where.in_class(n, key)
+
+        ok = True
+        name = raw.get("name")
+        if not isinstance(name, str) or not name.strip():
+            where, key = (line("name"), f"{label}.name") if "name" in raw else (header, label)
+            self.problem(where, key, 'needs a name: add name = "..." (it explains every deadline)')
+            ok, name = False, ""
+        name = name.strip()
+        texts = {}
+        for key in ("clause", "note"):
+            value = raw.get(key, "")
+            if not isinstance(value, str):
+                self.problem(line(key), f"{label}.{key}", f"must be a string, not {value!r}")
+                ok, value = False, ""
+            texts[key] = value.strip()
+        basis = raw.get("time", "working")
+        if basis not in BASES:
+            self.problem(line("time"), f"{label}.time", _bad_basis(basis))
+            ok, basis = False, "working"
+        match = self.match(n, raw)
+
+        for key, value in raw.items():
+            if key not in _CLASS_KEYS and key not in CLOCKS:
+                close = difflib.get_close_matches(key, (*CLOCKS, *_CLASS_KEYS), n=1)
+                if isinstance(value, str | dict) and not (close and close[0] in _CLASS_KEYS):
+                    message = _unknown_key(key, CLOCKS, "the clocks are", what="clock")
+                else:
+                    message = _unknown_key(
+                        key, (*_CLASS_KEYS, *CLOCKS), "a class takes", what="key"
+                    )
+                self.problem(line(key), f"{label}.{key}", message)
+                ok = False
+
+        clock_keys = [key for key in raw if key in CLOCKS]
+        if not clock_keys:
+            self.problem(
+                header, label, f"has no clocks: give it at least one of {', '.join(CLOCKS)}"
+            )
+            ok = False
+        if "resolve" in clock_keys and "restore" in clock_keys:
+            second = max(("resolve", "restore"), key=clock_keys.index)
+            self.problem(
+                line(second),
+                f"{label}.{second}",
+                "a class has either resolve or restore, not both (they contradict each other): "
+                "keep restore if the clause promises the system restored (as for major faults, "
+                '"restored within 72 hours"), or resolve if it promises the fault handled',
+            )
+            ok = False
+        if "upgrade" in clock_keys and match is not None:
+            others = [
+                s for s in SEVERITIES if s != "upgrade" and (match[0] is None or s in match[0])
+            ]
+            if others:
+                self.problem(
+                    line("upgrade"),
+                    f"{label}.upgrade",
+                    "the upgrade clock is only for upgrade requests, but this class also "
+                    f"matches severity {', '.join(others)}: give it "
+                    'match = { severity = "upgrade" }',
+                )
+                ok = False
+
+        clocks = []
+        for key in clock_keys:
+            rule = self.clock(n, key, raw[key], basis=basis, clause=texts["clause"], cls=name)
+            if rule is None:
+                ok = False
+            else:
+                clocks.append(rule)
+        if not ok or match is None:
+            return None, match
+        return (
+            TicketClass(
+                name=name,
+                clause=texts["clause"],
+                severities=match[0],
+                categories=match[1],
+                basis=basis,
+                clocks=tuple(clocks),
+                note=texts["note"],
+            ),
+            match,
+        )
+
+    def match(
+        self, n: int, raw: Mapping[str, Any]
+    ) -> tuple[frozenset[str] | None, frozenset[str] | None] | None:
+        """The (severities, categories) a class matches, None (any) where it says nothing."""
+        label = f"class[{n}]"
+        if "match" not in raw:
+            self.problem(
+                self.where.class_header(n),
+                label,
+                "needs a match: add match = { severity = [...], category = [...] }, "
+                "or match = {} to match every ticket",
+            )
+            return None
+        line = self.where.in_class(n, "match")
+        table = raw["match"]
+        if not isinstance(table, dict):
+            self.problem(
+                line,
+                f"{label}.match",
+                f'must be a table such as {{ severity = "major" }} or {{}}, not {table!r}',
+            )
+            return None
+        ok = True
+        for key in table:
+            if key not in _MATCH_KEYS:
+                self.problem(
+                    line, f"{label}.match.{key}", _unknown_key(key, tuple(_MATCH_KEYS), "use")
+                )
+                ok = False
+        found: dict[str, frozenset[str] | None] = {}
+        for key, choices in _MATCH_KEYS.items():
+            if key not in table:
+                found[key] = None
+                continue
+            value = table[key]
+            values = [value] if isinstance(value, str) else value
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                self.problem(
+                    line,
+                    f"{label}.match.{key}",
+                    f"must be a {key} or a list of them, not {value!r}",
+                )
+                ok = False
+                continue
+            if not values:
+                self.problem(
+                    line,
+                    f"{label}.match.{key}",
+                    f"an empty list matches no ticket: leave {key} out to match every {key}",
+                )
+                ok = False
+            for v in values:
+                if v not in choices:
+                    self.problem(
+                        line,
+                        f"{label}.match.{key}",
+                        f"unknown {key} {v!r}{_did_you_mean(v, choices)}: choose from "
+                        f"{', '.join(choices)}",
+                    )
+                    ok = False
+            found[key] = frozenset(values)
+        return (found["severity"], found["category"]) if ok else None
+
+    def clock(
+        self, n: int, name: str, value: Any, *, basis: str, clause: str, cls: str
+    ) -> ClockRule | None:
+        """The clock `name` of class[n] (None, with a problem, when it is not valid)."""
+        key = f"class[{n}].{name}"
+        line = self.where.in_class(n, name)
+        ok = True
+        if isinstance(value, dict):
+            for sub in value:
+                if sub not in _CLOCK_TABLE_KEYS:
+                    self.problem(
+                        line,
+                        f"{key}.{sub}",
+                        _unknown_key(sub, _CLOCK_TABLE_KEYS, f"the {name} clock takes"),
+                    )
+                    ok = False
+            if "time" in value:
+                if value["time"] in BASES:
+                    basis = value["time"]
+                else:
+                    self.problem(line, f"{key}.time", _bad_basis(value["time"]))
+                    ok = False
+            if "clause" in value:
+                if isinstance(value["clause"], str):
+                    clause = value["clause"].strip()
+                else:
+                    self.problem(
+                        line, f"{key}.clause", f"must be a string, not {value['clause']!r}"
+                    )
+                    ok = False
+            if "target" not in value:
+                example = '"due"' if name == "upgrade" else '"6h"'
+                self.problem(line, f"{key}.target", f"missing: add target = {example}")
+                return None
+            raw, key = value["target"], f"{key}.target"
+        else:
+            raw = value
+        target = self.target(name, raw, line, key)
+        if target is False or not ok:
+            return None
+        if target is None:
+            basis = "always"  # a due date is a calendar instant, not counted time
+        return ClockRule(name=name, target=target, basis=basis, clause=clause, class_name=cls)
+
+    def target(self, name: str, raw: Any, line: int | None, key: str) -> int | None | bool:
+        """A clock's target in seconds, None for "due", False (with a problem) if invalid."""
+        if not isinstance(raw, str):
+            wanted = '"due"' if name == "upgrade" else '"30m" or "6h"'
+            self.problem(line, key, f"target must be a string such as {wanted}, not {raw!r}")
+            return False
+        text = raw.strip()
+        if text.lower() == "due":
+            if name == "upgrade":
+                return None
+            self.problem(
+                line,
+                key,
+                f'"due" (the ticket\'s own due date) is only for the upgrade clock: give {name} '
+                f"{_DURATION_HINT}",
+            )
+            return False
+        if name == "upgrade":
+            self.problem(
+                line,
+                key,
+                f'upgrade takes "due" (the ticket\'s own due date) and nothing else, not {raw!r}',
+            )
+            return False
+        if text.startswith("-"):
+            self.problem(line, key, f"negative target {raw!r}: a target is {_DURATION_HINT}")
+            return False
+        try:
+            seconds = int(parse_duration(text).total_seconds())
+        except InvalidValue:
+            self.problem(line, key, f"invalid target {raw!r}: use {_DURATION_HINT}")
+            return False
+        if seconds <= 0:
+            self.problem(line, key, f"zero target {raw!r}: a target is {_DURATION_HINT}")
+            return False
+        return seconds
+
+    def coverage(
+        self,
+        raw: list[dict[str, Any]],
+        matches: list[tuple[frozenset[str] | None, frozenset[str] | None]],
+    ) -> None:
+        """Every severity x category has a class; every class can apply; upgrades have a date."""
+        first: dict[tuple[str, str], int] = {}
+        for severity in SEVERITIES:
+            for category in CATEGORIES:
+                for n, (sevs, cats) in enumerate(matches, 1):
+                    if (sevs is None or severity in sevs) and (cats is None or category in cats):
+                        first[severity, category] = n
+                        break
+        fix = "add a catch-all class with match = {} at the end"
+        for severity in SEVERITIES:
+            missing = [c for c in CATEGORIES if (severity, c) not in first]
+            if len(missing) == len(CATEGORIES):
+                self.problem(
+                    None, "class", f"no class matches severity={severity} (any category): {fix}"
+                )
+                continue
+            for category in missing:
+                self.problem(
+                    None,
+                    "class",
+                    f"no class matches severity={severity}, category={category}: {fix}",
+                )
+        used = set(first.values())
+        for n in range(1, len(matches) + 1):
+            if n not in used:
+                self.problem(
+                    self.where.class_header(n),
+                    f"class[{n}]",
+                    "never applies: an earlier class takes every ticket it matches (the first "
+                    "class whose match fits applies): move it up, or narrow the earlier match",
+                )
+            upgrades = [c for c in CATEGORIES if first.get(("upgrade", c)) == n]
+            if upgrades and "upgrade" not in raw[n - 1]:
+                which = (
+                    "severity=upgrade"
+                    if len(upgrades) == len(CATEGORIES)
+                    else f"severity=upgrade, category {', '.join(upgrades)}"
+                )
+                self.problem(
+                    self.where.class_header(n),
+                    f"class[{n}]",
+                    f"upgrade requests ({which}) fall in this class, which has no upgrade "
+                    'clock: put a class with match = { severity = "upgrade" } and '
+                    'upgrade = "due" before it',
+                )
+
+
+# --------------------------------------------------------------------------------------------
+# Values
+
+
+_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _window(entry: Any) -> tuple[int, int] | str:
+    """A working window "HH:MM-HH:MM" as (start, end) seconds of the day, or what is wrong."""
+    m = _WINDOW.match(entry) if isinstance(entry, str) else None
+    if m is None:
+        return f'window {entry!r} is not HH:MM-HH:MM (e.g. "08:30-12:00"; "24:00" may end a window)'
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+        return (
+            f"window {entry!r} has a time that does not exist: hours 00-23 (24:00 only as an "
+            "end), minutes 00-59"
+        )
+    start, end = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
+    if start >= end:
+        return f"window {entry!r} must start before it ends"
+    return start, end
+
+
+def _time_of(seconds: int) -> time:
+    """A second of the day as a time; 86400 is `END_OF_DAY` (24:00)."""
+    if seconds >= 86_400:
+        return END_OF_DAY
+    return time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
+
+
+_WEEKDAY_NAMES = {
+    **{name: i for i, name in enumerate(WEEKDAYS)},
+    **{
+        name: i
+        for i, name in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
+}
+
+
+def _weekday(name: Any) -> int | None:
+    """The weekday number (Monday 0) of `mon`..`sun` (or the full name), None if unknown."""
+    return _WEEKDAY_NAMES.get(name.strip().lower()) if isinstance(name, str) else None
+
+
+def _date(value: Any) -> date | None:
+    """A TOML date or a YYYY-MM-DD string as a date, None if it is neither."""
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def span(seconds: int) -> str:
+    """A target in hours and minutes (`72h`, `1h30m`): days would read as working days."""
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    parts = [f"{h}h" if h else "", f"{m}m" if m else "", f"{s}s" if s else ""]
+    return "".join(parts) or "0m"
+
+
+def _bad_basis(value: Any) -> str:
+    return (
+        f'unknown time basis {value!r}: use "working" (the working calendar) or "always" '
+        "(around the clock)"
+    )
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    if not close and word.upper() != word:
+        close = [c for c in choices if c == word.upper()]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _unknown_key(key: str, known: Iterable[str], intro: str, *, what: str = "key") -> str:
+    known = tuple(known)
+    return f"unknown {what} {key!r}{_did_you_mean(key, known)}: {intro} {', '.join(known)}"
+
+
+@lru_cache(maxsize=1)
+def _supported_countries() -> dict[str, list[str]]:
+    """Country code -> subdivision codes, from the holidays package (imported only here)."""
+    import holidays
+
+    return {code: list(subs) for code, subs in holidays.list_supported_countries().items()}
+
+
+@lru_cache(maxsize=64)
+def _subdivision_exists(country: str, subdivision: str) -> bool:
+    """Whether the holidays package accepts `subdivision` (a code or an alias) of `country`."""
+    import holidays
+
+    try:
+        holidays.country_holidays(country, subdiv=subdivision)
+    except (NotImplementedError, ValueError, KeyError):
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Where in the text a key is (tomllib gives no positions)
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+class _Locator:
+    """Line numbers of top-level keys, `[[class]]` headers and the keys of each class."""
+
+    def __init__(self, text: str) -> None:
+        # (line number, text) of every line outside multi-line strings
+        self.lines: list[tuple[int, str]] = []
+        # index into self.lines, dotted table name, is an array table
+        self.headers: list[tuple[int, str, bool]] = []
+        inside: str | None = None
+        for number, line in enumerate(text.splitlines(), 1):
+            if inside is not None:
+                if line.count(inside) % 2:
+                    inside = None
+                continue
+            m = _HEADER.match(line)
+            if m is not None:
+                table = ".".join(part.strip().strip("\"'") for part in m.group(2).split("."))
+                self.headers.append((len(self.lines), table, m.group(1) == "[["))
+            self.lines.append((number, line))
+            for delimiter in ('"""', "'''"):
+                if line.count(delimiter) % 2:
+                    inside = delimiter
+                    break
+
+    def _find(self, key: str, start: int, stop: int) -> int | None:
+        pattern = re.compile(
+            rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*[=.]"
+        )
+        for number, line in self.lines[start:stop]:
+            if pattern.match(line):
+                return number
+        return None
+
+    def top(self, key: str) -> int | None:
+        """The line setting top-level `key`, or the first header of a table named `key`."""
+        first_header = self.headers[0][0] if self.headers else len(self.lines)
+        found = self._find(key, 0, first_header)
+        if found is not None:
+            return found
+        for index, table, _ in self.headers:
+            if table.split(".")[0] == key:
+                return self.lines[index][0]
+        return None
+
+    def _class_headers(self) -> list[int]:
+        return [i for i, (_, table, array) in enumerate(self.headers) if array and table == "class"]
+
+    def class_header(self, n: int) -> int | None:
+        """The line of the n-th (1-based) `[[class]]` header."""
+        headers = self._class_headers()
+        if 0 < n <= len(headers):
+            return self.lines[self.headers[headers[n - 1]][0]][0]
+        return self.top("class")
+
+    def in_class(self, n: int, key: str) -> int | None:
+        """The line setting `key` in the n-th class (its header line if not found)."""
+        headers = self._class_headers()
+        if not 0 < n <= len(headers):
+            return self.top("class")
+        h = headers[n - 1]
+        start = self.headers[h][0]
+        stop = self.headers[h + 1][0] if h + 1 < len(self.headers) else len(self.lines)
+        found = self._find(key, start + 1, stop)
+        if found is not None:
+            return found
+        for index, table, _ in self.headers[h + 1 :]:  # a sub-table [class.key] of this class
+            if table == "class":
+                break
+            if table == f"class.{key}":
+                return self.lines[index][0]
+        return self.lines[start][0]
+
+
+def _syntax_problem(text: str, exc: tomllib.TOMLDecodeError) -> Problem:
+    """A TOML syntax error as a problem at the line tomllib names."""
+    message = str(exc)
+    m = _TOML_POSITION.search(message)
+    if m is not None:
+        detail = f"{message[: m.start()]} (column {m.group(2)})"
+        return Problem(int(m.group(1)), "", f"not valid TOML: {detail}")
+    m = _TOML_AT_END.search(message)
+    if m is not None:
+        last = max(1, len(text.splitlines()))
+        return Problem(last, "", f"not valid TOML: {message[: m.start()]} (at the end of the file)")
+    return Problem(None, "", f"not valid TOML: {message}")

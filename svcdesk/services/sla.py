@@ -1,0 +1,437 @@
+"""SLA use cases: which policy applies, materialising clocks, and the overdue and board views.
+
+Clocks are computed by `domain.sla` from (policy version, calendar, the ticket's events) and
+stored on the ticket (`clocks`, `next_due_at`) whenever its events change, so "what is overdue"
+is an indexed query. `recompute` rebuilds every ticket's clocks.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import heapq
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from svcdesk import clock
+from svcdesk.domain import calendar as calendars
+from svcdesk.domain import sla
+from svcdesk.errors import NotFound
+from svcdesk.store.sql import Conn
+
+if TYPE_CHECKING:
+    from svcdesk.domain.policy import Policy
+    from svcdesk.store.db import Database
+
+CLOCK_FIELDS = ("name", "started_at", "due_at", "met_at", "remaining", "target", "basis", "rule")
+
+
+# --------------------------------------------------------------------------------------------
+# Public holidays, cached in the database per year and `holidays` package version
+
+
+@lru_cache(maxsize=1)
+def holidays_version() -> str:
+    """The installed `holidays` package's version, read without importing it (~90 ms)."""
+    spec = find_spec("holidays")
+    if spec is None or spec.origin is None:
+        return "missing"
+    text = (Path(spec.origin).parent / "version.py").read_text(encoding="utf-8")
+    m = re.search(r"__version__\s*=\s*['\"]([^'\"]+)", text)
+    return m.group(1) if m else "unknown"
+
+
+class CachedHolidays:
+    """Public days from the database cache; on a miss, from the package (then stored)."""
+
+    def __init__(self, conn: Conn, *, store: bool) -> None:
+        self.conn = conn
+        self.store = store
+
+    def __call__(self, country: str, subdiv: str | None, year: int) -> calendars.PublicDays:
+        key = {"c": country, "s": subdiv or "", "y": year, "p": holidays_version()}
+        row = self.conn.execute(
+            "SELECT days_off, workdays FROM holiday_cache "
+            "WHERE country = :c AND subdiv = :s AND year = :y AND package = :p",
+            key,
+        ).first()
+        if row is not None:
+            return (
+                frozenset(date.fromisoformat(d) for d in orjson.loads(row[0])),
+                frozenset(date.fromisoformat(d) for d in orjson.loads(row[1])),
+            )
+        off, work = calendars.holidays_package_days(country, subdiv, year)
+        keep = range(year, year + 2)
+        off = frozenset(d for d in off if d.year in keep)
+        work = frozenset(d for d in work if d.year in keep)
+        if self.store:
+            self.conn.execute(
+                "INSERT INTO holiday_cache (country, subdiv, year, package, days_off, workdays) "
+                "VALUES (:c, :s, :y, :p, :off, :work)",
+                {
+                    **key,
+                    "off": orjson.dumps(sorted(d.isoformat() for d in off)).decode(),
+                    "work": orjson.dumps(sorted(d.isoformat() for d in work)).decode(),
+                },
+            )
+        return off, work
+
+
+@contextmanager
+def cached_holidays(conn: Conn, *, store: bool = True) -> Iterator[None]:
+    calendars.set_public_days_source(CachedHolidays(conn, store=store))
+    try:
+        yield
+    finally:
+        calendars.set_public_days_source(None)
+
+
+# --------------------------------------------------------------------------------------------
+# Policies
+
+
+def policy_id(source: str, effective_at: int) -> str:
+    return hashlib.sha256(f"{effective_at}\n{source}".encode()).hexdigest()[:32]
+
+
+@lru_cache(maxsize=16)
+def parse(source: str) -> Policy:
+    from svcdesk.domain.policy import parse_policy
+
+    return parse_policy(source, check_country=False)
+
+
+def ensure_default_policy(conn: Conn) -> str:
+    """The default policy, in force from the beginning of time, stored once (idempotent)."""
+    from svcdesk.resources import default_policy_text
+
+    source = default_policy_text()
+    pid = policy_id(source, 0)
+    if conn.execute("SELECT 1 FROM policy WHERE id = :i", {"i": pid}).first() is None:
+        conn.execute(
+            "INSERT INTO policy (id, name, source, effective_at, loaded_at) "
+            "VALUES (:i, :n, :s, 0, 0)",
+            {"i": pid, "n": parse(source).name, "s": source},
+        )
+    return pid
+
+
+def policy_in_force(conn: Conn, at: int) -> tuple[str, Policy]:
+    """The policy version in force at epoch second `at` (the default one if none was loaded)."""
+    row = conn.execute(
+        "SELECT id, source FROM policy WHERE effective_at <= :at "
+        "ORDER BY effective_at DESC, loaded_at DESC, id DESC LIMIT 1",
+        {"at": at},
+    ).first()
+    if row is None:  # nothing loaded yet (or only later versions): the default policy
+        from svcdesk.resources import default_policy_text
+
+        return ensure_default_policy(conn), parse(default_policy_text())
+    return row[0], parse(row[1])
+
+
+def policy_by_id(conn: Conn, pid: str | None, opened_at: int) -> tuple[str, Policy]:
+    if pid:
+        source = conn.execute("SELECT source FROM policy WHERE id = :i", {"i": pid}).scalar()
+        if source is not None:
+            return pid, parse(source)
+    return policy_in_force(conn, opened_at)
+
+
+# --------------------------------------------------------------------------------------------
+# Materialising a ticket's clocks
+
+
+def compute_clocks(
+    policy: Policy,
+    *,
+    severity: str,
+    category: str,
+    opened_at: int,
+    due_at: int | None,
+    site_tz: str | None,
+    events: Sequence[sla.Event],
+) -> list[sla.Clock]:
+    rules = policy.class_for(severity, category).clocks
+    return sla.compute(
+        rules,
+        sla.Facts(opened_at, due_at),
+        events,
+        lambda basis: policy.calendar(basis, site_tz),
+    )
+
+
+def encode(clocks: Sequence[sla.Clock]) -> str:
+    return orjson.dumps([[getattr(c, f) for f in CLOCK_FIELDS] for c in clocks]).decode()
+
+
+def decode(text: str | None) -> list[sla.Clock]:
+    return [sla.Clock(*values) for values in orjson.loads(text)] if text else []
+
+
+def materialise(conn: Conn, ticket_id: str) -> list[sla.Clock]:
+    """Recompute one ticket's clocks from its events and store them on the ticket."""
+    t = conn.execute(
+        "SELECT t.severity, t.category, t.opened_at, t.due_at, t.policy_id, s.tz "
+        "FROM ticket t JOIN site s ON s.id = t.site_id WHERE t.id = :i",
+        {"i": ticket_id},
+    ).first()
+    if t is None:
+        raise NotFound(f"no ticket with id {ticket_id}")
+    severity, category, opened_at, due_at, pid, site_tz = t
+    pid, policy = policy_by_id(conn, pid, opened_at)
+    events = [
+        sla.Event(kind, at)
+        for kind, at in conn.execute(
+            "SELECT kind, at FROM ticket_event WHERE ticket_id = :i ORDER BY at, recorded_at, id",
+            {"i": ticket_id},
+        ).all()
+    ]
+    with cached_holidays(conn):
+        clocks = compute_clocks(
+            policy, severity=severity, category=category, opened_at=opened_at, due_at=due_at,
+            site_tz=site_tz, events=events,
+        )  # fmt: skip
+    conn.execute(
+        "UPDATE ticket SET policy_id = :p, clocks = :c, next_due_at = :n WHERE id = :i",
+        {"p": pid, "c": encode(clocks), "n": sla.next_due(clocks), "i": ticket_id},
+    )
+    return clocks
+
+
+# --------------------------------------------------------------------------------------------
+# What users see
+
+
+def clock_records(
+    ticket_ref: str,
+    clocks_json: str | None,
+    now: int,
+    local: Callable[[int], datetime],
+) -> list[dict[str, Any]]:
+    """The clocks of a ticket in the JSON shape of CLI.md (`ticket, name, due_at, state, ...`)."""
+    out = []
+    for values in orjson.loads(clocks_json) if clocks_json else ():
+        name, started, due, met, remaining, target, basis, rule = values
+        if met is not None:
+            state, left = "met", None
+        elif due is None:
+            state, left = "paused", remaining
+        else:
+            left = due - now
+            state = "breached" if left < 0 else "running"
+        out.append(
+            {
+                "ticket": ticket_ref,
+                "name": name,
+                "due_at": local(due) if due is not None else None,
+                "state": state,
+                "met_at": local(met) if met is not None else None,
+                "seconds_left": left,
+                "late": met is not None and due is not None and met > due,
+                "started_at": local(started),
+                "target": target,
+                "basis": basis,
+                "rule": rule,
+            }
+        )
+    return out
+
+
+def why(policy: Policy, severity: str, category: str, name: str) -> str:
+    cls = policy.class_for(severity, category)
+    for rule in cls.clocks:
+        if rule.name == name:
+            return rule.why
+    return f"{cls.name}: no {name} clock in the current policy"
+
+
+def parse_within(within: str | None) -> int:
+    return int(clock.parse_duration(within, what="--within").total_seconds()) if within else 0
+
+
+def status(db: Database, typed: str) -> dict[str, Any]:
+    """A ticket's clocks, each with the policy rule that set it."""
+    from svcdesk.services.tickets import find_ticket
+
+    now = clock.to_epoch(clock.now())
+    local = clock.local_times(clock.display_tz())
+    with db.read() as conn:
+        t = find_ticket(conn, typed, db.replica_code)
+        row = conn.execute(
+            "SELECT clocks, policy_id FROM ticket WHERE id = :i", {"i": t["id"]}
+        ).first()
+        assert row is not None
+        _, policy = policy_by_id(conn, row[1], t["opened_at"])
+    clocks = clock_records(t["ref"], row[0], now, local)
+    for c in clocks:
+        c["why"] = why(policy, t["severity"], t["category"], c["name"])
+    return {"ticket": t["ref"], "title": t["title"], "status": t["status"], "clocks": clocks}
+
+
+OVERDUE_SQL = (
+    "SELECT t.next_due_at, t.ref, t.title, s.code, t.assignee, t.status, t.clocks FROM ticket t "
+    "JOIN site s ON s.id = t.site_id WHERE t.next_due_at < :limit{site} ORDER BY t.next_due_at"
+)
+
+
+def overdue(
+    db: Database, *, within: str | None = None, site: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Breached clocks, and with `within` those due inside that window; earliest deadline first.
+
+    An indexed query on the tickets' earliest deadline, streamed: a clock is yielded once no
+    later ticket can hold an earlier deadline.
+    """
+    from svcdesk.services.sites import find_site
+
+    now = clock.to_epoch(clock.now())
+    limit = now + parse_within(within)
+    local = clock.local_times(clock.display_tz())
+    params: dict[str, Any] = {"limit": limit}
+    pending: list[tuple[int, int, dict[str, Any]]] = []  # (due, tie-breaker, clock)
+    with db.read() as conn:
+        if site:
+            params["site"] = find_site(conn, site)["id"]
+        sql = OVERDUE_SQL.format(site=" AND t.site_id = :site" if site else "")
+        for rows in conn.execute(sql, params).batches(500):
+            for next_due, ref, title, code, assignee, status_, clocks in rows:
+                while pending and pending[0][0] <= next_due:
+                    yield heapq.heappop(pending)[2]
+                for c in clock_records(ref, clocks, now, local):
+                    left = c["seconds_left"]
+                    if c["state"] in ("running", "breached") and now + left < limit:
+                        c.update(title=title, site=code, assignee=assignee, status=status_)
+                        heapq.heappush(pending, (now + left, len(pending) + id(c), c))
+    while pending:
+        yield heapq.heappop(pending)[2]
+
+
+def board(db: Database, *, site: str | None = None) -> Iterator[dict[str, Any]]:
+    """Open tickets, most urgent first: by their earliest running deadline, paused ones last."""
+    from svcdesk.services.sites import find_site
+
+    now = clock.to_epoch(clock.now())
+    local = clock.local_times(clock.display_tz())
+    params: dict[str, Any] = {}
+    where = "t.status <> 'closed'"
+    with db.read() as conn:
+        if site:
+            params["site"] = find_site(conn, site)["id"]
+            where += " AND t.site_id = :site"
+        sql = (
+            "SELECT t.ref, t.title, s.code, t.assignee, t.status, t.severity, t.next_due_at, "
+            "t.clocks FROM ticket t JOIN site s ON s.id = t.site_id "
+            f"WHERE {where} ORDER BY t.next_due_at IS NULL, t.next_due_at, t.opened_at"
+        )
+        for rows in conn.execute(sql, params).batches(500):
+            for ref, title, code, assignee, status_, severity, next_due, clocks in rows:
+                recs = clock_records(ref, clocks, now, local)
+                urgent = min(
+                    (c for c in recs if c["state"] in ("running", "breached")),
+                    key=lambda c: c["seconds_left"],
+                    default=None,
+                )
+                yield {
+                    "ticket": ref,
+                    "title": title,
+                    "site": code,
+                    "status": status_,
+                    "severity": severity,
+                    "assignee": assignee,
+                    "next_clock": urgent["name"] if urgent else None,
+                    "due_at": local(next_due) if next_due is not None else None,
+                    "seconds_left": next_due - now if next_due is not None else None,
+                    "clocks": recs,
+                }
+
+
+def recompute(
+    db: Database,
+    *,
+    since: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """Rebuild every ticket's clocks from its events (after a policy or calendar change).
+
+    With `since`, only the tickets opened at or after it, which move to the policy version in
+    force when they were opened (a policy loaded with an earlier effective instant).
+    """
+    with db.write() as tx:
+        conn = tx.conn
+        total = conn.execute("SELECT count(*) FROM ticket").scalar() or 0
+        sites = dict(conn.execute("SELECT id, tz FROM site").all())
+        ensure_default_policy(conn)
+        versions = conn.execute(
+            "SELECT id, effective_at, source FROM policy ORDER BY effective_at, loaded_at, id"
+        ).all()
+        policies: dict[str, Policy] = {pid: parse(source) for pid, _, source in versions}
+        starts = [effective for _, effective, _ in versions]
+        reader = db.reader()
+        done = changed = 0
+        with cached_holidays(conn):
+            tickets_cur = reader.execute(
+                "SELECT id, severity, category, opened_at, due_at, policy_id, site_id, clocks "
+                "FROM ticket WHERE opened_at >= :since ORDER BY id",
+                {"since": since if since is not None else -(2**62)},
+            )
+            if since is not None:
+                total = conn.execute(
+                    "SELECT count(*) FROM ticket WHERE opened_at >= :s", {"s": since}
+                ).scalar()
+            events_cur = reader.execute(
+                "SELECT ticket_id, kind, at FROM ticket_event ORDER BY ticket_id, at, recorded_at"
+            )
+            events = _by_ticket(events_cur.batches(5000))
+            pending_id, pending_events = next(events, (None, []))
+            for rows in tickets_cur.batches(2000):
+                updates = []
+                for tid, severity, category, opened_at, due_at, pid, site_id, old in rows:
+                    while pending_id is not None and pending_id < tid:
+                        pending_id, pending_events = next(events, (None, []))
+                    evs = pending_events if pending_id == tid else []
+                    if since is not None or pid not in policies:  # (re)assign the version
+                        pid = versions[max(0, bisect.bisect_right(starts, opened_at) - 1)][0]
+                    clocks = compute_clocks(
+                        policies[pid], severity=severity, category=category,
+                        opened_at=opened_at, due_at=due_at, site_tz=sites.get(site_id),
+                        events=evs,
+                    )  # fmt: skip
+                    new = encode(clocks)
+                    if new != old:
+                        updates.append({"i": tid, "p": pid, "c": new, "n": sla.next_due(clocks)})
+                done += len(rows)
+                if updates:
+                    conn.executemany(
+                        "UPDATE ticket SET policy_id = :p, clocks = :c, next_due_at = :n "
+                        "WHERE id = :i",
+                        updates,
+                    )
+                    changed += len(updates)
+                if progress:
+                    progress(done, total)
+        reader.close()
+    return {"tickets": done, "changed": changed}
+
+
+def _by_ticket(batches: Iterator[list[Any]]) -> Iterator[tuple[str, list[sla.Event]]]:
+    """(ticket id, its events in order) from rows sorted by ticket id."""
+    current: str | None = None
+    events: list[sla.Event] = []
+    for rows in batches:
+        for tid, kind, at in rows:
+            if tid != current:
+                if current is not None:
+                    yield current, events
+                current, events = tid, []
+            events.append(sla.Event(kind, at))
+    if current is not None:
+        yield current, events
