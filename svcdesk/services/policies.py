@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from svcdesk import clock
-from svcdesk.errors import InvalidValue
 from svcdesk.domain.policy import span
+from svcdesk.errors import InvalidValue
 from svcdesk.services import sla
 
 if TYPE_CHECKING:
