@@ -35,6 +35,8 @@ def check_text(text: str, filename: str) -> Policy:
         return parse_policy(text)
     except PolicyError as exc:
         exc.details = [p.format(filename) for p in exc.problems]
+        n = len(exc.problems)
+        exc.message = f"{filename} has {n} problem{'s' if n != 1 else ''}; nothing was changed"
         raise
 
 
