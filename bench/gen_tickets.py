@@ -10,9 +10,10 @@ through the services. What that means for the data:
 - sites, about one asset per ten tickets, and TICKETS tickets opened over the past three
   years (relative to `svcdesk.clock.now()`, so `SVCDESK_NOW` applies), of which exactly
   OPEN are not closed (a mix of open, paused and resolved) and the rest closed;
-- each ticket has an `opened` event, and a closed ticket a `closed` event; nothing else (no
-  assign/respond/pause/resolve events), so SLA clocks computed from these timelines are
-  only as meaningful as such timelines can be;
+- each ticket has a plausible timeline: `opened`; a response (always, except for half the
+  open tickets); a pause for paused tickets; a resolution for resolved and closed ones, the
+  incident report for every closed and half the resolved ones, and `closed`. SLA clocks are
+  not computed here: run `svcdesk sla recompute` on the result (a benchmark of its own);
 - the change log stays empty: bench data is not meant to be synced, and `sync` will not
   ship it;
 - refs continue the replica's numbering (`seq.ticket` and `seq.asset` in svcdesk_meta are
@@ -335,6 +336,8 @@ def ticket_chunks(
         else:
             status = "closed"
             updated = min(now, opened + int(3600 * 2 ** (rand() * 8)))  # 1 h .. ~10 days
+        if status == "resolved":
+            updated = min(now, opened + int(3600 * 2 ** (rand() * 6)))
         tickets.append(
             (
                 tid,
@@ -355,8 +358,23 @@ def ticket_chunks(
         )
         data = f'{{"channel":"{channel}","reporter":"{reporter}"}}'
         events.append((ids.at(opened * 1000), tid, "opened", opened, assignee, data, opened))
+        # A realistic lifecycle, so SLA clocks come out as they would in use: a response, then
+        # for closed and resolved tickets a resolution and (mostly) the incident report.
+        responded = min(now, opened + randrange(300, 2400))
+        lifecycle = []
+        if status != "open" or rand() < 0.5:
+            lifecycle.append(("responded", responded))
+        if status == "paused":
+            lifecycle.append(("paused", min(now, responded + randrange(600, 7200))))
+        elif status in ("resolved", "closed"):
+            resolved = min(now, max(responded, updated - 3600))
+            lifecycle.append(("resolved", resolved))
+            if status == "closed" or rand() < 0.5:
+                lifecycle.append(("report-submitted", min(now, resolved + randrange(600, 36000))))
         if status == "closed":
-            events.append((ids.at(updated * 1000), tid, "closed", updated, assignee, None, updated))
+            lifecycle.append(("closed", max(updated, lifecycle[-1][1])))
+        for kind, when in lifecycle:
+            events.append((ids.at(when * 1000), tid, kind, when, assignee, None, when))
         if len(tickets) >= CHUNK:
             yield tickets, events
             tickets, events = [], []

@@ -16,7 +16,7 @@ changes within three days (true of every zone in tzdata in this century).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -43,6 +43,8 @@ class WorkCalendar:
     weekend: frozenset[int] = frozenset({5, 6})
     extra_holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+    _around_the_clock: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Normalise collections to hashable types and refuse windows that make no sense."""
@@ -75,6 +77,14 @@ class WorkCalendar:
             previous_end = e
         if not self.weekend <= set(range(7)):
             raise ValueError(f"weekend days must be weekday numbers 0-6, got {set(self.weekend)}")
+        # Looked up in caches for every day counted: hash once, not field by field each time.
+        set_(self, "_hash", hash((self.tz, self.windows, self.country, self.subdiv, self.weekend,
+                                  self.extra_holidays, self.extra_workdays)))  # fmt: skip
+        set_(self, "_around_the_clock", self.windows == ((time(0), END_OF_DAY),)
+             and not self.weekend and self.country is None and not self.extra_holidays)  # fmt: skip
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def always(cls, tz: str = "UTC") -> WorkCalendar:
@@ -111,10 +121,15 @@ class WorkCalendar:
         """
         if seconds < 0:
             return self.subtract(start, -seconds)
-        t = _epoch(start)
+        return _instant(self.add_ts(_epoch(start), seconds))
+
+    def add_ts(self, t: int, seconds: int) -> int:
+        """`add` on epoch seconds (non-negative `seconds`): what the SLA clocks use."""
         remaining = seconds
         if remaining == 0:
-            return _instant(t)
+            return t
+        if self._around_the_clock:
+            return t + remaining
         day, idle = self._local_date(t), 0
         while True:
             spans = _day_spans(self, day)
@@ -123,7 +138,7 @@ class WorkCalendar:
                     continue
                 s = max(a, t)
                 if remaining <= b - s:
-                    return _instant(s + remaining)
+                    return s + remaining
                 remaining -= b - s
             idle = 0 if spans else idle + 1
             if idle > _MAX_IDLE_DAYS:
@@ -158,9 +173,14 @@ class WorkCalendar:
 
     def between(self, a: datetime, b: datetime) -> int:
         """The working seconds in [a, b), 0 when b <= a."""
-        ta, tb = _epoch(a), _epoch(b)
+        return self.between_ts(_epoch(a), _epoch(b))
+
+    def between_ts(self, ta: int, tb: int) -> int:
+        """`between` on epoch seconds."""
         if tb <= ta:
             return 0
+        if self._around_the_clock:
+            return tb - ta
         total = 0
         day, last = self._local_date(ta), self._local_date(tb)
         while day <= last:

@@ -23,18 +23,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol
 
 RESPONSES = frozenset({"responded", "arrived", "resolved"})
+RESOLVED = frozenset({"resolved"})
+ON_SITE = frozenset({"arrived", "resolved"})
+REPORTED = frozenset({"report-submitted"})
 PAUSE_ENDS = frozenset({"resumed", "resolved", "closed"})
 CLOCK_ORDER = ("respond", "onsite", "resolve", "restore", "upgrade", "report")
 STATES = ("running", "paused", "met", "breached")
 
 
 class Calendar(Protocol):
-    def add(self, start: datetime, seconds: int) -> datetime: ...
-    def between(self, a: datetime, b: datetime) -> int: ...
+    def add_ts(self, t: int, seconds: int) -> int: ...
+    def between_ts(self, ta: int, tb: int) -> int: ...
 
 
 class Rule(Protocol):
@@ -97,10 +99,6 @@ class Clock:
         return self.met_at is not None and self.due_at is not None and self.met_at > self.due_at
 
 
-def _instant(ts: int) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
-
-
 def pauses(events: Sequence[Event]) -> list[tuple[int, int | None]]:
     """The intervals the ticket spent paused: (start, end), end None while still paused."""
     out: list[tuple[int, int | None]] = []
@@ -132,41 +130,47 @@ def deadline(
         if p_end is not None and p_end <= cursor:
             continue
         if p_start > cursor:
-            due = int(cal.add(_instant(cursor), remaining).timestamp())
+            due = cal.add_ts(cursor, remaining)
             if due <= p_start:
                 return due, None
-            remaining -= cal.between(_instant(cursor), _instant(p_start))
+            remaining -= cal.between_ts(cursor, p_start)
         if p_end is None:
             return None, remaining
         cursor = max(cursor, p_end)
-    return int(cal.add(_instant(cursor), remaining).timestamp()), None
+    return cal.add_ts(cursor, remaining), None
 
 
 def _first(events: Sequence[Event], kinds: frozenset[str], after: int) -> int | None:
-    return next((e.at for e in events if e.kind in kinds and e.at >= after), None)
+    for e in events:
+        if e.at >= after and e.kind in kinds:
+            return e.at
+    return None
 
 
-def _last(events: Sequence[Event], kind: str) -> int | None:
-    return next((e.at for e in reversed(events) if e.kind == kind), None)
+def window(
+    name: str, facts: Facts, events: Sequence[Event], last: dict[str, int] | None = None
+) -> tuple[int | None, int | None]:
+    """When clock `name` started (None: not started) and when it was met (None: not yet).
 
-
-def window(name: str, facts: Facts, events: Sequence[Event]) -> tuple[int | None, int | None]:
-    """When clock `name` started (None: not started) and when it was met (None: not yet)."""
-    cycle = max(facts.opened_at, _last(events, "reopened") or facts.opened_at)
+    `last` maps each event kind to its latest instant (computed from `events` if not given).
+    """
+    if last is None:
+        last = {e.kind: e.at for e in events}
+    cycle = max(facts.opened_at, last.get("reopened", facts.opened_at))
     if name == "respond":
         return facts.opened_at, _first(events, RESPONSES, facts.opened_at)
     if name in ("resolve", "restore", "upgrade"):
-        return cycle, _first(events, frozenset({"resolved"}), cycle)
+        return cycle, _first(events, RESOLVED, cycle)
     if name == "onsite":
-        escalated = _last(events, "escalated")
+        escalated = last.get("escalated")
         if escalated is None:
             return None, None
-        return escalated, _first(events, frozenset({"arrived", "resolved"}), escalated)
+        return escalated, _first(events, ON_SITE, escalated)
     if name == "report":
-        resolved = _last(events, "resolved")
+        resolved = last.get("resolved")
         if resolved is None or resolved < cycle:
             return None, None
-        return resolved, _first(events, frozenset({"report-submitted"}), resolved)
+        return resolved, _first(events, REPORTED, resolved)
     raise ValueError(f"unknown clock {name!r}")
 
 
@@ -181,9 +185,10 @@ def compute(
     `calendar(basis)` gives the business-time calendar of a basis ("working" or "always").
     """
     paused = pauses(events)
+    last = {e.kind: e.at for e in events}
     clocks = []
     for rule in sorted(rules, key=lambda r: CLOCK_ORDER.index(r.name)):
-        start, stop = window(rule.name, facts, events)
+        start, stop = window(rule.name, facts, events, last)
         if start is None:
             continue
         if rule.target is None:  # upgrade: the customer's date, whatever the pauses
