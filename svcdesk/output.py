@@ -60,6 +60,8 @@ def _human(value: Any, kind: str) -> str:
         return format_duration(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
+    if kind == "instant" and isinstance(value, str):  # already ISO 8601 (pre-rendered clocks)
+        return f"{value[:10]} {value[11:16]}"
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -200,17 +202,21 @@ def _json_list(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     """Stream a JSON array in chunks: constant memory for any number of rows."""
     it: Iterator[dict[str, Any]] = iter(rows)
     count = 0
-    out.write("[")
+    out.flush()
+    raw = getattr(out, "buffer", None)  # bytes straight to the stream: no decode and re-encode
+    write = raw.write if raw is not None else (lambda b: out.write(b.decode()))
+    write(b"[")
     while True:
         chunk = list(islice(it, 500))
         if not chunk:
             break
         # One orjson call per chunk (a call per row costs more than the encoding itself);
         # the chunk's own brackets are dropped so the chunks join into one array.
-        body = _json_bytes(chunk)[1:-1].decode()
-        out.write(("," if count else "") + "\n" + body)
+        write((b",\n" if count else b"\n") + _json_bytes(chunk)[1:-1])
         count += len(chunk)
-    out.write("\n]\n" if count else "]\n")
+    write(b"\n]\n" if count else b"]\n")
+    if raw is not None:
+        raw.flush()
     return count
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+from support import child_env
 
 # The libraries the issue names, and what svcdesk itself loads only when a command runs.
 HEAVY = {"sqlmodel", "sqlalchemy", "pendulum", "jinja2", "holidays", "orjson", "tabulate"}
@@ -17,7 +18,7 @@ def imported_modules(*args: str, extra_env: dict[str, str] | None = None) -> set
         [sys.executable, "-X", "importtime", "-m", "svcdesk", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, **(extra_env or {})},
+        env=child_env(**(extra_env or {})),
         check=False,
     )
     names = set()
@@ -45,7 +46,7 @@ def test_completion_imports_no_heavy_library():
 
 def test_completion_offers_the_subcommands():
     env = {
-        **os.environ,
+        **child_env(),
         "_SVCDESK_COMPLETE": "complete_bash",
         "COMP_WORDS": "svcdesk ticket re",
         "COMP_CWORD": "2",

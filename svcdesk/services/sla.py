@@ -170,11 +170,27 @@ def compute_clocks(
 
 
 def encode(clocks: Sequence[sla.Clock]) -> str:
-    return orjson.dumps([[getattr(c, f) for f in CLOCK_FIELDS] for c in clocks]).decode()
+    """Clocks as stored on the ticket: their fields, then their instants pre-rendered in the
+    display zone (lists show one set per open ticket; rendering instants is most of the cost).
+    """
+    zone = clock.display_tz_name()
+    local = clock.local_times(clock.display_tz())
+
+    def iso(ts: int | None) -> str | None:
+        return local(ts).isoformat() if ts is not None else None
+
+    return orjson.dumps(
+        [
+            [*(getattr(c, f) for f in CLOCK_FIELDS), zone, iso(c.due_at), iso(c.met_at)]
+            for c in clocks
+        ]
+    ).decode()
 
 
 def decode(text: str | None) -> list[sla.Clock]:
-    return [sla.Clock(*values) for values in orjson.loads(text)] if text else []
+    return (
+        [sla.Clock(*values[: len(CLOCK_FIELDS)]) for values in orjson.loads(text)] if text else []
+    )
 
 
 def materialise(conn: Conn, ticket_id: str) -> list[sla.Clock]:
@@ -213,36 +229,55 @@ def materialise(conn: Conn, ticket_id: str) -> list[sla.Clock]:
 
 def clock_records(
     ticket_ref: str,
-    clocks_json: str | None,
+    clocks_json: str,
     now: int,
     local: Callable[[int], datetime],
+    *,
+    detail: bool = False,
 ) -> list[dict[str, Any]]:
-    """The clocks of a ticket in the JSON shape of CLI.md (`ticket, name, due_at, state, ...`)."""
+    """The clocks of a ticket in the JSON shape of CLI.md: `ticket, name, due_at, state,
+    met_at, seconds_left` and `late` (met after its deadline); with `detail` (sla status) also
+    `started_at, target, basis, rule`. Built for speed: a list shows one per open ticket."""
     out = []
-    for values in orjson.loads(clocks_json) if clocks_json else ():
-        name, started, due, met, remaining, target, basis, rule = values
+    zone = clock.display_tz_name()
+    for values in orjson.loads(clocks_json):
+        name, started, due, met, remaining, target, basis, rule, rendered, due_at, met_at = values
+        if rendered != zone:  # rendered for another display zone: convert now
+            due_at = local(due) if due is not None else None
+            met_at = local(met) if met is not None else None
         if met is not None:
-            state, left = "met", None
-        elif due is None:
-            state, left = "paused", remaining
-        else:
-            left = due - now
-            state = "breached" if left < 0 else "running"
-        out.append(
-            {
+            rec = {
                 "ticket": ticket_ref,
                 "name": name,
-                "due_at": local(due) if due is not None else None,
-                "state": state,
-                "met_at": local(met) if met is not None else None,
-                "seconds_left": left,
-                "late": met is not None and due is not None and met > due,
-                "started_at": local(started),
-                "target": target,
-                "basis": basis,
-                "rule": rule,
+                "due_at": due_at,
+                "state": "met",
+                "met_at": met_at,
+                "seconds_left": None,
+                "late": due is not None and met > due,
             }
-        )
+        elif due is None:
+            rec = {
+                "ticket": ticket_ref,
+                "name": name,
+                "due_at": None,
+                "state": "paused",
+                "met_at": None,
+                "seconds_left": remaining,
+                "late": False,
+            }
+        else:
+            rec = {
+                "ticket": ticket_ref,
+                "name": name,
+                "due_at": due_at,
+                "state": "breached" if due < now else "running",
+                "met_at": None,
+                "seconds_left": due - now,
+                "late": False,
+            }
+        if detail:
+            rec.update(started_at=local(started), target=target, basis=basis, rule=rule)
+        out.append(rec)
     return out
 
 
@@ -271,7 +306,7 @@ def status(db: Database, typed: str) -> dict[str, Any]:
         ).first()
         assert row is not None
         _, policy = policy_by_id(conn, row[1], t["opened_at"])
-    clocks = clock_records(t["ref"], row[0], now, local)
+    clocks = clock_records(t["ref"], row[0], now, local, detail=True) if row[0] else []
     for c in clocks:
         c["why"] = why(policy, t["severity"], t["category"], c["name"])
     return {"ticket": t["ref"], "title": t["title"], "status": t["status"], "clocks": clocks}
@@ -306,7 +341,7 @@ def overdue(
             for next_due, ref, title, code, assignee, status_, clocks in rows:
                 while pending and pending[0][0] <= next_due:
                     yield heapq.heappop(pending)[2]
-                for c in clock_records(ref, clocks, now, local):
+                for c in clock_records(ref, clocks, now, local) if clocks else ():
                     left = c["seconds_left"]
                     if c["state"] in ("running", "breached") and now + left < limit:
                         c.update(title=title, site=code, assignee=assignee, status=status_)
@@ -334,7 +369,7 @@ def board(db: Database, *, site: str | None = None) -> Iterator[dict[str, Any]]:
         )
         for rows in conn.execute(sql, params).batches(500):
             for ref, title, code, assignee, status_, severity, next_due, clocks in rows:
-                recs = clock_records(ref, clocks, now, local)
+                recs = clock_records(ref, clocks, now, local) if clocks else []
                 urgent = min(
                     (c for c in recs if c["state"] in ("running", "breached")),
                     key=lambda c: c["seconds_left"],

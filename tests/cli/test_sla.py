@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import subprocess
 import sys
+
+from support import child_env
 
 CLOCK_FIELDS = {"ticket", "name", "due_at", "state", "met_at", "seconds_left"}
 NOW = "2026-10-14T10:00:00+08:00"  # conftest's clock: a Wednesday, 10:00
@@ -176,7 +177,7 @@ def test_recording_events_reads_holidays_from_the_cache_not_the_package(cli, env
     )
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code],
-        capture_output=True, text=True, env={**os.environ}, check=False,
+        capture_output=True, text=True, env=child_env(), check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-500:]
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import child_env
 
 from svcdesk.store import migrations
 from svcdesk.store.db import open_db
@@ -184,7 +185,7 @@ for i in range(int(sys.argv[2])):
 def test_two_processes_writing_at_once_both_succeed(cli, env_setup, site, tmp_path):
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
-    env = {**os.environ, "SVCDESK_BUSY_TIMEOUT": "30"}
+    env = child_env(SVCDESK_BUSY_TIMEOUT="30")
     procs = [
         subprocess.Popen(
             [sys.executable, str(script), name, "25"],
@@ -197,7 +198,9 @@ def test_two_processes_writing_at_once_both_succeed(cli, env_setup, site, tmp_pa
     for p in procs:
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err.decode()
-    tickets = cli("ticket", "list", "-f", "json").json()
+    r = cli("ticket", "list", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    tickets = r.json()
     assert len(tickets) == 50
     assert len({t["ref"] for t in tickets}) == 50
     assert cli("db", "check").exit_code == 0
