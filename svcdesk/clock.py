@@ -184,6 +184,7 @@ def local_times(tz: tzinfo) -> Callable[[int], datetime]:
             return fromtimestamp(ts, timezone(offset_at(ts)))
         return fromtimestamp(ts, fixed)
 
+    convert.zone = getattr(tz, "key", None) or str(tz)  # type: ignore[attr-defined]
     return convert
 
 

@@ -195,9 +195,11 @@ def list_(
     from svcdesk import output
     from svcdesk.services import tickets
 
+    fmt = output.pick_format(fmt)
     rows = tickets.list_tickets(
-        get_db(), status=status, site=site, assignee=assignee, since=since, until=until
-    )
+        get_db(), status=status, site=site, assignee=assignee, since=since, until=until,
+        as_json=fmt == "json",
+    )  # fmt: skip
     output.render_list(rows, _list_cols(), fmt, empty="no tickets match")
 
 

@@ -169,12 +169,17 @@ def compute_clocks(
     )
 
 
-def encode(clocks: Sequence[sla.Clock]) -> str:
-    """Clocks as stored on the ticket: their fields, then their instants pre-rendered in the
-    display zone (lists show one set per open ticket; rendering instants is most of the cost).
+def encode(clocks: Sequence[sla.Clock], *, render: bool = True) -> str:
+    """Clocks as stored on the ticket: their fields, then (unless `render` is off, as for closed
+    tickets in bulk) their instants pre-rendered in the display zone: a list shows the clocks
+    of every open ticket, and rendering instants was most of its cost.
     """
-    zone = clock.display_tz_name()
+    if not render:
+        return orjson.dumps(
+            [[*(getattr(c, f) for f in CLOCK_FIELDS), None, None, None] for c in clocks]
+        ).decode()
     local = clock.local_times(clock.display_tz())
+    zone = local.zone  # type: ignore[attr-defined]
 
     def iso(ts: int | None) -> str | None:
         return local(ts).isoformat() if ts is not None else None
@@ -239,7 +244,7 @@ def clock_records(
     met_at, seconds_left` and `late` (met after its deadline); with `detail` (sla status) also
     `started_at, target, basis, rule`. Built for speed: a list shows one per open ticket."""
     out = []
-    zone = clock.display_tz_name()
+    zone = local.zone  # type: ignore[attr-defined]
     for values in orjson.loads(clocks_json):
         name, started, due, met, remaining, target, basis, rule, rendered, due_at, met_at = values
         if rendered != zone:  # rendered for another display zone: convert now
@@ -400,28 +405,32 @@ def recompute(
     With `since`, only the tickets opened at or after it, which move to the policy version in
     force when they were opened (a policy loaded with an earlier effective instant).
     """
+    from svcdesk.services.tickets import TICKET_COLUMNS, render_view
+
+    local = clock.local_times(clock.display_tz())
     with db.write() as tx:
         conn = tx.conn
-        total = conn.execute("SELECT count(*) FROM ticket").scalar() or 0
-        sites = dict(conn.execute("SELECT id, tz FROM site").all())
+        sites = {sid: (code, tz) for sid, code, tz in conn.execute("SELECT id, code, tz FROM site")
+                 .all()}  # fmt: skip
+        assets: dict[str, str] = dict(conn.execute("SELECT id, ref FROM asset").all())
         ensure_default_policy(conn)
         versions = conn.execute(
             "SELECT id, effective_at, source FROM policy ORDER BY effective_at, loaded_at, id"
         ).all()
         policies: dict[str, Policy] = {pid: parse(source) for pid, _, source in versions}
         starts = [effective for _, effective, _ in versions]
+        bounds = {"since": since if since is not None else -(2**62)}
+        total = conn.execute(
+            "SELECT count(*) FROM ticket WHERE opened_at >= :since", bounds
+        ).scalar()
         reader = db.reader()
         done = changed = 0
         with cached_holidays(conn):
             tickets_cur = reader.execute(
-                "SELECT id, severity, category, opened_at, due_at, policy_id, site_id, clocks "
-                "FROM ticket WHERE opened_at >= :since ORDER BY id",
-                {"since": since if since is not None else -(2**62)},
+                f"SELECT {TICKET_COLUMNS}, t.policy_id, t.view FROM ticket t "
+                "WHERE t.opened_at >= :since ORDER BY t.id",
+                bounds,
             )
-            if since is not None:
-                total = conn.execute(
-                    "SELECT count(*) FROM ticket WHERE opened_at >= :s", {"s": since}
-                ).scalar()
             events_cur = reader.execute(
                 "SELECT ticket_id, kind, at FROM ticket_event ORDER BY ticket_id, at, recorded_at"
             )
@@ -429,30 +438,49 @@ def recompute(
             pending_id, pending_events = next(events, (None, []))
             for rows in tickets_cur.batches(2000):
                 updates = []
-                for tid, severity, category, opened_at, due_at, pid, site_id, old in rows:
+                for row in rows:
+                    tid, severity, category, opened_at, due_at = (
+                        row[0],
+                        row[6],
+                        row[5],
+                        row[11],
+                        row[12],
+                    )
+                    site_id, asset_id, old, pid, old_view = (
+                        row[3],
+                        row[4],
+                        row[14],
+                        row[15],
+                        row[16],
+                    )
                     while pending_id is not None and pending_id < tid:
                         pending_id, pending_events = next(events, (None, []))
                     evs = pending_events if pending_id == tid else []
                     if since is not None or pid not in policies:  # (re)assign the version
                         pid = versions[max(0, bisect.bisect_right(starts, opened_at) - 1)][0]
+                    code, site_tz = sites[site_id]
                     clocks = compute_clocks(
                         policies[pid], severity=severity, category=category,
-                        opened_at=opened_at, due_at=due_at, site_tz=sites.get(site_id),
-                        events=evs,
+                        opened_at=opened_at, due_at=due_at, site_tz=site_tz, events=evs,
                     )  # fmt: skip
-                    new = encode(clocks)
-                    if new != old:
-                        updates.append({"i": tid, "p": pid, "c": new, "n": sla.next_due(clocks)})
+                    new = encode(clocks, render=row[8] != "closed")
+                    view = render_view(
+                        (*row[:14], new), code, assets.get(asset_id) if asset_id else None, local
+                    )
+                    if new != old or view != old_view:
+                        updates.append(
+                            {"i": tid, "p": pid, "c": new, "n": sla.next_due(clocks), "v": view}
+                        )
                 done += len(rows)
                 if updates:
                     conn.executemany(
-                        "UPDATE ticket SET policy_id = :p, clocks = :c, next_due_at = :n "
-                        "WHERE id = :i",
+                        "UPDATE ticket SET policy_id = :p, clocks = :c, next_due_at = :n, "
+                        "view = :v WHERE id = :i",
                         updates,
                     )
                     changed += len(updates)
                 if progress:
-                    progress(done, total)
+                    progress(done, total or 0)
         reader.close()
     return {"tickets": done, "changed": changed}
 

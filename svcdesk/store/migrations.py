@@ -41,13 +41,13 @@ def m001_initial(conn: Conn) -> None:
             channel TEXT NOT NULL, status TEXT NOT NULL,
             assignee TEXT, reporter TEXT, due_at BIGINT,
             opened_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
-            policy_id TEXT, clocks TEXT, next_due_at BIGINT
+            policy_id TEXT, clocks TEXT, next_due_at BIGINT, view TEXT
         );
-        CREATE INDEX ix_ticket_open ON ticket (
-            opened_at, id, ref, title, site_id, asset_id, category, severity, channel, status,
-            assignee, reporter, due_at, updated_at, clocks
-        ) WHERE status <> 'closed';
-        CREATE INDEX ix_ticket_due ON ticket (next_due_at) WHERE next_due_at IS NOT NULL;
+        CREATE INDEX ix_ticket_open ON ticket (opened_at, site_id, assignee, id, view)
+            WHERE status <> 'closed';
+        CREATE INDEX ix_ticket_due ON ticket (
+            next_due_at, site_id, ref, title, assignee, status, clocks
+        ) WHERE next_due_at IS NOT NULL;
         CREATE INDEX ix_ticket_opened ON ticket (opened_at);
         CREATE INDEX ix_ticket_site ON ticket (site_id, opened_at);
         CREATE INDEX ix_ticket_assignee ON ticket (assignee);

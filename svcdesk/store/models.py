@@ -73,6 +73,9 @@ class Ticket(SQLModel, table=True):
     policy_id: str | None = None  # the policy version the ticket was opened under
     clocks: str | None = None  # JSON: the SLA clocks as of the ticket's events
     next_due_at: int | None = Field(default=None, sa_column=_ts(nullable=True))
+    # The ticket's JSON, pre-rendered for the display zone with holes for the time-dependent
+    # clock fields (open tickets only): what makes a list of 100,000 open tickets fast.
+    view: str | None = None
 
 
 class TicketEvent(SQLModel, table=True):
