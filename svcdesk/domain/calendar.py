@@ -45,6 +45,11 @@ class WorkCalendar:
     extra_workdays: frozenset[date] = frozenset()
     _hash: int = field(default=0, init=False, repr=False, compare=False)
     _around_the_clock: bool = field(default=False, init=False, repr=False, compare=False)
+    # Working spans by local day ordinal: the hot loop of every deadline (a plain dict, no
+    # hashing of the calendar per day as the shared cache needs).
+    _spans_by_ordinal: dict[int, tuple[tuple[int, int], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         """Normalise collections to hashable types and refuse windows that make no sense."""
@@ -130,20 +135,23 @@ class WorkCalendar:
             return t
         if self._around_the_clock:
             return t + remaining
-        day, idle = self._local_date(t), 0
+        day, idle = self._local_date(t).toordinal(), 0
+        spans_of = self._spans_by_ordinal
         while True:
-            spans = _day_spans(self, day)
+            spans = spans_of.get(day)
+            if spans is None:
+                spans = spans_of[day] = _day_spans(self, date.fromordinal(day))
             for a, b in spans:
                 if b <= t:
                     continue
-                s = max(a, t)
+                s = a if a > t else t
                 if remaining <= b - s:
                     return s + remaining
                 remaining -= b - s
             idle = 0 if spans else idle + 1
             if idle > _MAX_IDLE_DAYS:
                 raise ValueError("the working calendar has no working time left to count")
-            day += timedelta(days=1)
+            day += 1
 
     def subtract(self, end: datetime, seconds: int) -> datetime:
         """The latest instant from which `seconds` of working time elapse until `end`.

@@ -22,8 +22,7 @@ past due when the ticket is paused stays breached: pausing does not hide a breac
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 RESPONSES = frozenset({"responded", "arrived", "resolved"})
 RESOLVED = frozenset({"resolved"})
@@ -50,29 +49,26 @@ class Rule(Protocol):
     def class_name(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):  # tuples: a recompute makes millions of these
     kind: str
     at: int  # epoch seconds
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     """What the rules need to know of a ticket besides its events."""
 
     opened_at: int
     due_at: int | None = None  # upgrade requests: the customer's date
 
 
-@dataclass(frozen=True)
-class Clock:
+class Clock(NamedTuple):
     """One promise on one ticket, as of its events (not of any particular `now`)."""
 
     name: str
     started_at: int
     due_at: int | None  # None while paused: it depends on when the ticket resumes
     met_at: int | None
-    remaining: int | None  # business seconds left when paused (negative: already overdue)
+    remaining: int | None  # business seconds left while paused
     target: int | None
     basis: str
     rule: str  # the policy class that decided it

@@ -175,21 +175,14 @@ def encode(clocks: Sequence[sla.Clock], *, render: bool = True) -> str:
     of every open ticket, and rendering instants was most of its cost.
     """
     if not render:
-        return orjson.dumps(
-            [[*(getattr(c, f) for f in CLOCK_FIELDS), None, None, None] for c in clocks]
-        ).decode()
+        return orjson.dumps([(*c, None, None, None) for c in clocks]).decode()
     local = clock.local_times(clock.display_tz())
     zone = local.zone  # type: ignore[attr-defined]
 
     def iso(ts: int | None) -> str | None:
         return local(ts).isoformat() if ts is not None else None
 
-    return orjson.dumps(
-        [
-            [*(getattr(c, f) for f in CLOCK_FIELDS), zone, iso(c.due_at), iso(c.met_at)]
-            for c in clocks
-        ]
-    ).decode()
+    return orjson.dumps([(*c, zone, iso(c.due_at), iso(c.met_at)) for c in clocks]).decode()
 
 
 def decode(text: str | None) -> list[sla.Clock]:
@@ -427,7 +420,7 @@ def recompute(
         done = changed = 0
         with cached_holidays(conn):
             tickets_cur = reader.execute(
-                f"SELECT {TICKET_COLUMNS}, t.policy_id, t.view FROM ticket t "
+                f"SELECT {TICKET_COLUMNS}, t.policy_id FROM ticket t "
                 "WHERE t.opened_at >= :since ORDER BY t.id",
                 bounds,
             )
@@ -439,20 +432,8 @@ def recompute(
             for rows in tickets_cur.batches(2000):
                 updates = []
                 for row in rows:
-                    tid, severity, category, opened_at, due_at = (
-                        row[0],
-                        row[6],
-                        row[5],
-                        row[11],
-                        row[12],
-                    )
-                    site_id, asset_id, old, pid, old_view = (
-                        row[3],
-                        row[4],
-                        row[14],
-                        row[15],
-                        row[16],
-                    )
+                    (tid, _, _, site_id, asset_id, category, severity, _, status, _, _,
+                     opened_at, due_at, _, old, pid) = row  # fmt: skip
                     while pending_id is not None and pending_id < tid:
                         pending_id, pending_events = next(events, (None, []))
                     evs = pending_events if pending_id == tid else []
@@ -463,11 +444,12 @@ def recompute(
                         policies[pid], severity=severity, category=category,
                         opened_at=opened_at, due_at=due_at, site_tz=site_tz, events=evs,
                     )  # fmt: skip
-                    new = encode(clocks, render=row[8] != "closed")
+                    new = encode(clocks, render=status != "closed")
                     view = render_view(
                         (*row[:14], new), code, assets.get(asset_id) if asset_id else None, local
                     )
-                    if new != old or view != old_view:
+                    changed += new != old
+                    if new != old or view is not None:  # open tickets: always re-render
                         updates.append(
                             {"i": tid, "p": pid, "c": new, "n": sla.next_due(clocks), "v": view}
                         )
@@ -478,7 +460,6 @@ def recompute(
                         "view = :v WHERE id = :i",
                         updates,
                     )
-                    changed += len(updates)
                 if progress:
                     progress(done, total or 0)
         reader.close()
