@@ -92,7 +92,8 @@ def overdue(
     from svcdesk import output
     from svcdesk.services import sla
 
-    rows = sla.overdue(get_db(), within=within, site=site)
+    fmt = output.pick_format(fmt)
+    rows = sla.overdue(get_db(), within=within, site=site, as_json=fmt == "json")
     count = output.render_list(
         rows, clock_cols(), fmt, empty="nothing is overdue", style=urgency_style
     )

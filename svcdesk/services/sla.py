@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import heapq
+import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -311,39 +312,71 @@ def status(db: Database, typed: str) -> dict[str, Any]:
 
 
 OVERDUE_SQL = (
-    "SELECT t.next_due_at, t.ref, t.title, s.code, t.assignee, t.status, t.clocks FROM ticket t "
-    "JOIN site s ON s.id = t.site_id WHERE t.next_due_at < :limit{site} ORDER BY t.next_due_at"
+    "SELECT t.next_due_at, t.ref, t.title, s.code, t.assignee, t.status, t.clocks, t.view "
+    "FROM ticket t JOIN site s ON s.id = t.site_id WHERE t.next_due_at < :limit{site} "
+    "ORDER BY t.next_due_at"
 )
 
 
 def overdue(
-    db: Database, *, within: str | None = None, site: str | None = None
-) -> Iterator[dict[str, Any]]:
+    db: Database,
+    *,
+    within: str | None = None,
+    site: str | None = None,
+    as_json: bool = False,
+) -> Iterator[Any]:
     """Breached clocks, and with `within` those due inside that window; earliest deadline first.
 
     An indexed query on the tickets' earliest deadline, streamed: a clock is yielded once no
-    later ticket can hold an earlier deadline.
+    later ticket can hold an earlier deadline. With `as_json`, open tickets' clocks come as
+    ready JSON from their pre-rendered views (the same text their records would give).
     """
     from svcdesk.services.sites import find_site
+    from svcdesk.services.tickets import overdue_fragments
 
     now = clock.to_epoch(clock.now())
     limit = now + parse_within(within)
     local = clock.local_times(clock.display_tz())
+    zone = local.zone  # type: ignore[attr-defined]
     params: dict[str, Any] = {"limit": limit}
-    pending: list[tuple[int, int, dict[str, Any]]] = []  # (due, tie-breaker, clock)
+    pending: list[tuple[int, int, Any]] = []  # (due, arrival, record or JSON)
+    order = itertools.count()
     with db.read() as conn:
         if site:
             params["site"] = find_site(conn, site)["id"]
         sql = OVERDUE_SQL.format(site=" AND t.site_id = :site" if site else "")
         for rows in conn.execute(sql, params).batches(500):
-            for next_due, ref, title, code, assignee, status_, clocks in rows:
+            ready = []
+            for next_due, ref, title, code, assignee, status_, clocks, view in rows:
                 while pending and pending[0][0] <= next_due:
-                    yield heapq.heappop(pending)[2]
-                for c in clock_records(ref, clocks, now, local) if clocks else ():
-                    left = c["seconds_left"]
-                    if c["state"] in ("running", "breached") and now + left < limit:
-                        c.update(title=title, site=code, assignee=assignee, status=status_)
-                        heapq.heappush(pending, (now + left, len(pending) + id(c), c))
+                    ready.append(heapq.heappop(pending)[2])
+                fragments = overdue_fragments(view, zone) if as_json and view else None
+                if fragments is not None:
+                    for due, template in fragments:
+                        if due < limit:
+                            state = "breached" if due < now else "running"
+                            item = orjson.Fragment(template % (state, due - now))
+                            heapq.heappush(pending, (due, next(order), item))
+                    continue
+                # Only the clocks still running and due before the limit become records.
+                for name, _, due, met, _, _, _, _, rendered, due_at, _ in orjson.loads(clocks):
+                    if met is not None or due is None or due >= limit:
+                        continue
+                    record = {
+                        "ticket": ref,
+                        "name": name,
+                        "due_at": due_at if rendered == zone else local(due),
+                        "state": "breached" if due < now else "running",
+                        "met_at": None,
+                        "seconds_left": due - now,
+                        "late": False,
+                        "title": title,
+                        "site": code,
+                        "assignee": assignee,
+                        "status": status_,
+                    }
+                    heapq.heappush(pending, (due, next(order), record))
+            yield from ready
     while pending:
         yield heapq.heappop(pending)[2]
 

@@ -85,26 +85,32 @@ def render_view(
 ) -> str | None:
     """The ticket's JSON, rendered once for the display zone, for fast lists of open tickets.
 
-    `ZONE\nDUE,DUE\nTEMPLATE`: TEMPLATE is exactly what `ticket_record` gives as JSON, with
-    `%s` for the state and `%d` for the seconds left of each running clock, in the order of
-    their deadlines DUE; `view_fragment` fills them in for `now`. Closed tickets get none.
+    Lines: the zone; the deadlines DUE,DUE of the running clocks; the ticket's JSON exactly as
+    `ticket_record` gives it, with `%s` for each running clock's state and `%d` for its seconds
+    left; then one line `DUE<TAB>JSON` per running clock: its `sla overdue` record, likewise.
+    `view_fragment` and `overdue_fragments` fill them in for `now`. Closed tickets get none.
     """
     if row[8] == "closed":
         return None
     rec = ticket_record(row, site_code, asset_ref, local, 0)
-    dues = []
+    dues, overdue = [], []
     for c, values in zip(rec["clocks"], orjson.loads(row[14]) if row[14] else (), strict=True):
         if c["state"] in ("running", "breached"):
             c["state"], c["seconds_left"] = _STATE, _LEFT
             dues.append(str(values[2]))
-    text = orjson.dumps(rec).decode().replace("%", "%%")
-    text = text.replace('"\\u0000S"', '"%s"').replace('"\\u0000L"', "%d")
-    return f"{local.zone}\n{','.join(dues)}\n{text}"  # type: ignore[attr-defined]
+            listed = {**c, "title": row[2], "site": site_code, "assignee": row[9], "status": row[8]}
+            overdue.append(f"{values[2]}\t{_template(listed)}")
+    return "\n".join([local.zone, ",".join(dues), _template(rec), *overdue])  # type: ignore[attr-defined]
+
+
+def _template(record: dict[str, Any]) -> str:
+    text = orjson.dumps(record).decode().replace("%", "%%")
+    return text.replace('"\\u0000S"', '"%s"').replace('"\\u0000L"', "%d")
 
 
 def view_fragment(view: str, zone: str, now: int) -> orjson.Fragment | None:
     """The pre-rendered ticket as of `now`, or None if it was rendered for another zone."""
-    rendered, dues, template = view.split("\n", 2)
+    rendered, dues, template = view.split("\n", 3)[:3]
     if rendered != zone:
         return None
     if not dues:
@@ -113,6 +119,18 @@ def view_fragment(view: str, zone: str, now: int) -> orjson.Fragment | None:
     for due in map(int, dues.split(",")):
         values += ("breached" if due < now else "running", due - now)
     return orjson.Fragment(template % tuple(values))
+
+
+def overdue_fragments(view: str, zone: str) -> list[tuple[int, str]] | None:
+    """(due, template) of each running clock's overdue record; None if rendered elsewhere."""
+    lines = view.split("\n")
+    if lines[0] != zone:
+        return None
+    out = []
+    for line in lines[3:]:
+        due, template = line.split("\t", 1)
+        out.append((int(due), template))
+    return out
 
 
 def event_record(row: dict[str, Any], tz: Any = None) -> dict[str, Any]:

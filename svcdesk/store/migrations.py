@@ -46,7 +46,7 @@ def m001_initial(conn: Conn) -> None:
         CREATE INDEX ix_ticket_open ON ticket (opened_at, site_id, assignee, id, view)
             WHERE status <> 'closed';
         CREATE INDEX ix_ticket_due ON ticket (
-            next_due_at, site_id, ref, title, assignee, status, clocks
+            next_due_at, site_id, ref, title, assignee, status, clocks, view
         ) WHERE next_due_at IS NOT NULL;
         CREATE INDEX ix_ticket_opened ON ticket (opened_at);
         CREATE INDEX ix_ticket_site ON ticket (site_id, opened_at);

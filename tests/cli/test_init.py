@@ -74,3 +74,24 @@ def test_instants_carry_the_offset_of_their_own_date(cli, tz):
     ).json()
     offsets = {t["opened_at"][-6:] for t in tickets}
     assert len(offsets) == 2
+
+
+def test_overdue_from_pre_rendered_views_equals_the_plain_records(cli, env_setup):
+    """`sla overdue -f json` fills in stored templates; it must say what the records say."""
+    import orjson
+
+    from svcdesk.output import _json_default
+    from svcdesk.services import sla
+    from svcdesk.store.db import open_db
+
+    cli("init", "--demo")
+    fast = cli("sla", "overdue", "--within", "30d", "-f", "json").json()
+    db = open_db(str(env_setup))
+    try:
+        plain = orjson.loads(
+            orjson.dumps(list(sla.overdue(db, within="30d")), default=_json_default)
+        )
+    finally:
+        db.close()
+    assert len(fast) > 10 and fast == plain
+    assert {c["state"] for c in fast} == {"running", "breached"}
