@@ -312,9 +312,9 @@ def status(db: Database, typed: str) -> dict[str, Any]:
 
 
 OVERDUE_SQL = (
-    "SELECT t.next_due_at, t.ref, t.title, s.code, t.assignee, t.status, t.clocks, t.view "
-    "FROM ticket t JOIN site s ON s.id = t.site_id WHERE t.next_due_at < :limit{site} "
-    "ORDER BY t.next_due_at"
+    "SELECT t.next_due_at, t.ref, t.title, t.site_id, t.assignee, t.status, t.due_view, "
+    "CASE WHEN t.due_view IS NULL OR :plain THEN t.clocks END FROM ticket t "
+    "WHERE t.next_due_at < :limit{site} ORDER BY t.next_due_at"
 )
 
 
@@ -338,19 +338,20 @@ def overdue(
     limit = now + parse_within(within)
     local = clock.local_times(clock.display_tz())
     zone = local.zone  # type: ignore[attr-defined]
-    params: dict[str, Any] = {"limit": limit}
+    params: dict[str, Any] = {"limit": limit, "plain": not as_json}
     pending: list[tuple[int, int, Any]] = []  # (due, arrival, record or JSON)
     order = itertools.count()
     with db.read() as conn:
         if site:
             params["site"] = find_site(conn, site)["id"]
+        sites: dict[str, str] = dict(conn.execute("SELECT id, code FROM site").all())
         sql = OVERDUE_SQL.format(site=" AND t.site_id = :site" if site else "")
         for rows in conn.execute(sql, params).batches(500):
             ready = []
-            for next_due, ref, title, code, assignee, status_, clocks, view in rows:
+            for next_due, ref, title, site_id, assignee, status_, due_view, clocks in rows:
                 while pending and pending[0][0] <= next_due:
                     ready.append(heapq.heappop(pending)[2])
-                fragments = overdue_fragments(view, zone) if as_json and view else None
+                fragments = overdue_fragments(due_view, zone) if as_json and due_view else None
                 if fragments is not None:
                     for due, template in fragments:
                         if due < limit:
@@ -371,7 +372,7 @@ def overdue(
                         "seconds_left": due - now,
                         "late": False,
                         "title": title,
-                        "site": code,
+                        "site": sites[site_id],
                         "assignee": assignee,
                         "status": status_,
                     }
@@ -478,19 +479,20 @@ def recompute(
                         opened_at=opened_at, due_at=due_at, site_tz=site_tz, events=evs,
                     )  # fmt: skip
                     new = encode(clocks, render=status != "closed")
-                    view = render_view(
+                    view, due_view = render_view(
                         (*row[:14], new), code, assets.get(asset_id) if asset_id else None, local
                     )
                     changed += new != old
                     if new != old or view is not None:  # open tickets: always re-render
                         updates.append(
-                            {"i": tid, "p": pid, "c": new, "n": sla.next_due(clocks), "v": view}
-                        )
+                            {"i": tid, "p": pid, "c": new, "n": sla.next_due(clocks), "v": view,
+                             "d": due_view}
+                        )  # fmt: skip
                 done += len(rows)
                 if updates:
                     conn.executemany(
                         "UPDATE ticket SET policy_id = :p, clocks = :c, next_due_at = :n, "
-                        "view = :v WHERE id = :i",
+                        "view = :v, due_view = :d WHERE id = :i",
                         updates,
                     )
                 if progress:

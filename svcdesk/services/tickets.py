@@ -82,25 +82,27 @@ def render_view(
     site_code: str | None,
     asset_ref: str | None,
     local: Callable[[int], datetime],
-) -> str | None:
-    """The ticket's JSON, rendered once for the display zone, for fast lists of open tickets.
+) -> tuple[str | None, str | None]:
+    """The ticket's JSON and its running clocks' overdue records, rendered once for the
+    display zone, for fast lists of open tickets (closed tickets get none).
 
-    Lines: the zone; the deadlines DUE,DUE of the running clocks; the ticket's JSON exactly as
-    `ticket_record` gives it, with `%s` for each running clock's state and `%d` for its seconds
-    left; then one line `DUE<TAB>JSON` per running clock: its `sla overdue` record, likewise.
-    `view_fragment` and `overdue_fragments` fill them in for `now`. Closed tickets get none.
+    The view's lines: the zone; the deadlines DUE,DUE of the running clocks; the ticket's JSON
+    exactly as `ticket_record` gives it, with `%s` for each running clock's state and `%d` for
+    its seconds left. The due view's: the zone, then `DUE<TAB>JSON` per running clock, its
+    `sla overdue` record likewise. `view_fragment` and `overdue_fragments` fill them in.
     """
     if row[8] == "closed":
-        return None
+        return None, None
     rec = ticket_record(row, site_code, asset_ref, local, 0)
-    dues, overdue = [], []
+    zone: str = local.zone  # type: ignore[attr-defined]
+    dues, overdue = [], [zone]
     for c, values in zip(rec["clocks"], orjson.loads(row[14]) if row[14] else (), strict=True):
         if c["state"] in ("running", "breached"):
             c["state"], c["seconds_left"] = _STATE, _LEFT
             dues.append(str(values[2]))
             listed = {**c, "title": row[2], "site": site_code, "assignee": row[9], "status": row[8]}
             overdue.append(f"{values[2]}\t{_template(listed)}")
-    return "\n".join([local.zone, ",".join(dues), _template(rec), *overdue])  # type: ignore[attr-defined]
+    return "\n".join([zone, ",".join(dues), _template(rec)]), "\n".join(overdue)
 
 
 def _template(record: dict[str, Any]) -> str:
@@ -110,7 +112,7 @@ def _template(record: dict[str, Any]) -> str:
 
 def view_fragment(view: str, zone: str, now: int) -> orjson.Fragment | None:
     """The pre-rendered ticket as of `now`, or None if it was rendered for another zone."""
-    rendered, dues, template = view.split("\n", 3)[:3]
+    rendered, dues, template = view.split("\n", 2)
     if rendered != zone:
         return None
     if not dues:
@@ -121,13 +123,13 @@ def view_fragment(view: str, zone: str, now: int) -> orjson.Fragment | None:
     return orjson.Fragment(template % tuple(values))
 
 
-def overdue_fragments(view: str, zone: str) -> list[tuple[int, str]] | None:
+def overdue_fragments(due_view: str, zone: str) -> list[tuple[int, str]] | None:
     """(due, template) of each running clock's overdue record; None if rendered elsewhere."""
-    lines = view.split("\n")
-    if lines[0] != zone:
+    rendered, *lines = due_view.split("\n")
+    if rendered != zone:
         return None
     out = []
-    for line in lines[3:]:
+    for line in lines:
         due, template = line.split("\t", 1)
         out.append((int(due), template))
     return out
@@ -324,8 +326,11 @@ def _refresh(conn: Conn, row: dict[str, Any], site_code: str, asset_ref: str | N
     """Recompute the ticket's clocks and re-render its view: its events or fields changed."""
     row["clocks"] = sla.encode(sla.materialise(conn, row["id"]))
     local = clock.local_times(clock.display_tz())
-    view = render_view([row[f] for f in TICKET_FIELDS], site_code, asset_ref, local)
-    conn.execute("UPDATE ticket SET view = :v WHERE id = :i", {"v": view, "i": row["id"]})
+    view, due_view = render_view([row[f] for f in TICKET_FIELDS], site_code, asset_ref, local)
+    conn.execute(
+        "UPDATE ticket SET view = :v, due_view = :d WHERE id = :i",
+        {"v": view, "d": due_view, "i": row["id"]},
+    )
 
 
 def _local(ts: int) -> str:

@@ -41,12 +41,12 @@ def m001_initial(conn: Conn) -> None:
             channel TEXT NOT NULL, status TEXT NOT NULL,
             assignee TEXT, reporter TEXT, due_at BIGINT,
             opened_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
-            policy_id TEXT, clocks TEXT, next_due_at BIGINT, view TEXT
+            policy_id TEXT, clocks TEXT, next_due_at BIGINT, view TEXT, due_view TEXT
         );
         CREATE INDEX ix_ticket_open ON ticket (opened_at, site_id, assignee, id, view)
             WHERE status <> 'closed';
         CREATE INDEX ix_ticket_due ON ticket (
-            next_due_at, site_id, ref, title, assignee, status, clocks, view
+            next_due_at, site_id, ref, title, assignee, status, due_view, clocks
         ) WHERE next_due_at IS NOT NULL;
         CREATE INDEX ix_ticket_opened ON ticket (opened_at);
         CREATE INDEX ix_ticket_site ON ticket (site_id, opened_at);

@@ -76,6 +76,7 @@ class Ticket(SQLModel, table=True):
     # The ticket's JSON, pre-rendered for the display zone with holes for the time-dependent
     # clock fields (open tickets only): what makes a list of 100,000 open tickets fast.
     view: str | None = None
+    due_view: str | None = None  # likewise, each running clock's `sla overdue` record
 
 
 class TicketEvent(SQLModel, table=True):
