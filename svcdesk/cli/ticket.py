@@ -333,9 +333,14 @@ def resolve(
     Example:
       svcdesk ticket resolve 12 --note "Replaced the thermal print head"
     """
+    from svcdesk.cli.common import note as tell
     from svcdesk.services import tickets
 
-    _emit(tickets.resolve_ticket(get_db(), ticket, note=note, at=at), fmt)
+    rec = tickets.resolve_ticket(get_db(), ticket, note=note, at=at)
+    kinds = [e["kind"] for e in rec["events"]]
+    if "responded" not in kinds and "arrived" not in kinds[: kinds.index("resolved")]:
+        tell(f"note: no response was recorded on {rec['ref']}; the resolution counts as it")
+    _emit(rec, fmt)
 
 
 @app.command("report")

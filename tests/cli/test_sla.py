@@ -190,3 +190,13 @@ def test_recording_events_reads_holidays_from_the_cache_not_the_package(cli, env
     ref = __import__("json").loads(ref)["ref"]
     imported, _ = svcdesk_child("ticket", "respond", ref, "--at", "2026-10-14T09:10")
     assert "holidays" not in imported  # ...and every later one reads the database
+
+
+def test_resolving_before_any_response_counts_as_the_response_and_says_so(cli, site):
+    t = open_ticket(cli, "--title", "Quick fix", "--category", "software")
+    r = cli("ticket", "resolve", t["ref"], "--note", "restarted", "--at", "2026-10-14T09:20",
+            "-f", "json")  # fmt: skip
+    assert r.exit_code == 0
+    assert "no response was recorded" in r.stderr
+    respond = {c["name"]: c for c in r.json()["clocks"]}["respond"]
+    assert respond["state"] == "met" and respond["met_at"] == "2026-10-14T09:20:00+08:00"
