@@ -19,7 +19,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -246,7 +246,12 @@ class _Parser:
         self.text = text
         self.check_country = check_country
         self.problems: list[Problem] = []
-        self.where = _Locator(text)
+
+    @cached_property
+    def where(self) -> _Locator:
+        """Line numbers, found only once there is a problem to report (a valid policy, read at
+        every command that records something, never pays for the scan)."""
+        return _Locator(self.text)
 
     def problem(self, line: int | None, key: str, message: str) -> None:
         self.problems.append(Problem(line, key, message))

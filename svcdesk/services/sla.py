@@ -332,7 +332,6 @@ def overdue(
     ready JSON from their pre-rendered views (the same text their records would give).
     """
     from svcdesk.services.sites import find_site
-    from svcdesk.services.tickets import overdue_fragments
 
     now = clock.to_epoch(clock.now())
     limit = now + parse_within(within)
@@ -351,13 +350,18 @@ def overdue(
             for next_due, ref, title, site_id, assignee, status_, due_view, clocks in rows:
                 while pending and pending[0][0] <= next_due:
                     ready.append(heapq.heappop(pending)[2])
-                fragments = overdue_fragments(due_view, zone) if as_json and due_view else None
-                if fragments is not None:
-                    for due, template in fragments:
+                lines = due_view.split("\n") if as_json and due_view else None
+                if lines is not None and lines[0] == zone:  # pre-rendered for this zone
+                    for line in lines[1:]:
+                        text_due, template = line.split("\t", 1)
+                        due = int(text_due)
                         if due < limit:
                             state = "breached" if due < now else "running"
                             item = orjson.Fragment(template % (state, due - now))
-                            heapq.heappush(pending, (due, next(order), item))
+                            if due <= next_due:  # no later ticket can be due earlier
+                                ready.append(item)
+                            else:
+                                heapq.heappush(pending, (due, next(order), item))
                     continue
                 # Only the clocks still running and due before the limit become records.
                 for name, _, due, met, _, _, _, _, rendered, due_at, _ in orjson.loads(clocks):
@@ -376,7 +380,10 @@ def overdue(
                         "assignee": assignee,
                         "status": status_,
                     }
-                    heapq.heappush(pending, (due, next(order), record))
+                    if due <= next_due:
+                        ready.append(record)
+                    else:
+                        heapq.heappush(pending, (due, next(order), record))
             yield from ready
     while pending:
         yield heapq.heappop(pending)[2]

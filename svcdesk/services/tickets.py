@@ -89,7 +89,7 @@ def render_view(
     The view's lines: the zone; the deadlines DUE,DUE of the running clocks; the ticket's JSON
     exactly as `ticket_record` gives it, with `%s` for each running clock's state and `%d` for
     its seconds left. The due view's: the zone, then `DUE<TAB>JSON` per running clock, its
-    `sla overdue` record likewise. `view_fragment` and `overdue_fragments` fill them in.
+    `sla overdue` record likewise. `view_fragment` and `sla.overdue` fill them in.
     """
     if row[8] == "closed":
         return None, None
@@ -121,18 +121,6 @@ def view_fragment(view: str, zone: str, now: int) -> orjson.Fragment | None:
     for due in map(int, dues.split(",")):
         values += ("breached" if due < now else "running", due - now)
     return orjson.Fragment(template % tuple(values))
-
-
-def overdue_fragments(due_view: str, zone: str) -> list[tuple[int, str]] | None:
-    """(due, template) of each running clock's overdue record; None if rendered elsewhere."""
-    rendered, *lines = due_view.split("\n")
-    if rendered != zone:
-        return None
-    out = []
-    for line in lines:
-        due, template = line.split("\t", 1)
-        out.append((int(due), template))
-    return out
 
 
 def event_record(row: dict[str, Any], tz: Any = None) -> dict[str, Any]:

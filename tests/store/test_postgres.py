@@ -74,3 +74,21 @@ def test_concurrent_writers_on_a_hub_all_succeed(cli, pg_url):
     assert errors == []
     listed = cli("--db", pg_url, "ticket", "list", "-f", "json").json()
     assert len(listed) == 30 and len({t["ref"] for t in listed}) == 30
+
+
+def test_a_hub_keeps_sla_clocks_and_lists_what_is_overdue(cli, pg_url):
+    cli("--db", pg_url, "init")
+    cli("--db", pg_url, "site", "add", "BJ-HD", "--name", "Haidian")
+    t = cli("--db", pg_url, "ticket", "open", "--site", "BJ-HD", "--title", "Printer",
+            "--category", "hardware", "--at", "2026-10-14T09:00", "-f", "json").json()  # fmt: skip
+    overdue = cli("--db", pg_url, "sla", "overdue", "-f", "json").json()
+    assert [(c["ticket"], c["name"], c["state"]) for c in overdue] == [
+        (t["ref"], "respond", "breached")
+    ]
+    assert cli("--db", pg_url, "sla", "board", "-f", "json").json()[0]["ticket"] == t["ref"]
+    r = cli("--db", pg_url, "sla", "recompute", "-f", "json")
+    assert r.exit_code == 0 and r.json() == {"tickets": 1, "changed": 0}
+    listed = cli("--db", pg_url, "ticket", "list", "-f", "json").json()
+    shown = cli("--db", pg_url, "ticket", "show", t["ref"], "-f", "json").json()
+    shown.pop("events")
+    assert listed == [shown]
