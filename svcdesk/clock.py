@@ -46,8 +46,17 @@ def set_display_tz(name: str | None) -> None:
     _tz_name = name
 
 
+_policy_tz: str | None = None
+
+
+def set_policy_tz(name: str | None) -> None:
+    """The time zone of the policy in force: the display zone unless --tz or SVCDESK_TZ."""
+    global _policy_tz
+    _policy_tz = name
+
+
 def display_tz_name() -> str:
-    return _tz_name or os.environ.get("SVCDESK_TZ") or DEFAULT_TZ
+    return _tz_name or os.environ.get("SVCDESK_TZ") or _policy_tz or DEFAULT_TZ
 
 
 def display_tz() -> tzinfo:

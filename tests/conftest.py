@@ -37,6 +37,7 @@ def env_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     common.state.__init__()  # type: ignore[misc]
     clock.set_now(None)
     clock.set_display_tz(None)
+    clock.set_policy_tz(None)
 
 
 @dataclass
@@ -69,6 +70,7 @@ def run(*args: str, input: str | None = None) -> Result:
     common.state.__init__()  # type: ignore[misc]
     clock.set_now(None)
     clock.set_display_tz(None)
+    clock.set_policy_tz(None)
     return Result(code, stdout, stderr)
 
 

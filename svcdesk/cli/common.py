@@ -50,11 +50,15 @@ def _formats() -> list[str]:
 
 
 def get_db(*, create: bool = False) -> Database:
-    """The database named by --db / SVCDESK_DB (opened once, migrated if older)."""
+    """The database named by --db / SVCDESK_DB (opened once, migrated if older); instants are
+    shown in the zone of its policy in force unless --tz or SVCDESK_TZ say otherwise."""
+    from svcdesk import clock
+
     if state._db is None or create:
         from svcdesk.store.db import open_db
 
         state._db = open_db(state.db_url, create=create)
+        clock.set_policy_tz(state._db.policy_timezone())
     return state._db
 
 

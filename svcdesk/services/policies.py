@@ -56,6 +56,7 @@ def load(db: Database, file: str, *, at: str | None = None) -> dict[str, Any]:
             row = {
                 "id": pid,
                 "name": policy.name,
+                "timezone": policy.timezone,
                 "source": text,
                 "effective_at": effective,
                 "loaded_at": clock.to_epoch(clock.now()),

@@ -118,9 +118,9 @@ def ensure_default_policy(conn: Conn) -> str:
     pid = policy_id(source, 0)
     if conn.execute("SELECT 1 FROM policy WHERE id = :i", {"i": pid}).first() is None:
         conn.execute(
-            "INSERT INTO policy (id, name, source, effective_at, loaded_at) "
-            "VALUES (:i, :n, :s, 0, 0)",
-            {"i": pid, "n": parse(source).name, "s": source},
+            "INSERT INTO policy (id, name, timezone, source, effective_at, loaded_at) "
+            "VALUES (:i, :n, :z, :s, 0, 0)",
+            {"i": pid, "n": parse(source).name, "z": parse(source).timezone, "s": source},
         )
     return pid
 

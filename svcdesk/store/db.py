@@ -75,6 +75,15 @@ class Database:
     def replica_code(self) -> str:
         return self.meta["replica_code"]
 
+    def policy_timezone(self) -> str | None:
+        """The time zone of the SLA policy in force now (None: none stored yet)."""
+        with self.read() as conn:
+            return conn.execute(
+                "SELECT timezone FROM policy WHERE effective_at <= :now "
+                "ORDER BY effective_at DESC, loaded_at DESC, id DESC LIMIT 1",
+                {"now": clock.to_epoch(clock.now())},
+            ).scalar()
+
     def reader(self) -> Conn:
         """A second connection that reads a committed snapshot while this one writes (bulk jobs
         that stream rows and update them)."""

@@ -63,9 +63,10 @@ def m001_initial(conn: Conn) -> None:
         );
         CREATE INDEX ix_changelog_row ON changelog (tbl, row_id);
         CREATE TABLE policy (
-            id TEXT PRIMARY KEY, name TEXT NOT NULL, source TEXT NOT NULL,
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, timezone TEXT NOT NULL, source TEXT NOT NULL,
             effective_at BIGINT NOT NULL, loaded_at BIGINT NOT NULL
         );
+        CREATE INDEX ix_policy_effective ON policy (effective_at);
         CREATE TABLE holiday_cache (
             country TEXT NOT NULL, subdiv TEXT NOT NULL, year INTEGER NOT NULL,
             package TEXT NOT NULL, days_off TEXT NOT NULL, workdays TEXT NOT NULL,

@@ -115,6 +115,7 @@ class Policy(SQLModel, table=True):
     __tablename__ = "policy"
     id: str = Field(primary_key=True)
     name: str
+    timezone: str  # the display zone while this version is in force
     source: str
     effective_at: int = Field(sa_column=_ts())
     loaded_at: int = Field(sa_column=_ts())

@@ -200,3 +200,22 @@ def test_resolving_before_any_response_counts_as_the_response_and_says_so(cli, s
     assert "no response was recorded" in r.stderr
     respond = {c["name"]: c for c in r.json()["clocks"]}["respond"]
     assert respond["state"] == "met" and respond["met_at"] == "2026-10-14T09:20:00+08:00"
+
+
+def test_instants_show_in_the_zone_of_the_policy_in_force(cli, site, tmp_path):
+    t = open_ticket(cli, "--title", "Before", at="2026-10-14T09:00")
+    assert t["opened_at"] == "2026-10-14T09:00:00+08:00"
+    text = cli("sla", "policy", "show", "--source").stdout.replace(
+        'timezone = "Asia/Shanghai"', 'timezone = "Europe/Berlin"'
+    )
+    berlin = tmp_path / "berlin.toml"
+    berlin.write_text(text)
+    assert cli("sla", "policy", "load", str(berlin)).exit_code == 0
+    shown = cli("ticket", "show", t["ref"], "-f", "json").json()
+    assert shown["opened_at"] == "2026-10-14T03:00:00+02:00"
+    listed = cli("ticket", "list", "-f", "json").json()
+    assert listed[0]["opened_at"] == "2026-10-14T03:00:00+02:00"
+    assert listed[0]["clocks"] == shown["clocks"]  # pre-rendered in Shanghai: converted
+    assert cli("--tz", "UTC", "ticket", "list", "-f", "json").json()[0]["opened_at"] == (
+        "2026-10-14T01:00:00+00:00"
+    )
