@@ -160,10 +160,9 @@ def render_record(
     pairs = [{"field": f.header, "value": _human(record.get(f.key), f.kind)} for f in fields]
     kv_cols = [Col("field", ""), Col("value", "")]
     if fmt == "table":
-        from rich.console import Console
         from rich.table import Table
 
-        console = Console(file=out, soft_wrap=False)
+        console = _console(out)
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold cyan")
         grid.add_column()
@@ -179,9 +178,7 @@ def render_record(
         rows = record.get(sec.key) or []
         out.write("\n")
         if fmt == "table":
-            from rich.console import Console
-
-            Console(file=out).print(f"[bold]{sec.title}[/bold]")
+            _console(out).print(f"[bold]{sec.title}[/bold]")
         elif fmt == "md":
             out.write(f"### {sec.title}\n\n")
         else:
@@ -192,6 +189,13 @@ def render_record(
             _rich_table(rows, sec.cols, out)
         else:
             _tab_table(rows, sec.cols, fmt, out)
+
+
+def _console(out: IO[str]) -> Any:
+    """A Rich console on `out`: the terminal's width, or wide enough not to wrap in a file."""
+    from rich.console import Console
+
+    return Console(file=out, width=None if out.isatty() else 240)
 
 
 def _stderr(message: str) -> None:
@@ -253,7 +257,6 @@ def _rich_table(
     out: IO[str],
     style: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(box=None, header_style="bold", pad_edge=False)
@@ -263,4 +266,4 @@ def _rich_table(
         table.add_row(
             *(_human(r.get(c.key), c.kind) for c in cols), style=style(r) if style else None
         )
-    Console(file=out).print(table)
+    _console(out).print(table)
