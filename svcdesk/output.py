@@ -247,7 +247,7 @@ def _tab_table(
 
     data = [[_human(r.get(c.key), c.kind) for c in cols] for r in rows]
     table_fmt = "github" if fmt == "md" else "plain"
-    hdrs = [c.header for c in cols] if headers else ()
+    hdrs = [c.header for c in cols] if headers and any(c.header for c in cols) else ()
     out.write(tabulate(data, headers=hdrs, tablefmt=table_fmt, disable_numparse=True) + "\n")
 
 

@@ -12,10 +12,12 @@ from typing import Any
 
 import typer
 
+from svcdesk.cli import asset as asset_cli
 from svcdesk.cli import db as db_cli
 from svcdesk.cli import site as site_cli
 from svcdesk.cli import sla as sla_cli
 from svcdesk.cli import ticket as ticket_cli
+from svcdesk.cli import warranty as warranty_cli
 from svcdesk.cli.common import at_option, fmt_option, get_db, note, state
 
 app = typer.Typer(
@@ -30,6 +32,8 @@ app = typer.Typer(
 app.add_typer(site_cli.app, name="site")
 app.add_typer(ticket_cli.app, name="ticket")
 app.add_typer(sla_cli.app, name="sla")
+app.add_typer(warranty_cli.app, name="warranty")
+app.add_typer(asset_cli.app, name="asset")
 app.add_typer(db_cli.app, name="db")
 
 

@@ -73,3 +73,27 @@ def interactive() -> bool:
 def note(message: str) -> None:
     """A message for the person at the terminal (stderr, so pipes carry only data)."""
     sys.stderr.write(message + "\n")
+
+
+def progress(label: str) -> Any:
+    """A Rich progress bar on a terminal's stderr; nothing in a pipe."""
+    import contextlib
+    import sys
+
+    if not (sys.stderr.isatty() and interactive()):
+        return contextlib.nullcontext(None)
+
+    @contextlib.contextmanager
+    def bar() -> Any:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with Progress(console=Console(stderr=True), transient=True) as prog:
+            task = prog.add_task(label, total=None)
+
+            def update(done: int, total: int) -> None:
+                prog.update(task, completed=done, total=total)
+
+            yield update
+
+    return bar()

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from svcdesk.cli.common import at_option, fmt_option, get_db, interactive, note
+from svcdesk.cli.common import at_option, fmt_option, get_db, note, progress
 
 app = typer.Typer(
     help="SLA clocks, overdue lists and the policy.", no_args_is_help=True, rich_markup_mode=None
@@ -150,35 +150,12 @@ def recompute(fmt: str = fmt_option()) -> None:
     from svcdesk.output import Col
     from svcdesk.services import sla
 
-    with _progress("recomputing clocks") as progress:
-        result = sla.recompute(get_db(), progress=progress)
+    with progress("recomputing clocks") as update:
+        result = sla.recompute(get_db(), progress=update)
     if fmt:
         output.render_record(result, [Col("tickets", "Tickets"), Col("changed", "Changed")], fmt)
     else:
         note(f"recomputed {result['tickets']} tickets; {result['changed']} had new deadlines")
-
-
-def _progress(label: str) -> Any:
-    """A Rich progress bar on a terminal's stderr; nothing in a pipe."""
-    import contextlib
-    import sys
-
-    if not (sys.stderr.isatty() and interactive()):
-        return contextlib.nullcontext(None)
-
-    @contextlib.contextmanager
-    def bar() -> Any:
-        from rich.progress import Progress
-
-        with Progress(transient=True) as prog:
-            task = prog.add_task(label, total=None)
-
-            def update(done: int, total: int) -> None:
-                prog.update(task, completed=done, total=total)
-
-            yield update
-
-    return bar()
 
 
 # --------------------------------------------------------------------------------------------

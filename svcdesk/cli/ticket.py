@@ -53,6 +53,7 @@ def _show_fields() -> tuple[list[Any], list[Any]]:
         Col("reporter", "Reporter"),
         Col("opened_at", "Opened", "instant"),
         Col("due_at", "Due", "instant"),
+        Col("warranty_summary", "Warranty"),
         Col("id", "Id"),
     ]
     sections = [
@@ -81,8 +82,21 @@ def _show_fields() -> tuple[list[Any], list[Any]]:
     return fields, sections
 
 
+def _warranty_line(decision: dict[str, Any] | None) -> str | None:
+    """`repair free, replacement not covered, support free (in warranty until 2027-03-01)`."""
+    if not decision:
+        return None
+    parts = ", ".join(
+        f"{s} {decision[s].replace('_', ' ')}" for s in ("repair", "replacement", "support")
+    )
+    until = decision.get("warranty_until")
+    state = "in warranty" if decision["in_warranty"] else "out of warranty"
+    return f"{parts} ({state}{f' until {until}' if until and decision['in_warranty'] else ''})"
+
+
 def _summarise(rec: dict[str, Any]) -> dict[str, Any]:
     """Add a one-line summary to each event for the human-readable timeline."""
+    rec["warranty_summary"] = _warranty_line(rec.get("warranty"))
     for ev in rec.get("events", []):
         parts = [f"{k}: {v}" for k, v in ev["details"].items()]
         if ev["note"]:

@@ -4,7 +4,8 @@ A policy is a TOML text (the default ships as svcdesk/data/policy.toml): a worki
 (time zone, public holidays of a country, working-hour windows, weekend, extra days) and
 `[[class]]` tables. The first class whose `match` fits a ticket's severity and category
 applies; its clocks (`respond`, `onsite`, `resolve`, `restore`, `report`, `upgrade`) each have
-a target and count either working time or time around the clock.
+a target and count either working time or time around the clock. The `[warranty]` section is
+checked with `svcdesk.domain.warranty.parse_rules`; `Policy.warranty_rules()` gives its rules.
 
 `parse_policy` checks everything it can and reports every problem at once, each with the line
 of the file it comes from, so a team fixes its policy in one pass. Pure: no I/O, no clock reads;
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from svcdesk.clock import parse_duration
 from svcdesk.domain.calendar import END_OF_DAY, WorkCalendar
 from svcdesk.domain.tickets import CATEGORIES, SEVERITIES
+from svcdesk.domain.warranty import WarrantyRules, parse_rules
 from svcdesk.errors import InvalidValue
 
 __all__ = [
@@ -123,7 +125,8 @@ class TicketClass:
 
 @dataclass(frozen=True)
 class Policy:
-    """A parsed, valid policy: its working calendar and its ticket classes."""
+    """A parsed, valid policy: its working calendar, its ticket classes and its warranty rules
+    (`warranty` is the raw `[warranty]` table; `warranty_rules()` the parsed rules)."""
 
     name: str
     timezone: str
@@ -139,6 +142,18 @@ class Policy:
     _calendars: dict[tuple[str, str], WorkCalendar] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
+    _warranty_rules: list[WarrantyRules] = field(
+        default_factory=list, init=False, repr=False, compare=False, hash=False
+    )
+
+    def warranty_rules(self) -> WarrantyRules:
+        """The rules of the `[warranty]` section, parsed once (`PolicyError` if not valid)."""
+        if not self._warranty_rules:
+            rules, problems = parse_rules(self.warranty)
+            if problems:
+                raise PolicyError(Problem(None, key, message) for key, message in problems)
+            self._warranty_rules.append(rules)
+        return self._warranty_rules[0]
 
     def class_for(self, severity: str, category: str) -> TicketClass:
         """The first class whose match fits the ticket (a valid policy has one for every pair)."""
@@ -283,6 +298,9 @@ class _Parser:
         if not isinstance(warranty, dict):
             self.top("warranty", "must be a table ([warranty])")
             warranty = {}
+        warranty_rules, warranty_problems = parse_rules(warranty)
+        for key, message in warranty_problems:
+            self.problem(self.where.warranty(key), key, message)
         classes = self.classes(data)
 
         if self.problems:
@@ -290,7 +308,7 @@ class _Parser:
             raise PolicyError(self.problems)
         assert name is not None and timezone is not None and windows is not None
         assert classes is not None
-        return Policy(
+        policy = Policy(
             name=name,
             timezone=timezone,
             country=country,
@@ -303,6 +321,8 @@ class _Parser:
             warranty=warranty,
             source=self.text,
         )
+        policy._warranty_rules.append(warranty_rules)
+        return policy
 
     # ---------------------------------------------------------------- the calendar
 
@@ -882,10 +902,12 @@ def _subdivision_exists(country: str, subdivision: str) -> bool:
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TOML_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
+_WARRANTY_RULE_KEY = re.compile(r"^warranty\.rule\[(\d+)\](?:\.([^.\[]+))?")
 
 
 class _Locator:
-    """Line numbers of top-level keys, `[[class]]` headers and the keys of each class."""
+    """Line numbers of top-level keys, `[[class]]` headers and the keys of each class, and of
+    the `[warranty]` table, its `[[warranty.rule]]` headers and their keys."""
 
     def __init__(self, text: str) -> None:
         # (line number, text) of every line outside multi-line strings
@@ -928,33 +950,70 @@ class _Locator:
                 return self.lines[index][0]
         return None
 
-    def _class_headers(self) -> list[int]:
-        return [i for i, (_, table, array) in enumerate(self.headers) if array and table == "class"]
+    def _array_headers(self, name: str) -> list[int]:
+        return [i for i, (_, table, array) in enumerate(self.headers) if array and table == name]
 
     def class_header(self, n: int) -> int | None:
         """The line of the n-th (1-based) `[[class]]` header."""
-        headers = self._class_headers()
-        if 0 < n <= len(headers):
-            return self.lines[self.headers[headers[n - 1]][0]][0]
-        return self.top("class")
+        return self.array_header("class", n)
 
     def in_class(self, n: int, key: str) -> int | None:
         """The line setting `key` in the n-th class (its header line if not found)."""
-        headers = self._class_headers()
+        return self.in_array("class", n, key)
+
+    def array_header(self, name: str, n: int) -> int | None:
+        """The line of the n-th (1-based) `[[name]]` header."""
+        headers = self._array_headers(name)
+        if 0 < n <= len(headers):
+            return self.lines[self.headers[headers[n - 1]][0]][0]
+        return self.top(name.split(".")[0])
+
+    def in_array(self, name: str, n: int, key: str) -> int | None:
+        """The line setting `key` in the n-th `[[name]]` table (its header line if not found)."""
+        headers = self._array_headers(name)
         if not 0 < n <= len(headers):
-            return self.top("class")
+            return self.top(name.split(".")[0])
         h = headers[n - 1]
         start = self.headers[h][0]
         stop = self.headers[h + 1][0] if h + 1 < len(self.headers) else len(self.lines)
         found = self._find(key, start + 1, stop)
         if found is not None:
             return found
-        for index, table, _ in self.headers[h + 1 :]:  # a sub-table [class.key] of this class
-            if table == "class":
+        for index, table, _ in self.headers[h + 1 :]:  # a sub-table [name.key] of this table
+            if table == name:
                 break
-            if table == f"class.{key}":
+            if table == f"{name}.{key}":
                 return self.lines[index][0]
         return self.lines[start][0]
+
+    def in_table(self, name: str, key: str) -> int | None:
+        """The line setting `key` in the `[name]` table, or the first header of a sub-table
+        `[name.key]` / `[[name.key]]` (the table's line if not found)."""
+        for h, (index, table, array) in enumerate(self.headers):
+            if table == name and not array:
+                stop = self.headers[h + 1][0] if h + 1 < len(self.headers) else len(self.lines)
+                found = self._find(key, index + 1, stop)
+                if found is not None:
+                    return found
+                break
+        for index, table, _ in self.headers:
+            if table == f"{name}.{key}":
+                return self.lines[index][0]
+        return self.top(name)
+
+    def warranty(self, key: str) -> int | None:
+        """The line of a warranty problem's key: `warranty.rule[2].replacement`,
+        `warranty.rule[2]`, `warranty.period`, `warranty`."""
+        m = _WARRANTY_RULE_KEY.match(key)
+        if m is not None:
+            n, sub = int(m.group(1)), m.group(2)
+            return (
+                self.in_array("warranty.rule", n, sub)
+                if sub
+                else self.array_header("warranty.rule", n)
+            )
+        parts = key.split(".")
+        return self.in_table("warranty", parts[1]) if len(parts) > 1 else self.top("warranty")
 
 
 def _syntax_problem(text: str, exc: tomllib.TOMLDecodeError) -> Problem:

@@ -438,7 +438,21 @@ def _show(
         {"t": row["id"]},
     ).records()
     rec["events"] = [event_record(e) for e in events]
+    if row["asset_id"]:
+        rec["warranty"] = _warranty_on_ticket_date(conn, row)
     return rec
+
+
+def _warranty_on_ticket_date(conn: Conn, row: dict[str, Any]) -> dict[str, Any] | None:
+    """The asset's warranty decision on the day the ticket was opened (local date)."""
+    from svcdesk.services import warranty
+
+    asset = conn.execute("SELECT * FROM asset WHERE id = :i", {"i": row["asset_id"]}).record()
+    if asset is None:
+        return None
+    on = clock.from_epoch(row["opened_at"])
+    assert on is not None
+    return warranty.decision(conn, asset, on.date())
 
 
 def show_ticket(db: Database, typed: str) -> dict[str, Any]:
