@@ -161,9 +161,18 @@ class Tx:
         return self._last
 
     def _log(self, table: str, row_id: str, op: str, data: dict[str, Any]) -> None:
+        """Append one operation; `parent` is the newest stamp this replica had applied to the
+        row when it wrote, so a sync can tell concurrent edits (neither saw the other) from
+        successive ones."""
+        parent = None
+        if op == "update":
+            parent = self.conn.execute(
+                "SELECT max(stamp) FROM changelog WHERE tbl = :t AND row_id = :i",
+                {"t": table, "i": row_id},
+            ).scalar()
         self.conn.execute(
-            "INSERT INTO changelog (stamp, replica, tbl, row_id, op, data) "
-            "VALUES (:s, :r, :t, :i, :o, :d)",
+            "INSERT INTO changelog (stamp, replica, tbl, row_id, op, data, parent) "
+            "VALUES (:s, :r, :t, :i, :o, :d, :p)",
             {
                 "s": self.stamp(),
                 "r": self.replica_id,
@@ -171,6 +180,7 @@ class Tx:
                 "i": row_id,
                 "o": op,
                 "d": orjson.dumps(data).decode(),
+                "p": parent,
             },
         )
 

@@ -59,9 +59,9 @@ def m001_initial(conn: Conn) -> None:
         CREATE INDEX ix_event_ticket ON ticket_event (ticket_id, at);
         CREATE TABLE changelog (
             stamp TEXT PRIMARY KEY, replica TEXT NOT NULL, tbl TEXT NOT NULL,
-            row_id TEXT NOT NULL, op TEXT NOT NULL, data TEXT NOT NULL
+            row_id TEXT NOT NULL, op TEXT NOT NULL, data TEXT NOT NULL, parent TEXT
         );
-        CREATE INDEX ix_changelog_row ON changelog (tbl, row_id);
+        CREATE INDEX ix_changelog_row ON changelog (tbl, row_id, stamp);
         CREATE TABLE policy (
             id TEXT PRIMARY KEY, name TEXT NOT NULL, timezone TEXT NOT NULL, source TEXT NOT NULL,
             effective_at BIGINT NOT NULL, loaded_at BIGINT NOT NULL

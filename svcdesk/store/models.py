@@ -103,6 +103,8 @@ class Change(SQLModel, table=True):
     row_id: str
     op: str  # insert | update | append | delete
     data: str  # JSON object: the fields written
+    # update ops: the newest stamp on this row the writer had applied (concurrency detection)
+    parent: str | None = None
 
 
 class Policy(SQLModel, table=True):

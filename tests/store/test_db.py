@@ -253,3 +253,16 @@ def test_backup_check_and_info(cli, env_setup, ticket, tmp_path):
         conn.execute("DELETE FROM ticket_event")
     r = cli("db", "check")
     assert r.exit_code == 1 and "no 'opened' event" in r.stdout
+
+
+def test_each_update_names_the_change_it_was_made_on_top_of(cli, env_setup, ticket):
+    """What a later sync needs to tell concurrent edits of a field from successive ones."""
+    cli("ticket", "assign", ticket["ref"], "Li Wei")
+    cli("ticket", "assign", ticket["ref"], "Zhang Min")
+    with sqlite3.connect(env_setup) as conn:
+        ops = conn.execute(
+            "SELECT stamp, op, parent FROM changelog WHERE tbl = 'ticket' ORDER BY stamp"
+        ).fetchall()
+    (insert, _, no_parent), (first, _, p1), (_, _, p2) = ops
+    assert no_parent is None
+    assert (p1, p2) == (insert, first)
