@@ -321,6 +321,17 @@ def _refresh(conn: Conn, row: dict[str, Any], site_code: str, asset_ref: str | N
     )
 
 
+def refresh_ticket(conn: Conn, ticket_id: str) -> None:
+    """Recompute a ticket's derived data (clocks, views) after a sync changed it."""
+    row = conn.execute(
+        f"SELECT {', '.join(TICKET_FIELDS)} FROM ticket WHERE id = :i", {"i": ticket_id}
+    ).record()
+    if row is None:
+        return
+    site_code = conn.execute("SELECT code FROM site WHERE id = :i", {"i": row["site_id"]}).scalar()
+    _refresh(conn, row, site_code, _asset_ref(conn, row["asset_id"]))
+
+
 def _local(ts: int) -> str:
     return f"{clock.from_epoch(ts):%Y-%m-%d %H:%M}"
 

@@ -1,0 +1,1 @@
+"""Replicas converge: the merge rule, remotes and bundles."""
