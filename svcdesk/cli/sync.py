@@ -95,6 +95,40 @@ def remote_list(fmt: str = fmt_option()) -> None:
     output.render_list(sync.remotes(get_db()), cols, fmt, empty="no remotes yet")
 
 
+@app.command("export")
+def export(
+    file: str = typer.Argument(..., help="The bundle file to write."),
+    since: str = typer.Option(
+        None, "--since", metavar="INSTANT", help="Only what was recorded since then."
+    ),
+) -> None:
+    """Write the change log to a bundle for a site with no network (import it there).
+
+    \b
+    Example:
+      svcdesk sync export /media/usb/bj-hd.svcbundle --since -30d
+    """
+    from svcdesk.services import sync
+
+    r = sync.export(get_db(), file, since=since)
+    note(f"exported {r['operations']} operation(s) to {r['file']}")
+
+
+@app.command("import")
+def import_(file: str = typer.Argument(..., help="A bundle made by sync export.")) -> None:
+    """Apply a bundle (checked whole first; importing it twice changes nothing).
+
+    \b
+    Example:
+      svcdesk sync import /media/usb/bj-hd.svcbundle
+    """
+    from svcdesk.services import sync
+
+    with progress("importing") as update:
+        r = sync.import_(get_db(), file, progress=(lambda n: update(n, 0)) if update else None)
+    note(f"imported {r['file']}: {r['applied']} new of {r['operations']} operation(s)")
+
+
 @app.command("status")
 def status(fmt: str = fmt_option()) -> None:
     """Per remote: when it last synced and how many local operations it has not seen."""

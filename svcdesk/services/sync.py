@@ -182,3 +182,51 @@ def keep(db: Database, stamp: str) -> dict[str, Any]:
             f"SELECT {key} FROM {c['table']} WHERE id = :i", {"i": c["row"]}
         ).scalar()
     return {"ref": ref, "field": c["field"], "value": c["lost"]}
+
+
+def export(db: Database, file: str, *, since: str | None = None) -> dict[str, Any]:
+    """Write every operation (or those recorded since an instant) to a bundle file."""
+    from svcdesk.store.migrations import SCHEMA_VERSION
+    from svcdesk.sync.bundle import write_bundle
+
+    after = None
+    if since:
+        ms = clock.to_epoch(clock.parse_instant(since, what="--since")) * 1000
+        after = f"{ms:013d}"
+    path = Path(file).expanduser()
+    with db.read() as conn:
+        ops = (op for batch in engine.ops_since(conn, {}, since=after) for op in batch)
+        count = write_bundle(
+            path,
+            schema_version=SCHEMA_VERSION,
+            replica_id=db.replica_id,
+            replica_code=db.replica_code,
+            created_at=clock.now().isoformat(),
+            ops=ops,
+        )
+    return {"file": str(path), "operations": count}
+
+
+def import_(
+    db: Database, file: str, *, progress: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """Apply a bundle: it is verified whole first; applying it twice changes nothing."""
+    from svcdesk.store.migrations import SCHEMA_VERSION
+    from svcdesk.sync.bundle import read_bundle
+
+    header, ops = read_bundle(Path(file).expanduser(), max_schema_version=SCHEMA_VERSION)
+    if header.get("replica_id") == db.replica_id:
+        raise StoreError(f"{file} was exported from this database; nothing to import")
+
+    def batches() -> Any:
+        batch: list[dict[str, Any]] = []
+        for op in ops:
+            batch.append(op)
+            if len(batch) >= engine.BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    result = engine.apply_ops(db, batches(), progress=progress)
+    return {"file": file, "operations": result["received"], "applied": result["applied"]}

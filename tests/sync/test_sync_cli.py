@@ -92,3 +92,28 @@ def test_a_sync_killed_midway_leaves_both_sides_consistent_and_the_next_finishes
         laptop(cli, p, "ticket", "list", "--status", "all", "-f", "json").json() for p in (a, b)
     ]
     assert len(lists[0]) == 200 and lists[0] == lists[1]
+
+
+def test_bundles_carry_work_to_a_site_with_no_network(cli, tmp_path):
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    laptop(cli, a, "init", "--demo")
+    laptop(cli, b, "init")
+    bundle = tmp_path / "carry.svcbundle"
+    r = laptop(cli, a, "sync", "export", str(bundle))
+    assert r.exit_code == 0 and "exported" in r.stderr
+    r = laptop(cli, b, "sync", "import", str(bundle))
+    assert r.exit_code == 0 and "imported" in r.stderr
+    again = laptop(cli, b, "sync", "import", str(bundle))
+    assert again.exit_code == 0 and " 0 new of " in again.stderr
+    lists = [
+        laptop(cli, p, "ticket", "list", "--status", "all", "-f", "json").json() for p in (a, b)
+    ]
+    assert lists[0] == lists[1] and len(lists[0]) == 200
+    cut = tmp_path / "cut.svcbundle"
+    cut.write_bytes(bundle.read_bytes()[:-100])
+    before = laptop(cli, b, "db", "info", "-f", "json").json()
+    r = laptop(cli, b, "sync", "import", str(cut))
+    assert r.exit_code == 1 and "truncated" in r.stderr
+    assert laptop(cli, b, "db", "info", "-f", "json").json() == before
+    r = laptop(cli, a, "sync", "import", str(bundle))
+    assert r.exit_code == 1 and "exported from this database" in r.stderr
