@@ -12,7 +12,7 @@ import hashlib
 import heapq
 import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
@@ -428,6 +428,57 @@ def board(db: Database, *, site: str | None = None) -> Iterator[dict[str, Any]]:
                 }
 
 
+class _Recomputer:
+    """Clocks and views for many tickets at once (recompute, and the tickets a sync touched)."""
+
+    def __init__(self, conn: Conn, *, reassign: bool = False) -> None:
+        from svcdesk.services.tickets import render_view
+
+        self.render_view = render_view
+        self.conn = conn
+        self.reassign = reassign
+        self.local = clock.local_times(clock.display_tz())
+        self.sites = {sid: (code, tz) for sid, code, tz in
+                      conn.execute("SELECT id, code, tz FROM site").all()}  # fmt: skip
+        self.assets: dict[str, str] = dict(conn.execute("SELECT id, ref FROM asset").all())
+        ensure_default_policy(conn)
+        self.versions = conn.execute(
+            "SELECT id, effective_at, source FROM policy ORDER BY effective_at, loaded_at, id"
+        ).all()
+        self.policies: dict[str, Policy] = {pid: parse(src) for pid, _, src in self.versions}
+        self.starts = [effective for _, effective, _ in self.versions]
+        self.changed = 0
+
+    def write(self, rows: list[Any], events_of: Callable[[str], list[sla.Event]]) -> None:
+        """Recompute and store the rows (TICKET_COLUMNS, then policy_id)."""
+        updates = []
+        for row in rows:
+            (tid, _, _, site_id, asset_id, category, severity, _, status, _, _,
+             opened_at, due_at, _, old, pid) = row  # fmt: skip
+            if self.reassign or pid not in self.policies:  # (re)assign the version
+                pid = self.versions[max(0, bisect.bisect_right(self.starts, opened_at) - 1)][0]
+            code, site_tz = self.sites[site_id]
+            clocks = compute_clocks(
+                self.policies[pid], severity=severity, category=category,
+                opened_at=opened_at, due_at=due_at, site_tz=site_tz, events=events_of(tid),
+            )  # fmt: skip
+            new = encode(clocks, render=status != "closed")
+            asset_ref = self.assets.get(asset_id) if asset_id else None
+            view, due_view = self.render_view((*row[:14], new), code, asset_ref, self.local)
+            self.changed += new != old
+            if new != old or view is not None:  # open tickets: always re-render
+                updates.append(
+                    {"i": tid, "p": pid, "c": new, "n": sla.next_due(clocks), "v": view,
+                     "d": due_view}
+                )  # fmt: skip
+        if updates:
+            self.conn.executemany(
+                "UPDATE ticket SET policy_id = :p, clocks = :c, next_due_at = :n, "
+                "view = :v, due_view = :d WHERE id = :i",
+                updates,
+            )
+
+
 def recompute(
     db: Database,
     *,
@@ -439,26 +490,17 @@ def recompute(
     With `since`, only the tickets opened at or after it, which move to the policy version in
     force when they were opened (a policy loaded with an earlier effective instant).
     """
-    from svcdesk.services.tickets import TICKET_COLUMNS, render_view
+    from svcdesk.services.tickets import TICKET_COLUMNS
 
-    local = clock.local_times(clock.display_tz())
     with db.write() as tx:
         conn = tx.conn
-        sites = {sid: (code, tz) for sid, code, tz in conn.execute("SELECT id, code, tz FROM site")
-                 .all()}  # fmt: skip
-        assets: dict[str, str] = dict(conn.execute("SELECT id, ref FROM asset").all())
-        ensure_default_policy(conn)
-        versions = conn.execute(
-            "SELECT id, effective_at, source FROM policy ORDER BY effective_at, loaded_at, id"
-        ).all()
-        policies: dict[str, Policy] = {pid: parse(source) for pid, _, source in versions}
-        starts = [effective for _, effective, _ in versions]
+        work = _Recomputer(conn, reassign=since is not None)
         bounds = {"since": since if since is not None else -(2**62)}
         total = conn.execute(
             "SELECT count(*) FROM ticket WHERE opened_at >= :since", bounds
         ).scalar()
         reader = db.reader()
-        done = changed = 0
+        done = 0
         with cached_holidays(conn):
             tickets_cur = reader.execute(
                 f"SELECT {TICKET_COLUMNS}, t.policy_id FROM ticket t "
@@ -469,43 +511,47 @@ def recompute(
                 "SELECT ticket_id, kind, at FROM ticket_event ORDER BY ticket_id, at, recorded_at"
             )
             events = _by_ticket(events_cur.batches(5000))
-            pending_id, pending_events = next(events, (None, []))
+            pending: list[Any] = list(next(events, (None, [])))
+
+            def events_of(tid: str) -> list[sla.Event]:
+                while pending[0] is not None and pending[0] < tid:
+                    pending[:] = next(events, (None, []))
+                return pending[1] if pending[0] == tid else []
+
             for rows in tickets_cur.batches(2000):
-                updates = []
-                for row in rows:
-                    (tid, _, _, site_id, asset_id, category, severity, _, status, _, _,
-                     opened_at, due_at, _, old, pid) = row  # fmt: skip
-                    while pending_id is not None and pending_id < tid:
-                        pending_id, pending_events = next(events, (None, []))
-                    evs = pending_events if pending_id == tid else []
-                    if since is not None or pid not in policies:  # (re)assign the version
-                        pid = versions[max(0, bisect.bisect_right(starts, opened_at) - 1)][0]
-                    code, site_tz = sites[site_id]
-                    clocks = compute_clocks(
-                        policies[pid], severity=severity, category=category,
-                        opened_at=opened_at, due_at=due_at, site_tz=site_tz, events=evs,
-                    )  # fmt: skip
-                    new = encode(clocks, render=status != "closed")
-                    view, due_view = render_view(
-                        (*row[:14], new), code, assets.get(asset_id) if asset_id else None, local
-                    )
-                    changed += new != old
-                    if new != old or view is not None:  # open tickets: always re-render
-                        updates.append(
-                            {"i": tid, "p": pid, "c": new, "n": sla.next_due(clocks), "v": view,
-                             "d": due_view}
-                        )  # fmt: skip
+                work.write(rows, events_of)
                 done += len(rows)
-                if updates:
-                    conn.executemany(
-                        "UPDATE ticket SET policy_id = :p, clocks = :c, next_due_at = :n, "
-                        "view = :v, due_view = :d WHERE id = :i",
-                        updates,
-                    )
                 if progress:
                     progress(done, total or 0)
         reader.close()
-    return {"tickets": done, "changed": changed}
+    return {"tickets": done, "changed": work.changed}
+
+
+def refresh_tickets(conn: Conn, ids: Iterable[str]) -> None:
+    """Recompute the clocks and views of these tickets, in batches (after a sync)."""
+    from svcdesk.services.tickets import TICKET_COLUMNS
+
+    wanted = sorted(set(ids))
+    if not wanted:
+        return
+    work = _Recomputer(conn)
+    with cached_holidays(conn):
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join(f":i{n}" for n in range(len(chunk)))
+            params = {f"i{n}": v for n, v in enumerate(chunk)}
+            rows = conn.execute(
+                f"SELECT {TICKET_COLUMNS}, t.policy_id FROM ticket t WHERE t.id IN ({marks})",
+                params,
+            ).all()
+            grouped: dict[str, list[sla.Event]] = {}
+            for tid, kind, at in conn.execute(
+                f"SELECT ticket_id, kind, at FROM ticket_event WHERE ticket_id IN ({marks}) "
+                "ORDER BY ticket_id, at, recorded_at, id",
+                params,
+            ).all():
+                grouped.setdefault(tid, []).append(sla.Event(kind, at))
+            work.write(rows, lambda tid, g=grouped: g.get(tid, []))  # type: ignore[misc]
 
 
 def _by_ticket(batches: Iterator[list[Any]]) -> Iterator[tuple[str, list[sla.Event]]]:

@@ -62,74 +62,106 @@ def apply_ops(
     with db.write() as tx:
         conn = tx.conn
         for batch in batches:
-            for op in batch:
-                received += 1
+            received += len(batch)
+            for op in _store_new(conn, batch):
+                applied += 1
                 if op["tbl"] not in touched:
                     raise StoreError(f"an operation names an unknown table {op['tbl']!r}")
-                if _store_op(conn, op):
-                    applied += 1
-                    touched[op["tbl"]].add(op["row_id"])
-                    if op["tbl"] == "ticket":
-                        tickets.add(op["row_id"])
-                    elif op["tbl"] == "ticket_event":
-                        tickets.add(orjson.loads(op["data"])["ticket_id"])
+                touched[op["tbl"]].add(op["row_id"])
+                if op["tbl"] == "ticket":
+                    tickets.add(op["row_id"])
+                elif op["tbl"] == "ticket_event":
+                    tickets.add(orjson.loads(op["data"])["ticket_id"])
             if progress:
                 progress(received)
         for table in TABLES:
-            for row_id in sorted(touched[table]):
-                rebuild(conn, table, row_id)
+            rebuild_many(conn, table, sorted(touched[table]))
         if tickets:
-            from svcdesk.services.tickets import refresh_ticket
+            from svcdesk.services.sla import refresh_tickets
 
-            for ticket_id in sorted(tickets):
-                refresh_ticket(conn, ticket_id)
+            refresh_tickets(conn, tickets)
     return {"received": received, "applied": applied, "tickets": len(tickets)}
 
 
-def _store_op(conn: Conn, op: dict[str, Any]) -> bool:
-    """Add one operation to the log; False if it was there already."""
-    if conn.execute("SELECT 1 FROM changelog WHERE stamp = :s", {"s": op["stamp"]}).first():
-        return False
-    conn.execute(
-        f"INSERT INTO changelog ({', '.join(OP_FIELDS)}) "
-        f"VALUES ({', '.join(':' + f for f in OP_FIELDS)})",
-        op,
-    )
-    return True
+def _chunks(items: list[str], size: int = 500) -> Iterator[tuple[str, dict[str, str]]]:
+    """(`:k0, :k1, ...`, params) for IN lists of at most `size` values."""
+    for start in range(0, len(items), size):
+        chunk = items[start : start + size]
+        yield (
+            ", ".join(f":k{n}" for n in range(len(chunk))),
+            {f"k{n}": v for n, v in enumerate(chunk)},
+        )
+
+
+def _store_new(conn: Conn, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add a batch of operations to the log; returns those that were not there yet."""
+    known: set[str] = set()
+    for marks, params in _chunks([op["stamp"] for op in batch]):
+        known.update(
+            s for (s,) in conn.execute(f"SELECT stamp FROM changelog WHERE stamp IN ({marks})",
+                                       params).all()
+        )  # fmt: skip
+    new, seen = [], set()
+    for op in batch:
+        if op["stamp"] not in known and op["stamp"] not in seen:
+            seen.add(op["stamp"])
+            new.append(op)
+    if new:
+        conn.executemany(
+            f"INSERT INTO changelog ({', '.join(OP_FIELDS)}) "
+            f"VALUES ({', '.join(':' + f for f in OP_FIELDS)})",
+            new,
+        )
+    return new
+
+
+def rebuild_many(conn: Conn, table: str, row_ids: list[str]) -> None:
+    """`rebuild` for many rows: their operations and existence fetched in a few queries."""
+    for marks, params in _chunks(row_ids):
+        states: dict[str, dict[str, Any]] = {}
+        for row_id, op, data in conn.execute(
+            f"SELECT row_id, op, data FROM changelog WHERE tbl = :t AND row_id IN ({marks}) "
+            "ORDER BY row_id, stamp",
+            {**params, "t": table},
+        ).all():
+            if op in ("insert", "append", "update"):
+                states.setdefault(row_id, {}).update(orjson.loads(data))
+        existing = {
+            i for (i,) in conn.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", params)
+            .all()
+        }  # fmt: skip
+        inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row_id, state in states.items():
+            if "id" not in state:
+                continue  # updates whose insert has not arrived yet: the insert brings the row
+            if row_id not in existing:
+                inserts.setdefault(tuple(state), []).append(state)
+            elif table not in APPEND_ONLY:
+                updates.setdefault(tuple(state), []).append(state)
+        try:
+            for cols, rows in inserts.items():
+                conn.executemany(
+                    f"INSERT INTO {table} ({', '.join(cols)}) "
+                    f"VALUES ({', '.join(':' + c for c in cols)})",
+                    rows,
+                )
+            for cols, rows in updates.items():
+                sets = ", ".join(f"{c} = :{c}" for c in cols if c != "id")
+                conn.executemany(f"UPDATE {table} SET {sets} WHERE id = :id", rows)
+        except Exception as exc:
+            if "unique" not in str(exc).lower():
+                raise
+            what = {"site": "site code", "asset": "serial at one site", "ticket": "ticket ref"}
+            raise StoreError(
+                f"the same {what.get(table, 'key')} was created on two replicas ({exc}); "
+                "rename one of them on its replica, then sync again"
+            ) from None
 
 
 def rebuild(conn: Conn, table: str, row_id: str) -> None:
     """Set a row to the fold of its operations in stamp order (newest value per field)."""
-    state: dict[str, Any] = {}
-    for op, data in conn.execute(
-        "SELECT op, data FROM changelog WHERE tbl = :t AND row_id = :i ORDER BY stamp",
-        {"t": table, "i": row_id},
-    ).all():
-        if op in ("insert", "append", "update"):
-            state.update(orjson.loads(data))
-    if "id" not in state:
-        return  # updates whose insert has not arrived yet: the insert brings the row
-    exists = conn.execute(f"SELECT 1 FROM {table} WHERE id = :i", {"i": row_id}).first()
-    try:
-        if exists and table in APPEND_ONLY:
-            return
-        if exists:
-            sets = ", ".join(f"{c} = :{c}" for c in state if c != "id")
-            conn.execute(f"UPDATE {table} SET {sets} WHERE id = :id", state)
-        else:
-            cols = ", ".join(state)
-            conn.execute(
-                f"INSERT INTO {table} ({cols}) VALUES ({', '.join(':' + c for c in state)})",
-                state,
-            )
-    except Exception as exc:
-        if "unique" not in str(exc).lower():
-            raise
-        what = {"site": "site code", "asset": "serial at one site", "ticket": "ticket ref"}
-        raise StoreError(
-            f"the same {what.get(table, 'key')} was created on two replicas "
-            f"({table} {row_id}): {exc}; rename one of them on its replica, then sync again"
-        ) from None
+    rebuild_many(conn, table, [row_id])
 
 
 def conflicts(conn: Conn) -> list[dict[str, Any]]:
