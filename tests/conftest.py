@@ -131,3 +131,26 @@ def pg_url() -> Iterator[str]:
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture
+def pg_url_factory(pg_url) -> Iterator[Any]:
+    """Fresh PostgreSQL databases on demand (for property tests: one per example)."""
+    import uuid
+
+    import psycopg
+
+    made: list[str] = []
+    base = PG_URL.rsplit("/", 1)[0]
+
+    def make() -> str:
+        name = f"svcdesk_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return f"{base}/{name}"
+
+    yield make
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        for name in made:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

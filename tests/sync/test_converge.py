@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from svcdesk.services import sites, sync, tickets
 from svcdesk.services.dbadmin import init
 from svcdesk.store.db import Database, open_db
+from svcdesk.sync import engine
 
 TABLES = ("site", "asset", "ticket", "ticket_event", "policy")
 
@@ -25,7 +26,9 @@ def state(path: Path) -> dict[str, list[tuple]]:
 
 actions = st.lists(
     st.tuples(
-        st.sampled_from(["open", "assign", "comment", "respond", "resolve", "reopen", "sync"]),
+        st.sampled_from(
+            ["open", "assign", "comment", "respond", "resolve", "reopen", "sync", "carry"]
+        ),
         st.integers(0, 4),  # which replica
         st.integers(0, 4),  # another replica / which ticket
         st.sampled_from(["Li Wei", "Wang Fang", "Zhang Min"]),
@@ -60,6 +63,11 @@ def test_any_order_of_syncs_converges_and_loses_no_operation(tmp_path_factory, n
                 tickets.open_ticket(db, site="BJ-HD", title=f"fault by {name}")
             elif action == "sync" and who % n != other % n:
                 sync.sync(db, str(paths[other % n]))
+                continue
+            elif action == "carry" and who % n != other % n:  # a bundle on a USB stick
+                bundle = folder / f"carry-{written}.svcbundle"
+                sync.export(db, str(bundle))
+                sync.import_(dbs[other % n], str(bundle))
                 continue
             elif refs:
                 ref = refs[other % len(refs)]
@@ -102,3 +110,95 @@ def test_sync_is_idempotent_and_reports_counts(tmp_path):
     assert tickets.show_ticket(b, t["ref"])["title"] == "printer"
     a.close()
     b.close()
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(script=actions)
+def test_laptops_and_a_postgresql_hub_converge(tmp_path_factory, pg_url_factory, script):
+    """Two laptops work offline and meet only through the hub."""
+    folder = tmp_path_factory.mktemp("hub")
+    hub = open_db(pg_url_factory(), create=True)
+    init(hub)
+    laptops = []
+    for name in ("a", "b"):
+        db = open_db(str(folder / f"{name}.db"), create=True)
+        init(db)
+        laptops.append(db)
+    sites.add_site(laptops[0], code="BJ-HD", name="Haidian")
+    for db in laptops:
+        sync.sync(db, hub.url)
+    for action, who, other, name in script:
+        db = laptops[who % 2]
+        with db.read() as conn:
+            refs = [r for (r,) in conn.execute("SELECT ref FROM ticket ORDER BY ref").all()]
+        try:
+            if action == "open":
+                tickets.open_ticket(db, site="BJ-HD", title=f"fault by {name}")
+            elif action in ("sync", "carry"):
+                sync.sync(db, hub.url)
+            elif refs and action == "assign":
+                tickets.assign(db, refs[other % len(refs)], name)
+            elif refs and action == "resolve":
+                tickets.resolve_ticket(db, refs[other % len(refs)], note="fixed")
+        except Exception as exc:
+            assert "cannot" in str(exc), exc
+    for db in (*laptops, *laptops):
+        sync.sync(db, hub.url)
+    seen = []
+    for db in (*laptops, hub):
+        with db.read() as conn:
+            seen.append(
+                (
+                    sorted(
+                        conn.execute("SELECT id, ref, status, assignee, clocks FROM ticket").all()
+                    ),
+                    sorted(conn.execute("SELECT id, kind, at FROM ticket_event").all()),
+                    sorted(conn.execute("SELECT stamp FROM changelog").all()),
+                )
+            )
+        db.close()
+    assert seen[0] == seen[1] == seen[2]
+
+
+def test_a_replica_with_a_slow_clock_still_converges_and_its_later_edit_wins(tmp_path, monkeypatch):
+    """Hours of clock skew: once a replica has seen a change, its next edit orders after it."""
+    import svcdesk.store.changelog as hlc
+
+    a, b = (open_db(str(tmp_path / f"{x}.db"), create=True) for x in "ab")
+    init(a)
+    init(b)
+    sites.add_site(a, code="BJ", name="x")
+    t = tickets.open_ticket(a, site="BJ", title="printer")
+    tickets.assign(a, t["ref"], "Li Wei")
+    sync.sync(a, str(b.path))
+    real = hlc.time.time_ns
+    monkeypatch.setattr(hlc.time, "time_ns", lambda: real() - 5 * 3600 * 10**9)  # b: 5 h slow
+    tickets.assign(b, t["ref"], "Wang Fang")  # after seeing Li Wei
+    monkeypatch.setattr(hlc.time, "time_ns", real)
+    sync.sync(a, str(b.path))
+    assert tickets.show_ticket(a, t["ref"])["assignee"] == "Wang Fang"
+    assert tickets.show_ticket(b, t["ref"])["assignee"] == "Wang Fang"
+    with a.read() as conn:
+        assert engine.conflicts(conn) == []
+    a.close()
+    b.close()
+
+
+def test_a_remote_from_a_newer_svcdesk_is_refused_and_untouched(tmp_path):
+    a, b = (open_db(str(tmp_path / f"{x}.db"), create=True) for x in "ab")
+    init(a)
+    init(b)
+    b.close()
+    with sqlite3.connect(tmp_path / "b.db") as conn:
+        conn.execute("UPDATE svcdesk_meta SET value = '99' WHERE key = 'schema_version'")
+    before = (tmp_path / "b.db").read_bytes()
+    try:
+        sync.sync(a, str(tmp_path / "b.db"))
+    except Exception as exc:
+        assert "newer svcdesk" in str(exc)
+    else:
+        raise AssertionError("a newer remote was accepted")
+    assert (tmp_path / "b.db").read_bytes() == before
+    a.close()
