@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from svcdesk.cli.common import fmt_option, get_db, note, progress
+from svcdesk.cli.common import at_option, fmt_option, get_db, note, progress
 
 app = typer.Typer(
     help="Equipment at customer sites, with warranty dates.",
@@ -111,6 +111,7 @@ def add(
 def list_(
     site: str = typer.Option(None, "--site", help="Only this site."),
     kind: str = _kind_option(None, "Only this kind (a unique prefix will do)."),
+    removed: bool = typer.Option(False, "--removed", help="Include removed assets."),
     fmt: str = fmt_option(),
 ) -> None:
     """List assets by site, kind and serial number.
@@ -122,7 +123,7 @@ def list_(
     from svcdesk import output
     from svcdesk.services import assets
 
-    rows = assets.list_assets(get_db(), site=site, kind=kind)
+    rows = assets.list_assets(get_db(), site=site, kind=kind, removed=removed)
     output.render_list(rows, _list_cols(), fmt, empty="no assets match")
 
 
@@ -172,6 +173,23 @@ def edit(
         notify=note,
     )
     _emit(rec, fmt)
+
+
+@app.command("remove")
+def remove(
+    asset: str = typer.Argument(..., metavar="ASSET", help="Asset ref or a unique prefix."),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> None:
+    """Retire an asset: it leaves lists and new tickets; tickets that name it keep it.
+
+    \b
+    Example:
+      svcdesk asset remove KQ7M-A3
+    """
+    from svcdesk.services import assets
+
+    _emit(assets.remove_asset(get_db(), asset, at=at), fmt)
 
 
 @app.command("import")

@@ -44,7 +44,7 @@ Notify = Callable[[str], None]
 Progress = Callable[[int, int], None]
 
 _FIELDS = ("kind", "serial", "model", "installed_on", "warranty_until", "notes")
-_ASSET_COLUMNS = "id, ref, site_id, " + ", ".join(_FIELDS) + ", created_at, updated_at"
+_ASSET_COLUMNS = "id, ref, site_id, " + ", ".join(_FIELDS) + ", created_at, updated_at, removed_at"
 
 
 def asset_record(row: dict[str, Any], site_code: str) -> dict[str, Any]:
@@ -61,6 +61,7 @@ def asset_record(row: dict[str, Any], site_code: str) -> dict[str, Any]:
         "notes": row["notes"],
         "created_at": clock.from_epoch(row["created_at"]),
         "updated_at": clock.from_epoch(row["updated_at"]),
+        "removed_at": clock.from_epoch(row.get("removed_at")),
     }
 
 
@@ -210,10 +211,11 @@ def add_asset(
 
 
 def list_assets(
-    db: Database, *, site: str | None = None, kind: str | None = None
+    db: Database, *, site: str | None = None, kind: str | None = None, removed: bool = False
 ) -> list[dict[str, Any]]:
-    """Every asset (of one site, of one kind), by site, kind and serial."""
-    where, params = [], {}
+    """Every asset (of one site, of one kind), by site, kind and serial; removed ones only
+    with `removed`."""
+    where, params = ([] if removed else ["a.removed_at IS NULL"]), {}
     with db.read() as conn:
         if site:
             where.append("a.site_id = :s")
@@ -741,3 +743,19 @@ __all__ = [
     "list_assets",
     "show_asset",
 ]
+
+
+def remove_asset(db: Database, typed: str, *, at: str | None = None) -> dict[str, Any]:
+    """Retire an asset: it leaves the lists and new tickets, and stays for the tickets that
+    name it (a tombstone, which a sync carries to every replica)."""
+    when = clock.to_epoch(clock.parse_instant(at, what="--at") if at else clock.now())
+    with db.write() as tx:
+        row = find_asset(tx.conn, typed, db.replica_code)
+        if row["removed_at"] is not None:
+            raise RuleViolation(f"asset {row['ref']} was removed already")
+        tx.tombstone("asset", row["id"], when)
+        row["removed_at"] = when
+        code = tx.conn.execute(
+            "SELECT code FROM site WHERE id = :i", {"i": row["site_id"]}
+        ).scalar()
+    return asset_record(row, code)

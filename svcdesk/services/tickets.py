@@ -199,6 +199,8 @@ def open_ticket(
     with db.write() as tx:
         conn = tx.conn
         asset_row = find_asset(conn, asset, db.replica_code) if asset else None
+        if asset_row and asset_row.get("removed_at") is not None:
+            raise RuleViolation(f"asset {asset_row['ref']} was removed; it takes no new tickets")
         if site:
             site_row = find_site(conn, site)
         elif asset_row:

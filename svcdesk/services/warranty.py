@@ -87,11 +87,11 @@ def expiring(
     start = today()
     end = start + timedelta(seconds=span.total_seconds())
     params: dict[str, Any] = {}
-    where = ""
+    where = " WHERE a.removed_at IS NULL"
     with db.read() as conn:
         if site:
             params["s"] = find_site(conn, site)["id"]
-            where = " WHERE a.site_id = :s"
+            where += " AND a.site_id = :s"
         rules = rules_in_force(conn)
         rows = conn.execute(
             "SELECT a.ref, s.code, a.kind, a.serial, a.model, a.installed_on, a.warranty_until "

@@ -195,6 +195,14 @@ class Tx:
         self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = :_id", {**changes, "_id": row_id})
         self._log(table, row_id, "update", changes)
 
+    def tombstone(self, table: str, row_id: str, at: int) -> None:
+        """Mark a row removed: it stays (others point at it), and the removal syncs as a
+        `delete` operation that the merge folds like any other field write."""
+        self.conn.execute(
+            f"UPDATE {table} SET removed_at = :at WHERE id = :i", {"at": at, "i": row_id}
+        )
+        self._log(table, row_id, "delete", {"removed_at": at})
+
     def next_counter(self, name: str) -> int:
         """The next value of a per-replica counter (refs); local, never synced."""
         key = f"seq.{name}"

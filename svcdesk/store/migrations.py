@@ -30,7 +30,7 @@ def m001_initial(conn: Conn) -> None:
             site_id TEXT NOT NULL REFERENCES site(id),
             kind TEXT NOT NULL, serial TEXT NOT NULL, model TEXT,
             installed_on TEXT, warranty_until TEXT, notes TEXT,
-            created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL
+            created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, removed_at BIGINT
         );
         CREATE UNIQUE INDEX ix_asset_site_serial ON asset (site_id, serial);
         CREATE TABLE ticket (

@@ -51,6 +51,8 @@ class Asset(SQLModel, table=True):
     notes: str | None = None
     created_at: int = Field(sa_column=_ts())
     updated_at: int = Field(sa_column=_ts())
+    # A tombstone: a removed asset stays (tickets name it, sync must see the removal).
+    removed_at: int | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class Ticket(SQLModel, table=True):

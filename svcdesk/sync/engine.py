@@ -124,7 +124,7 @@ def rebuild_many(conn: Conn, table: str, row_ids: list[str]) -> None:
             "ORDER BY row_id, stamp",
             {**params, "t": table},
         ).all():
-            if op in ("insert", "append", "update"):
+            if op in ("insert", "append", "update", "delete"):  # delete: the tombstone field
                 states.setdefault(row_id, {}).update(orjson.loads(data))
         existing = {
             i for (i,) in conn.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", params)

@@ -22,6 +22,7 @@ ASSET_FIELDS = {
     "notes",
     "created_at",
     "updated_at",
+    "removed_at",
 }
 HEADER = "site,kind,serial,model,installed_on,warranty_until,notes\n"
 
@@ -565,3 +566,18 @@ def test_a_wrong_or_unknown_encoding_is_refused(cli, sites, tmp_path):
     assert f"{path} is not valid utf-8: byte 0xc0 on line 2" in r.stderr
     r = cli("asset", "import", path, "--encoding", "klingon")
     assert r.exit_code == 2 and "unknown encoding 'klingon'" in r.stderr
+
+
+def test_a_removed_asset_leaves_lists_and_new_tickets_but_stays_for_old_ones(cli, site):
+    ref = cli("asset", "add", "--site", site, "--kind", "dvr", "--serial", "D1", "-f", "json")
+    ref = ref.json()["ref"]
+    t = cli("ticket", "open", "--asset", ref, "--title", "no signal", "-f", "json").json()
+    r = cli("asset", "remove", ref, "-f", "json")
+    assert r.exit_code == 0 and r.json()["removed_at"] == "2026-10-14T10:00:00+08:00"
+    assert cli("asset", "list", "-f", "json").json() == []
+    assert [a["ref"] for a in cli("asset", "list", "--removed", "-f", "json").json()] == [ref]
+    r = cli("ticket", "open", "--asset", ref, "--title", "again")
+    assert r.exit_code == 1 and "was removed" in r.stderr
+    assert cli("ticket", "show", t["ref"], "-f", "json").json()["asset"] == ref
+    r = cli("asset", "remove", ref)
+    assert r.exit_code == 1 and "removed already" in r.stderr

@@ -266,3 +266,17 @@ def test_each_update_names_the_change_it_was_made_on_top_of(cli, env_setup, tick
     (insert, _, no_parent), (first, _, p1), (_, _, p2) = ops
     assert no_parent is None
     assert (p1, p2) == (insert, first)
+
+
+def test_driver_errors_become_one_line_without_secrets():
+    """A refused password or an unreachable hub reads as a sentence, not a driver dump."""
+    from svcdesk.store.db import _explain, redact
+
+    label = redact("postgresql://svc:s3cret@hub.example/svcdesk")
+    refused = Exception('connection failed: FATAL:  password authentication failed for user "svc"')
+    assert _explain(refused, label) == (
+        "database postgresql://svc:***@hub.example/svcdesk: the password was refused"
+    )
+    gone = Exception("connection failed: Connection refused\nIs the server running?")
+    text = _explain(gone, label)
+    assert text.startswith("cannot reach database postgresql://svc:***@") and "\n" not in text
