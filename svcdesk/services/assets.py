@@ -81,13 +81,8 @@ def asset_kinds(conn: Conn) -> tuple[str, ...]:
     from svcdesk.services.sla import policy_in_force
 
     _, policy = policy_in_force(conn, clock.to_epoch(clock.now()))
-    warranty = policy.warranty if isinstance(policy.warranty, dict) else {}
-    raw = warranty.get("kinds")
-    if isinstance(raw, dict):  # a table per kind: its keys are the kinds
-        raw = list(raw)
-    if isinstance(raw, list) and raw and all(isinstance(k, str) and k.strip() for k in raw):
-        return tuple(dict.fromkeys(k.strip().lower().replace("-", "_") for k in raw))
-    return ASSET_KINDS
+    kinds = policy.warranty_rules().kinds  # parsed and checked with the policy
+    return tuple(dict.fromkeys(k.lower().replace("-", "_") for k in kinds)) or ASSET_KINDS
 
 
 def choose_kind(value: str, kinds: tuple[str, ...]) -> str:

@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from svcdesk.domain.policy import Policy
     from svcdesk.store.db import Database
 
-CLOCK_FIELDS = ("name", "started_at", "due_at", "met_at", "remaining", "target", "basis", "rule")
-
 
 # --------------------------------------------------------------------------------------------
 # Public holidays, cached in the database per year and `holidays` package version
@@ -186,12 +184,6 @@ def encode(clocks: Sequence[sla.Clock], *, render: bool = True) -> str:
     return orjson.dumps([(*c, zone, iso(c.due_at), iso(c.met_at)) for c in clocks]).decode()
 
 
-def decode(text: str | None) -> list[sla.Clock]:
-    return (
-        [sla.Clock(*values[: len(CLOCK_FIELDS)]) for values in orjson.loads(text)] if text else []
-    )
-
-
 def materialise(conn: Conn, ticket_id: str) -> list[sla.Clock]:
     """Recompute one ticket's clocks from its events and store them on the ticket."""
     t = conn.execute(
@@ -282,10 +274,8 @@ def clock_records(
 
 def why(policy: Policy, severity: str, category: str, name: str) -> str:
     cls = policy.class_for(severity, category)
-    for rule in cls.clocks:
-        if rule.name == name:
-            return rule.why
-    return f"{cls.name}: no {name} clock in the current policy"
+    rule = cls.clock(name)
+    return rule.why if rule else f"{cls.name}: no {name} clock in the current policy"
 
 
 def parse_within(within: str | None) -> int:

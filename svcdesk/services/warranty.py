@@ -60,18 +60,12 @@ def check(
     with db.read() as conn:
         row = find_asset(conn, typed, db.replica_code)
         result = decision(conn, row, when)
-    result["site"] = _site_code(db, row["site_id"])
+        result["site"] = conn.execute(
+            "SELECT code FROM site WHERE id = :i", {"i": row["site_id"]}
+        ).scalar()
     if service is not None:
         result["asked"] = service
     return result
-
-
-def _site_code(db: Database, site_id: str) -> str | None:
-    with db.read() as conn:
-        code: str | None = conn.execute(
-            "SELECT code FROM site WHERE id = :i", {"i": site_id}
-        ).scalar()
-    return code
 
 
 def expiring(

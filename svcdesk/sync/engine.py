@@ -116,7 +116,8 @@ def _store_new(conn: Conn, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def rebuild_many(conn: Conn, table: str, row_ids: list[str]) -> None:
-    """`rebuild` for many rows: their operations and existence fetched in a few queries."""
+    """Set rows to the fold of their operations in stamp order (newest value per field),
+    fetched and written a batch at a time."""
     for marks, params in _chunks(row_ids):
         states: dict[str, dict[str, Any]] = {}
         for row_id, op, data in conn.execute(
@@ -157,11 +158,6 @@ def rebuild_many(conn: Conn, table: str, row_ids: list[str]) -> None:
                 f"the same {what.get(table, 'key')} was created on two replicas ({exc}); "
                 "rename one of them on its replica, then sync again"
             ) from None
-
-
-def rebuild(conn: Conn, table: str, row_id: str) -> None:
-    """Set a row to the fold of its operations in stamp order (newest value per field)."""
-    rebuild_many(conn, table, [row_id])
 
 
 def conflicts(conn: Conn) -> list[dict[str, Any]]:
