@@ -1,18 +1,21 @@
 """The one clock, and parsing of the instants and durations users type.
 
 Nothing in svcdesk reads the wall clock except `now()`, which honours `--now` / `SVCDESK_NOW`,
-so every rule can be tested and historic data replayed.
+so every rule can be tested and historic data replayed. Durations are pure, so they are parsed
+and formatted in `svcdesk.domain.durations`; `parse_duration` and `format_duration` are
+re-exported here.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from svcdesk.domain.durations import format_duration as format_duration
+from svcdesk.domain.durations import parse_duration as parse_duration
 from svcdesk.errors import InvalidValue
 
 _override: datetime | None = None
@@ -74,36 +77,6 @@ def zone(name: str) -> tzinfo:
         raise InvalidValue(
             f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai or UTC)"
         ) from None
-
-
-_DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-
-
-def parse_duration(text: str, *, what: str = "duration") -> timedelta:
-    """`30m`, `6h`, `3d`, `1h30m`, `2w` (also `90` = 90 minutes is refused: units are required)."""
-    t = text.strip().lower().replace(" ", "")
-    m = _DURATION.match(t)
-    if not t or not m or not any(m.groups()):
-        raise InvalidValue(
-            f"invalid {what} {text!r}: use a number with a unit, e.g. 30m, 6h, 3d, 1h30m"
-        )
-    w, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
-    return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
-
-
-def format_duration(seconds: float) -> str:
-    """Seconds as `1d 2h 3m` (sign kept), the form durations are typed in."""
-    sign = "-" if seconds < 0 else ""
-    s = int(abs(seconds))
-    d, s = divmod(s, 86400)
-    h, s = divmod(s, 3600)
-    m, s = divmod(s, 60)
-    parts = [f"{d}d"] if d else []
-    if h:
-        parts.append(f"{h}h")
-    if m or not parts:
-        parts.append(f"{m}m")
-    return sign + " ".join(parts)
 
 
 def parse_instant(

@@ -62,7 +62,7 @@ def test_the_default_policy_and_templates_ship_with_the_package():
     import tomllib
 
     from svcdesk import resources
-    from svcdesk.domain.policy import default_policy
+    from svcdesk.resources import default_policy
 
     policy = tomllib.loads(resources.default_policy_text())
     assert policy["timezone"] == "Asia/Shanghai"

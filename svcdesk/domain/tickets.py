@@ -7,7 +7,7 @@ escalate, arrive, report, comment) leave the status as it is.
 
 from __future__ import annotations
 
-from svcdesk.errors import InvalidValue, RuleViolation
+from svcdesk.domain.errors import InvalidValue, RuleViolation
 
 CATEGORIES = ("operation", "environment", "software", "hardware", "other")
 SEVERITIES = ("major", "normal", "minor", "upgrade")

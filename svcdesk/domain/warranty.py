@@ -1,11 +1,12 @@
 """Warranty: what an asset gets (repair, replacement, support) on a given day, and why.
 
-The rules are policy data, the `[warranty]` section of the policy file: the kinds of asset the
-policy knows, a default warranty period, what happens after the warranty, and `[[warranty.rule]]`
-tables. The FIRST rule that names the asset's kind and whose age condition holds decides the
-level of each service: `free`, `paid` or `not_covered`. After the warranty end the rule's (or
-the section's) `after_warranty` applies: `same` (the services continue: lifetime support),
-`paid` (what was free is paid) or `not_covered`.
+The rules are policy data, the `[warranty]` section of the policy file (read and checked by
+`svcdesk.domain.warranty_rules`): the kinds of asset the policy knows, a default warranty
+period, what happens after the warranty, and `[[warranty.rule]]` tables. The FIRST rule that
+names the asset's kind and whose age condition holds decides the level of each service: `free`,
+`paid` or `not_covered`. After the warranty end the rule's (or the section's) `after_warranty`
+applies: `same` (the services continue: lifetime support), `paid` (what was free is paid) or
+`not_covered`.
 
 Ages are counted in calendar years and months from the installation date (`add_years_months`):
 an asset is "older than 3 years" from the day after its third anniversary, so on the
@@ -18,9 +19,7 @@ Pure: no I/O, no clock reads; `decide` takes the date it answers for.
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -36,8 +35,7 @@ __all__ = [
     "add_years_months",
     "crossings",
     "decide",
-    "parse_rules",
-    "parse_span",
+    "span_text",
 ]
 
 SERVICES = ("repair", "replacement", "support")
@@ -48,11 +46,7 @@ AFTER_WARRANTY = ("same", "paid", "not_covered")
 """What happens after the warranty end: the same services continue, free becomes paid, or
 nothing is covered."""
 
-_SECTION_KEYS = ("kinds", "period", "after_warranty", "rule")
-_RULE_KEYS = ("name", "clause", "kinds", "older_than", *SERVICES, "after_warranty")
-_SPAN_HINT = 'a positive number of years and months such as "3y", "18m" or "1y6m"'
 _DAY = timedelta(days=1)
-_Report = Callable[[str, str], None]
 
 
 # --------------------------------------------------------------------------------------------
@@ -86,27 +80,6 @@ def _anniversary(d: date, span: tuple[int, int]) -> date:
         return add_years_months(d, *span)
     except OverflowError:
         return date.max
-
-
-_SPAN = re.compile(r"^(?:(\d+)y)?(?:(\d+)m)?$")
-
-
-def parse_span(text: Any) -> tuple[int, int]:
-    """`"3y"`, `"18m"`, `"1y6m"` as (years, months) with months under 12; `ValueError` saying
-    what is wrong otherwise. Here `m` is months (an SLA target's `m` is minutes)."""
-    if not isinstance(text, str):
-        raise ValueError(f'must be a string such as "3y", not {text!r}: use {_SPAN_HINT}')
-    t = text.strip().lower().replace(" ", "")
-    if t.startswith("-"):
-        raise ValueError(f"negative duration {text!r}: use {_SPAN_HINT}")
-    m = _SPAN.match(t)
-    if not t or m is None:
-        raise ValueError(f"invalid duration {text!r}: use {_SPAN_HINT}")
-    years, months = (int(g) if g else 0 for g in m.groups())
-    total = years * 12 + months
-    if total == 0:
-        raise ValueError(f"zero duration {text!r}: use {_SPAN_HINT}")
-    return divmod(total, 12)
 
 
 def span_text(span: tuple[int, int]) -> str:
@@ -427,221 +400,3 @@ def _changes(before: Coverage, after: Coverage) -> str:
     if before.in_warranty and not after.in_warranty:
         return "the same services continue (lifetime support)"
     return "another warranty rule applies, with the same services"
-
-
-# --------------------------------------------------------------------------------------------
-# Reading the [warranty] section
-
-
-def parse_rules(
-    data: Mapping[str, Any] | None,
-) -> tuple[WarrantyRules, list[tuple[str, str]]]:
-    """The rules of a `[warranty]` table (as tomllib reads it), and every problem with it as
-    (dotted key, message), e.g. ("warranty.rule[2].replacement", "unknown level ..."). The
-    rules hold what is valid; no section at all means no kinds and no rules."""
-    problems: list[tuple[str, str]] = []
-
-    def problem(key: str, message: str) -> None:
-        problems.append((key, message))
-
-    if not data:
-        return WarrantyRules(), problems
-    for key in data:
-        if key not in _SECTION_KEYS:
-            problem(f"warranty.{key}", _unknown(key, _SECTION_KEYS, "the [warranty] section takes"))
-
-    kinds = _kinds(data, problem)
-
-    period: tuple[int, int] | None = None
-    if "period" in data:
-        try:
-            period = parse_span(data["period"])
-        except ValueError as exc:
-            problem("warranty.period", str(exc))
-
-    after = data.get("after_warranty", "same")
-    if after not in AFTER_WARRANTY:
-        problem("warranty.after_warranty", _bad_after(after))
-        after = "same"
-
-    raw = data.get("rule", [])
-    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
-        problem("warranty.rule", "must be [[warranty.rule]] tables, each with a name and levels")
-        raw = []
-    rules: list[WarrantyRule] = []
-    names: dict[str, int] = {}
-    for n, table in enumerate(raw, 1):
-        rule = _rule(n, table, kinds, problem)
-        name = table.get("name")
-        if isinstance(name, str) and name.strip():
-            if name.strip() in names:
-                problem(
-                    f"warranty.rule[{n}].name",
-                    f"warranty.rule[{names[name.strip()]}] has the same name {name.strip()!r}: "
-                    "names tell the rules apart in every reason",
-                )
-            names.setdefault(name.strip(), n)
-        if rule is not None:
-            if _shadowed(rule, rules, kinds):
-                problem(
-                    f"warranty.rule[{n}]",
-                    "never applies: earlier rules take every asset it names (the first rule "
-                    "that fits applies): move it up, or narrow the earlier rules",
-                )
-            rules.append(rule)
-    if len(rules) == len(raw):
-        for kind in kinds:
-            if not any(rule.names(kind) for rule in rules):
-                problem(
-                    "warranty.kinds",
-                    f"no warranty rule names kind {kind!r}: its assets would get nothing; add a "
-                    "rule for it (with not_covered levels if that is meant)",
-                )
-    return (
-        WarrantyRules(
-            kinds=kinds, rules=tuple(rules), warranty_period=period, after_warranty=after
-        ),
-        problems,
-    )
-
-
-def _kinds(data: Mapping[str, Any], problem: _Report) -> tuple[str, ...]:
-    raw = data.get("kinds", [])
-    example = 'kinds = ["server", "monitor", "software"]'
-    if not isinstance(raw, list) or not all(isinstance(k, str) and k.strip() for k in raw):
-        problem("warranty.kinds", f"must be a list of kind names such as {example}, not {raw!r}")
-        return ()
-    kinds: list[str] = []
-    for kind in (k.strip() for k in raw):
-        if kind in kinds:
-            problem("warranty.kinds", f"{kind!r} is listed twice")
-        else:
-            kinds.append(kind)
-    return tuple(kinds)
-
-
-def _rule(
-    n: int, raw: Mapping[str, Any], kinds: tuple[str, ...], problem: _Report
-) -> WarrantyRule | None:
-    """`warranty.rule[n]` (None, with problems, when it is not valid)."""
-    label = f"warranty.rule[{n}]"
-    ok = True
-    for key in raw:
-        if key not in _RULE_KEYS:
-            problem(f"{label}.{key}", _unknown(key, _RULE_KEYS, "a warranty rule takes"))
-            ok = False
-
-    name = raw.get("name")
-    if "name" not in raw:
-        problem(label, 'needs a name: add name = "..." (every reason names the rule)')
-        ok = False
-    elif not isinstance(name, str) or not name.strip():
-        problem(f"{label}.name", f"must be a non-empty string, not {name!r}")
-        ok = False
-    clause = raw.get("clause", "")
-    if not isinstance(clause, str):
-        problem(f"{label}.clause", f"must be a string (the plan's sentence), not {clause!r}")
-        ok, clause = False, ""
-
-    rule_kinds: frozenset[str] | None = None
-    if "kinds" in raw:
-        value = raw["kinds"]
-        values = [value] if isinstance(value, str) else value
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            problem(f"{label}.kinds", f"must be a kind or a list of kinds, not {value!r}")
-            ok = False
-        elif not values:
-            problem(
-                f"{label}.kinds",
-                "an empty list names no asset: leave kinds out to name every kind",
-            )
-            ok = False
-        else:
-            unknown = [v for v in values if v not in kinds]
-            if unknown:
-                problem(
-                    f"{label}.kinds",
-                    f"unknown kind{'s' if len(unknown) > 1 else ''} "
-                    f"{', '.join(repr(v) for v in unknown)}"
-                    f"{_did_you_mean(unknown[0], kinds) if len(unknown) == 1 else ''}: the "
-                    f"[warranty] kinds are {', '.join(kinds) or 'none'} (add new kinds there)",
-                )
-                ok = False
-            rule_kinds = frozenset(values)
-
-    older_than: tuple[int, int] | None = None
-    if "older_than" in raw:
-        try:
-            older_than = parse_span(raw["older_than"])
-        except ValueError as exc:
-            problem(f"{label}.older_than", str(exc))
-            ok = False
-
-    levels: dict[str, str] = {}
-    for service in SERVICES:
-        if service not in raw:
-            problem(f"{label}.{service}", f'missing: add {service} = "free" ({_LEVELS_HINT})')
-            ok = False
-            continue
-        value = raw[service]
-        if value not in LEVELS:
-            hint = _did_you_mean(value, LEVELS) if isinstance(value, str) else ""
-            problem(f"{label}.{service}", f"unknown level {value!r}{hint}: use {_LEVELS_HINT}")
-            ok = False
-            continue
-        levels[service] = value
-
-    after = raw.get("after_warranty")
-    if after is not None and after not in AFTER_WARRANTY:
-        problem(f"{label}.after_warranty", _bad_after(after))
-        ok = False
-
-    if not ok:
-        return None
-    return WarrantyRule(
-        name=str(name).strip(),
-        kinds=rule_kinds,
-        older_than=older_than,
-        repair=levels["repair"],
-        replacement=levels["replacement"],
-        support=levels["support"],
-        after_warranty=after,
-        clause=clause.strip(),
-    )
-
-
-def _shadowed(rule: WarrantyRule, earlier: list[WarrantyRule], kinds: tuple[str, ...]) -> bool:
-    """Whether earlier rules take every asset `rule` names, at every age it applies to."""
-    months = rule.older_than[0] * 12 + rule.older_than[1] if rule.older_than else None
-
-    def takes(e: WarrantyRule, kind: str | None) -> bool:
-        names = e.kinds is None or (kind is not None and kind in e.kinds)
-        if not names:
-            return False
-        if e.older_than is None:
-            return True
-        return months is not None and months >= e.older_than[0] * 12 + e.older_than[1]
-
-    if rule.kinds is None:  # also any kind the list does not name
-        return any(takes(e, None) for e in earlier)
-    return all(any(takes(e, kind) for e in earlier) for kind in rule.kinds)
-
-
-_LEVELS_HINT = "free, paid or not_covered"
-
-
-def _bad_after(value: Any) -> str:
-    hint = _did_you_mean(value, AFTER_WARRANTY) if isinstance(value, str) else ""
-    return (
-        f'unknown after_warranty {value!r}{hint}: use "same" (the same services continue: '
-        'lifetime support), "paid" (what was free is paid) or "not_covered"'
-    )
-
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _unknown(key: str, known: tuple[str, ...], intro: str) -> str:
-    return f"unknown key {key!r}{_did_you_mean(key, known)}: {intro} {', '.join(known)}"

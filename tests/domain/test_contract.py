@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from svcdesk.domain import sla
-from svcdesk.domain.policy import default_policy
-from svcdesk.services.sla import compute_clocks
+from svcdesk.resources import default_policy
+from svcdesk.services.derived import compute_clocks
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -9,16 +9,12 @@ from datetime import date, time
 import pytest
 
 from svcdesk.domain.calendar import END_OF_DAY, WorkCalendar
-from svcdesk.domain.policy import (
-    ClockRule,
-    PolicyError,
-    Problem,
-    default_policy,
-    parse_policy,
-)
+from svcdesk.domain.errors import InvalidValue
+from svcdesk.domain.policy import ClockRule
+from svcdesk.domain.policy_toml import PolicyError, parse_policy
+from svcdesk.domain.problems import Problem
 from svcdesk.domain.tickets import CATEGORIES, SEVERITIES
-from svcdesk.errors import InvalidValue
-from svcdesk.resources import default_policy_text
+from svcdesk.resources import default_policy, default_policy_text
 
 M, H = 60, 3600
 
@@ -188,7 +184,7 @@ def test_24_00_ends_a_window_and_weekend_days_are_configurable() -> None:
 
 
 def test_importing_the_module_does_not_import_holidays() -> None:
-    code = "import sys, svcdesk.domain.policy; sys.exit('holidays' in sys.modules)"
+    code = "import sys, svcdesk.domain.policy_toml; sys.exit('holidays' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from svcdesk.domain.policy import PolicyError, Problem, default_policy, parse_policy
+from svcdesk.domain.policy_toml import PolicyError, parse_policy
+from svcdesk.domain.problems import Problem
 from svcdesk.domain.warranty import (
     AFTER_WARRANTY,
     LEVELS,
@@ -21,10 +22,9 @@ from svcdesk.domain.warranty import (
     add_years_months,
     crossings,
     decide,
-    parse_rules,
-    parse_span,
 )
-from svcdesk.resources import default_policy_text
+from svcdesk.domain.warranty_rules import parse_rules, parse_span
+from svcdesk.resources import default_policy, default_policy_text
 
 DAY = timedelta(days=1)
 D = date.fromisoformat
@@ -681,7 +681,8 @@ def test_parse_rules_reports_keys_and_keeps_the_valid_rules() -> None:
     assert [r.name for r in rules.rules] == ["ok"]
     assert rules.warranty_period == (1, 6)
     assert problems == [
-        (
+        Problem(
+            None,
             "warranty.rule[2].repair",
             "unknown level 'gratis': use free, paid or not_covered",
         )

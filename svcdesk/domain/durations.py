@@ -1,0 +1,39 @@
+"""Durations as users type them (`30m`, `6h`, `3d`, `1h30m`, `2w`) and as svcdesk shows them."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from svcdesk.domain.errors import InvalidValue
+
+__all__ = ["format_duration", "parse_duration"]
+
+_DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str, *, what: str = "duration") -> timedelta:
+    """`30m`, `6h`, `3d`, `1h30m`, `2w` (also `90` = 90 minutes is refused: units are required)."""
+    t = text.strip().lower().replace(" ", "")
+    m = _DURATION.match(t)
+    if not t or not m or not any(m.groups()):
+        raise InvalidValue(
+            f"invalid {what} {text!r}: use a number with a unit, e.g. 30m, 6h, 3d, 1h30m"
+        )
+    w, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
+    return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds as `1d 2h 3m` (sign kept), the form durations are typed in."""
+    sign = "-" if seconds < 0 else ""
+    s = int(abs(seconds))
+    d, s = divmod(s, 86400)
+    h, s = divmod(s, 3600)
+    m, s = divmod(s, 60)
+    parts = [f"{d}d"] if d else []
+    if h:
+        parts.append(f"{h}h")
+    if m or not parts:
+        parts.append(f"{m}m")
+    return sign + " ".join(parts)

@@ -1,0 +1,685 @@
+"""Reading a policy's TOML text into a `Policy`, checking everything and reporting every problem.
+
+A policy text (the default ships as svcdesk/data/policy.toml) has a working calendar (time zone,
+public holidays of a country, working-hour windows, weekend, extra days) and `[[class]]` tables,
+each with a `match` and its clocks; its `[warranty]` section is checked by
+`svcdesk.domain.warranty_rules.parse_rules`. `parse_policy` reports every problem at once, each
+with the line of the file it comes from, so a team fixes its policy in one pass. Pure: no I/O,
+no clock reads; the `holidays` package is imported only to check the country code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date, datetime, time
+from functools import cached_property, lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from svcdesk.domain.calendar import END_OF_DAY
+from svcdesk.domain.durations import parse_duration
+from svcdesk.domain.errors import InvalidValue
+from svcdesk.domain.policy import BASES, CLOCKS, WEEKDAYS, ClockRule, Policy, TicketClass
+from svcdesk.domain.problems import PolicyError, Problem, did_you_mean, unknown_key
+from svcdesk.domain.tickets import CATEGORIES, SEVERITIES
+from svcdesk.domain.toml_lines import Locator, syntax_problem
+from svcdesk.domain.warranty_rules import parse_rules, warranty_line
+
+__all__ = ["PolicyError", "parse_policy"]
+
+_TOP_KEYS = (
+    "name",
+    "timezone",
+    "holidays",
+    "subdivision",
+    "working_hours",
+    "weekend",
+    "extra_holidays",
+    "extra_workdays",
+    "class",
+    "warranty",
+)
+_CLASS_KEYS = ("name", "clause", "note", "match", "time")
+_CLOCK_TABLE_KEYS = ("target", "time", "clause")
+_MATCH_KEYS = {"severity": SEVERITIES, "category": CATEGORIES}
+_DURATION_HINT = "a positive duration such as 30m, 6h, 3d, 1h30m"
+
+
+def parse_policy(text: str, *, check_country: bool = True) -> Policy:
+    """The policy a TOML text describes, or `PolicyError` listing every problem in it.
+
+    `check_country=False` skips checking the holidays country and subdivision against the
+    `holidays` package (saves importing it, ~130 ms, for texts that were checked when loaded).
+    Results are cached by text: parsing the same text again returns the same `Policy`.
+    """
+    return _parse_cached(text, check_country)
+
+
+@lru_cache(maxsize=32)
+def _parse_cached(text: str, check_country: bool) -> Policy:
+    return _Parser(text, check_country=check_country).parse()
+
+
+class _Parser:
+    """Reads a policy text, collecting every problem before giving up."""
+
+    def __init__(self, text: str, *, check_country: bool) -> None:
+        self.text = text
+        self.check_country = check_country
+        self.problems: list[Problem] = []
+
+    @cached_property
+    def where(self) -> Locator:
+        """Line numbers, found only once there is a problem to report (a valid policy, read at
+        every command that records something, never pays for the scan)."""
+        return Locator(self.text)
+
+    def problem(self, line: int | None, key: str, message: str) -> None:
+        self.problems.append(Problem(line, key, message))
+
+    def top(self, key: str, message: str) -> None:
+        """A problem with top-level `key`, at the line that sets it."""
+        self.problem(self.where.top(key), key, message)
+
+    def parse(self) -> Policy:
+        try:
+            data = tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as exc:
+            raise PolicyError([syntax_problem(self.text, exc)]) from None
+
+        for key in data:
+            if key not in _TOP_KEYS:
+                self.top(key, unknown_key(key, _TOP_KEYS, "a policy's keys are"))
+
+        name = self.string(data, "name", 'add name = "..." (the policy\'s name, shown in reports)')
+        timezone = self.timezone(data)
+        country, subdivision = self.holidays(data)
+        windows = self.working_hours(data)
+        weekend = self.weekend(data)
+        extra_holidays = self.dates(data, "extra_holidays")
+        extra_workdays = self.dates(data, "extra_workdays")
+        for d in sorted(extra_holidays & extra_workdays):
+            self.top("extra_workdays", f"{d} is also an extra holiday: keep it in one list only")
+        warranty = data.get("warranty", {})
+        if not isinstance(warranty, dict):
+            self.top("warranty", "must be a table ([warranty])")
+            warranty = {}
+        warranty_rules, warranty_problems = parse_rules(warranty)
+        self.problems += (
+            replace(p, line=warranty_line(self.where, p.key)) for p in warranty_problems
+        )
+        classes = self.classes(data)
+
+        if self.problems:
+            self.problems.sort(key=lambda p: (p.line is None, p.line or 0))
+            raise PolicyError(self.problems)
+        assert name is not None and timezone is not None and windows is not None
+        assert classes is not None
+        policy = Policy(
+            name=name,
+            timezone=timezone,
+            country=country,
+            subdivision=subdivision,
+            windows=windows,
+            weekend=weekend,
+            extra_holidays=extra_holidays,
+            extra_workdays=extra_workdays,
+            classes=classes,
+            warranty=warranty,
+            source=self.text,
+        )
+        policy._warranty_rules.append(warranty_rules)
+        return policy
+
+    # ---------------------------------------------------------------- the calendar
+
+    def string(self, data: Mapping[str, Any], key: str, add: str) -> str | None:
+        """A required non-empty string at top level."""
+        if key not in data:
+            self.problem(None, key, f"missing: {add}")
+            return None
+        value = data[key]
+        if not isinstance(value, str) or not value.strip():
+            self.top(key, f"must be a non-empty string, not {value!r}: {add}")
+            return None
+        return value.strip()
+
+    def timezone(self, data: Mapping[str, Any]) -> str | None:
+        tz = self.string(
+            data,
+            "timezone",
+            'add timezone = "Asia/Shanghai" (the IANA time zone of the working hours)',
+        )
+        if tz is None:
+            return None
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.top(
+                "timezone",
+                f"unknown time zone {tz!r}: use an IANA name such as Asia/Shanghai, "
+                "Europe/Berlin or UTC",
+            )
+            return None
+        return tz
+
+    def holidays(self, data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+        raw = data.get("holidays", "")
+        if not isinstance(raw, str):
+            self.top(
+                "holidays",
+                f'must be a country code such as "CN", or "" for no public holidays, not {raw!r}',
+            )
+            raw = ""
+        country = raw.strip() or None
+        sub_raw = data.get("subdivision", "")
+        if not isinstance(sub_raw, str):
+            self.top("subdivision", f"must be a string, not {sub_raw!r}")
+            sub_raw = ""
+        subdivision = sub_raw.strip() or None
+        if subdivision and not country:
+            self.top("subdivision", "a subdivision needs a holidays country: set holidays first")
+        if not (country and self.check_country):
+            return country, subdivision
+        supported = _supported_countries()
+        if country not in supported:
+            self.top(
+                "holidays",
+                f"unknown holidays country {country!r}"
+                f"{did_you_mean(country, supported, codes=True)}: use a country code of the "
+                "holidays package (ISO 3166, e.g. CN, US, DE), "
+                'or "" for no public holidays',
+            )
+        elif (
+            subdivision
+            and subdivision not in supported[country]
+            and not _subdivision_exists(country, subdivision)
+        ):
+            subs = supported[country]
+            choices = (
+                f"choose from {', '.join(subs)}"
+                if subs
+                else "the holidays package has no subdivisions for it: leave subdivision out"
+            )
+            self.top("subdivision", f"unknown subdivision {subdivision!r} of {country}: {choices}")
+        return country, subdivision
+
+    def working_hours(self, data: Mapping[str, Any]) -> tuple[tuple[time, time], ...] | None:
+        example = '["08:30-12:00", "13:30-17:30"]'
+        if "working_hours" not in data:
+            self.problem(None, "working_hours", f"missing: add working_hours = {example}")
+            return None
+        entries = data["working_hours"]
+        if not isinstance(entries, list) or not entries:
+            self.top("working_hours", f"must be a non-empty list of windows such as {example}")
+            return None
+        windows: list[tuple[time, time]] = []
+        ok = True
+        previous: tuple[str, int] | None = None
+        for entry in entries:
+            parsed = _window(entry)
+            if isinstance(parsed, str):
+                self.top("working_hours", parsed)
+                ok = False
+                continue
+            start, end = parsed
+            if previous is not None and start < previous[1]:
+                self.top(
+                    "working_hours",
+                    f"window {entry!r} overlaps or comes before {previous[0]!r}: list the "
+                    "windows in order, without overlap",
+                )
+                ok = False
+            previous = (entry, end)
+            windows.append((_time_of(start), _time_of(end)))
+        return tuple(windows) if ok else None
+
+    def weekend(self, data: Mapping[str, Any]) -> frozenset[int]:
+        if "weekend" not in data:
+            return frozenset({5, 6})
+        names = data["weekend"]
+        choices = ", ".join(WEEKDAYS)
+        if not isinstance(names, list):
+            self.top("weekend", f'must be a list of day names such as ["sat", "sun"] ({choices})')
+            return frozenset()
+        days = set()
+        for name in names:
+            day = _weekday(name)
+            if day is None:
+                self.top("weekend", f"unknown day {name!r}: use {choices}")
+            else:
+                days.add(day)
+        return frozenset(days)
+
+    def dates(self, data: Mapping[str, Any], key: str) -> frozenset[date]:
+        if key not in data:
+            return frozenset()
+        values = data[key]
+        if not isinstance(values, list):
+            self.top(key, 'must be a list of dates such as ["2026-12-31"]')
+            return frozenset()
+        days = set()
+        for value in values:
+            day = _date(value)
+            if day is None:
+                self.top(key, f"bad date {value!r}: use YYYY-MM-DD")
+            else:
+                days.add(day)
+        return frozenset(days)
+
+    # ---------------------------------------------------------------- the classes
+
+    def classes(self, data: Mapping[str, Any]) -> tuple[TicketClass, ...] | None:
+        raw = data.get("class")
+        if raw is None:
+            self.problem(
+                None,
+                "class",
+                "no [[class]] tables: add at least one, and end with a catch-all (match = {})",
+            )
+            return None
+        if not isinstance(raw, list) or not all(isinstance(c, dict) for c in raw) or not raw:
+            self.top("class", "must be [[class]] tables, each with a name, a match and clocks")
+            return None
+        classes: list[TicketClass] = []
+        matches: list[tuple[frozenset[str] | None, frozenset[str] | None] | None] = []
+        names: dict[str, int] = {}
+        for n, table in enumerate(raw, 1):
+            cls, match = self.ticket_class(n, table)
+            matches.append(match)
+            if cls is not None:
+                classes.append(cls)
+            name = table.get("name")
+            if not isinstance(name, str) or not name.strip():
+                continue
+            name = name.strip()
+            if name in names:
+                self.problem(
+                    self.where.in_array("class", n, "name"),
+                    f"class[{n}].name",
+                    f"class[{names[name]}] has the same name {name!r}: names tell the classes "
+                    "apart in every explanation",
+                )
+            names.setdefault(name, n)
+        if all(m is not None for m in matches):
+            self.coverage(raw, [m for m in matches if m is not None])
+        return tuple(classes)
+
+    def ticket_class(
+        self, n: int, raw: Mapping[str, Any]
+    ) -> tuple[TicketClass | None, tuple[frozenset[str] | None, frozenset[str] | None] | None]:
+        """The class `class[n]` and its match (None where they are not valid)."""
+        label = f"class[{n}]"
+        header = self.where.array_header("class", n)
+
+        def line(key: str) -> int | None:
+            return self.where.in_array("class", n, key)
+
+        ok = True
+        name = raw.get("name")
+        if not isinstance(name, str) or not name.strip():
+            where, key = (line("name"), f"{label}.name") if "name" in raw else (header, label)
+            self.problem(where, key, 'needs a name: add name = "..." (it explains every deadline)')
+            ok, name = False, ""
+        name = name.strip()
+        texts = {}
+        for key in ("clause", "note"):
+            value = raw.get(key, "")
+            if not isinstance(value, str):
+                self.problem(line(key), f"{label}.{key}", f"must be a string, not {value!r}")
+                ok, value = False, ""
+            texts[key] = value.strip()
+        basis = raw.get("time", "working")
+        if basis not in BASES:
+            self.problem(line("time"), f"{label}.time", _bad_basis(basis))
+            ok, basis = False, "working"
+        match = self.match(n, raw)
+
+        for key, value in raw.items():
+            if key not in _CLASS_KEYS and key not in CLOCKS:
+                close = difflib.get_close_matches(key, (*CLOCKS, *_CLASS_KEYS), n=1)
+                if isinstance(value, str | dict) and not (close and close[0] in _CLASS_KEYS):
+                    message = unknown_key(key, CLOCKS, "the clocks are", what="clock")
+                else:
+                    message = unknown_key(key, (*_CLASS_KEYS, *CLOCKS), "a class takes", what="key")
+                self.problem(line(key), f"{label}.{key}", message)
+                ok = False
+
+        clock_keys = [key for key in raw if key in CLOCKS]
+        if not clock_keys:
+            self.problem(
+                header, label, f"has no clocks: give it at least one of {', '.join(CLOCKS)}"
+            )
+            ok = False
+        if "resolve" in clock_keys and "restore" in clock_keys:
+            second = max(("resolve", "restore"), key=clock_keys.index)
+            self.problem(
+                line(second),
+                f"{label}.{second}",
+                "a class has either resolve or restore, not both (they contradict each other): "
+                "keep restore if the clause promises the system restored (as for major faults, "
+                '"restored within 72 hours"), or resolve if it promises the fault handled',
+            )
+            ok = False
+        if "upgrade" in clock_keys and match is not None:
+            others = [
+                s for s in SEVERITIES if s != "upgrade" and (match[0] is None or s in match[0])
+            ]
+            if others:
+                self.problem(
+                    line("upgrade"),
+                    f"{label}.upgrade",
+                    "the upgrade clock is only for upgrade requests, but this class also "
+                    f"matches severity {', '.join(others)}: give it "
+                    'match = { severity = "upgrade" }',
+                )
+                ok = False
+
+        clocks = []
+        for key in clock_keys:
+            rule = self.clock(n, key, raw[key], basis=basis, clause=texts["clause"], cls=name)
+            if rule is None:
+                ok = False
+            else:
+                clocks.append(rule)
+        if not ok or match is None:
+            return None, match
+        return (
+            TicketClass(
+                name=name,
+                clause=texts["clause"],
+                severities=match[0],
+                categories=match[1],
+                basis=basis,
+                clocks=tuple(clocks),
+                note=texts["note"],
+            ),
+            match,
+        )
+
+    def match(
+        self, n: int, raw: Mapping[str, Any]
+    ) -> tuple[frozenset[str] | None, frozenset[str] | None] | None:
+        """The (severities, categories) a class matches, None (any) where it says nothing."""
+        label = f"class[{n}]"
+        if "match" not in raw:
+            self.problem(
+                self.where.array_header("class", n),
+                label,
+                "needs a match: add match = { severity = [...], category = [...] }, "
+                "or match = {} to match every ticket",
+            )
+            return None
+        line = self.where.in_array("class", n, "match")
+        table = raw["match"]
+        if not isinstance(table, dict):
+            self.problem(
+                line,
+                f"{label}.match",
+                f'must be a table such as {{ severity = "major" }} or {{}}, not {table!r}',
+            )
+            return None
+        ok = True
+        for key in table:
+            if key not in _MATCH_KEYS:
+                self.problem(
+                    line, f"{label}.match.{key}", unknown_key(key, tuple(_MATCH_KEYS), "use")
+                )
+                ok = False
+        found: dict[str, frozenset[str] | None] = {}
+        for key, choices in _MATCH_KEYS.items():
+            if key not in table:
+                found[key] = None
+                continue
+            value = table[key]
+            values = [value] if isinstance(value, str) else value
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                self.problem(
+                    line,
+                    f"{label}.match.{key}",
+                    f"must be a {key} or a list of them, not {value!r}",
+                )
+                ok = False
+                continue
+            if not values:
+                self.problem(
+                    line,
+                    f"{label}.match.{key}",
+                    f"an empty list matches no ticket: leave {key} out to match every {key}",
+                )
+                ok = False
+            for v in values:
+                if v not in choices:
+                    self.problem(
+                        line,
+                        f"{label}.match.{key}",
+                        f"unknown {key} {v!r}{did_you_mean(v, choices)}: choose from "
+                        f"{', '.join(choices)}",
+                    )
+                    ok = False
+            found[key] = frozenset(values)
+        return (found["severity"], found["category"]) if ok else None
+
+    def clock(
+        self, n: int, name: str, value: Any, *, basis: str, clause: str, cls: str
+    ) -> ClockRule | None:
+        """The clock `name` of class[n] (None, with a problem, when it is not valid)."""
+        key = f"class[{n}].{name}"
+        line = self.where.in_array("class", n, name)
+        ok = True
+        if isinstance(value, dict):
+            for sub in value:
+                if sub not in _CLOCK_TABLE_KEYS:
+                    self.problem(
+                        line,
+                        f"{key}.{sub}",
+                        unknown_key(sub, _CLOCK_TABLE_KEYS, f"the {name} clock takes"),
+                    )
+                    ok = False
+            if "time" in value:
+                if value["time"] in BASES:
+                    basis = value["time"]
+                else:
+                    self.problem(line, f"{key}.time", _bad_basis(value["time"]))
+                    ok = False
+            if "clause" in value:
+                if isinstance(value["clause"], str):
+                    clause = value["clause"].strip()
+                else:
+                    self.problem(
+                        line, f"{key}.clause", f"must be a string, not {value['clause']!r}"
+                    )
+                    ok = False
+            if "target" not in value:
+                example = '"due"' if name == "upgrade" else '"6h"'
+                self.problem(line, f"{key}.target", f"missing: add target = {example}")
+                return None
+            raw, key = value["target"], f"{key}.target"
+        else:
+            raw = value
+        target = self.target(name, raw, line, key)
+        if target is False or not ok:
+            return None
+        if target is None:
+            basis = "always"  # a due date is a calendar instant, not counted time
+        return ClockRule(name=name, target=target, basis=basis, clause=clause, class_name=cls)
+
+    def target(self, name: str, raw: Any, line: int | None, key: str) -> int | None | bool:
+        """A clock's target in seconds, None for "due", False (with a problem) if invalid."""
+        if not isinstance(raw, str):
+            wanted = '"due"' if name == "upgrade" else '"30m" or "6h"'
+            self.problem(line, key, f"target must be a string such as {wanted}, not {raw!r}")
+            return False
+        text = raw.strip()
+        if text.lower() == "due":
+            if name == "upgrade":
+                return None
+            self.problem(
+                line,
+                key,
+                f'"due" (the ticket\'s own due date) is only for the upgrade clock: give {name} '
+                f"{_DURATION_HINT}",
+            )
+            return False
+        if name == "upgrade":
+            self.problem(
+                line,
+                key,
+                f'upgrade takes "due" (the ticket\'s own due date) and nothing else, not {raw!r}',
+            )
+            return False
+        if text.startswith("-"):
+            self.problem(line, key, f"negative target {raw!r}: a target is {_DURATION_HINT}")
+            return False
+        try:
+            seconds = int(parse_duration(text).total_seconds())
+        except InvalidValue:
+            self.problem(line, key, f"invalid target {raw!r}: use {_DURATION_HINT}")
+            return False
+        if seconds <= 0:
+            self.problem(line, key, f"zero target {raw!r}: a target is {_DURATION_HINT}")
+            return False
+        return seconds
+
+    def coverage(
+        self,
+        raw: list[dict[str, Any]],
+        matches: list[tuple[frozenset[str] | None, frozenset[str] | None]],
+    ) -> None:
+        """Every severity x category has a class; every class can apply; upgrades have a date."""
+        first: dict[tuple[str, str], int] = {}
+        for severity in SEVERITIES:
+            for category in CATEGORIES:
+                for n, (sevs, cats) in enumerate(matches, 1):
+                    if (sevs is None or severity in sevs) and (cats is None or category in cats):
+                        first[severity, category] = n
+                        break
+        fix = "add a catch-all class with match = {} at the end"
+        for severity in SEVERITIES:
+            missing = [c for c in CATEGORIES if (severity, c) not in first]
+            if len(missing) == len(CATEGORIES):
+                self.problem(
+                    None, "class", f"no class matches severity={severity} (any category): {fix}"
+                )
+                continue
+            for category in missing:
+                self.problem(
+                    None,
+                    "class",
+                    f"no class matches severity={severity}, category={category}: {fix}",
+                )
+        used = set(first.values())
+        for n in range(1, len(matches) + 1):
+            if n not in used:
+                self.problem(
+                    self.where.array_header("class", n),
+                    f"class[{n}]",
+                    "never applies: an earlier class takes every ticket it matches (the first "
+                    "class whose match fits applies): move it up, or narrow the earlier match",
+                )
+            upgrades = [c for c in CATEGORIES if first.get(("upgrade", c)) == n]
+            if upgrades and "upgrade" not in raw[n - 1]:
+                which = (
+                    "severity=upgrade"
+                    if len(upgrades) == len(CATEGORIES)
+                    else f"severity=upgrade, category {', '.join(upgrades)}"
+                )
+                self.problem(
+                    self.where.array_header("class", n),
+                    f"class[{n}]",
+                    f"upgrade requests ({which}) fall in this class, which has no upgrade "
+                    'clock: put a class with match = { severity = "upgrade" } and '
+                    'upgrade = "due" before it',
+                )
+
+
+# --------------------------------------------------------------------------------------------
+# Values
+
+
+_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _window(entry: Any) -> tuple[int, int] | str:
+    """A working window "HH:MM-HH:MM" as (start, end) seconds of the day, or what is wrong."""
+    m = _WINDOW.match(entry) if isinstance(entry, str) else None
+    if m is None:
+        return f'window {entry!r} is not HH:MM-HH:MM (e.g. "08:30-12:00"; "24:00" may end a window)'
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+        return (
+            f"window {entry!r} has a time that does not exist: hours 00-23 (24:00 only as an "
+            "end), minutes 00-59"
+        )
+    start, end = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
+    if start >= end:
+        return f"window {entry!r} must start before it ends"
+    return start, end
+
+
+def _time_of(seconds: int) -> time:
+    """A second of the day as a time; 86400 is `END_OF_DAY` (24:00)."""
+    if seconds >= 86_400:
+        return END_OF_DAY
+    return time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
+
+
+_WEEKDAY_NAMES = {
+    **{name: i for i, name in enumerate(WEEKDAYS)},
+    **{
+        name: i
+        for i, name in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
+}
+
+
+def _weekday(name: Any) -> int | None:
+    """The weekday number (Monday 0) of `mon`..`sun` (or the full name), None if unknown."""
+    return _WEEKDAY_NAMES.get(name.strip().lower()) if isinstance(name, str) else None
+
+
+def _date(value: Any) -> date | None:
+    """A TOML date or a YYYY-MM-DD string as a date, None if it is neither."""
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _bad_basis(value: Any) -> str:
+    return (
+        f'unknown time basis {value!r}: use "working" (the working calendar) or "always" '
+        "(around the clock)"
+    )
+
+
+@lru_cache(maxsize=1)
+def _supported_countries() -> dict[str, list[str]]:
+    """Country code -> subdivision codes, from the holidays package (imported only here)."""
+    import holidays
+
+    return {code: list(subs) for code, subs in holidays.list_supported_countries().items()}
+
+
+@lru_cache(maxsize=64)
+def _subdivision_exists(country: str, subdivision: str) -> bool:
+    """Whether the holidays package accepts `subdivision` (a code or an alias) of `country`."""
+    import holidays
+
+    try:
+        holidays.country_holidays(country, subdiv=subdivision)
+    except (NotImplementedError, ValueError, KeyError):
+        return False
+    return True
