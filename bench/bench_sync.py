@@ -32,7 +32,7 @@ def fill(path: Path, ops: int) -> None:
     from svcdesk import clock, ids
     from svcdesk.services.dbadmin import init
     from svcdesk.services.sites import add_site
-    from svcdesk.store.db import open_db
+    from svcdesk.services.session import open_database as open_db
 
     db = open_db(str(path), create=True)
     init(db)

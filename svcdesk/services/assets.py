@@ -2,32 +2,29 @@
 
 A serial number appears once per site (compared case-insensitively); the kinds an asset may
 have come from the `[warranty]` section of the policy in force (`kinds = [...]`). Every check
-runs before anything is written, so a refused command, or a refused import file, changes
-nothing.
+runs before anything is written, so a refused command changes nothing. Importing a CSV file of
+assets is `asset_import.py`.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from svcdesk import clock, ids
 from svcdesk.domain import tickets as rules
-from svcdesk.errors import InvalidValue, RuleViolation, SvcdeskError
-from svcdesk.services.refs import resolve
-from svcdesk.services.sites import find_site
-from svcdesk.store.db import Database, Tx
+from svcdesk.errors import InvalidValue, RuleViolation
+from svcdesk.services import policies
+from svcdesk.services.records import asset_record
+from svcdesk.store import assets as store
+from svcdesk.store import sites as site_store
+from svcdesk.store.db import Database
+from svcdesk.store.schema import AssetRow
 from svcdesk.store.sql import Conn
 
-# The equipment the service plan names: servers, monitors, DVRs, queue-ticket machines and
-# LED screens (the application software is supported for life and is not an asset).
 # The kinds the default policy names; the policy's `[warranty] kinds` list overrides them.
 ASSET_KINDS = (
     "server",
@@ -41,35 +38,6 @@ ASSET_KINDS = (
 )
 
 Notify = Callable[[str], None]
-Progress = Callable[[int, int], None]
-
-_FIELDS = ("kind", "serial", "model", "installed_on", "warranty_until", "notes")
-_ASSET_COLUMNS = "id, ref, site_id, " + ", ".join(_FIELDS) + ", created_at, updated_at, removed_at"
-
-
-def asset_record(row: dict[str, Any], site_code: str) -> dict[str, Any]:
-    """An asset as every format shows it (JSON field names are the stable contract)."""
-    return {
-        "id": row["id"],
-        "ref": row["ref"],
-        "site": site_code,
-        "kind": row["kind"],
-        "serial": row["serial"],
-        "model": row["model"],
-        "installed_on": row["installed_on"],
-        "warranty_until": row["warranty_until"],
-        "notes": row["notes"],
-        "created_at": clock.from_epoch(row["created_at"]),
-        "updated_at": clock.from_epoch(row["updated_at"]),
-        "removed_at": clock.from_epoch(row.get("removed_at")),
-    }
-
-
-def find_asset(conn: Conn, typed: str, replica_code: str) -> dict[str, Any]:
-    """The asset a person names: its ref (KQ7M-A3), its number here (3), or a unique prefix."""
-    return resolve(
-        conn, "asset", typed, what="asset", local=f"{replica_code}-A%d", columns=_ASSET_COLUMNS
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -78,9 +46,7 @@ def find_asset(conn: Conn, typed: str, replica_code: str) -> dict[str, Any]:
 
 def asset_kinds(conn: Conn) -> tuple[str, ...]:
     """The kinds the policy in force knows (its `[warranty] kinds`), else the default ones."""
-    from svcdesk.services.sla import policy_in_force
-
-    _, policy = policy_in_force(conn, clock.to_epoch(clock.now()))
+    _, policy = policies.in_force(conn, clock.to_epoch(clock.now()))
     kinds = policy.warranty_rules().kinds  # parsed and checked with the policy
     return tuple(dict.fromkeys(k.lower().replace("-", "_") for k in kinds)) or ASSET_KINDS
 
@@ -142,19 +108,16 @@ def date_problem(
     return None
 
 
-def _taken(conn: Conn, site_id: str, serial: str, but: str | None = None) -> str | None:
-    """The ref of the asset at this site with this serial (any case), other than `but`."""
-    return conn.execute(
-        "SELECT ref FROM asset WHERE site_id = :s AND upper(serial) = upper(:n) AND id <> :i",
-        {"s": site_id, "n": serial, "i": but or ""},
-    ).scalar()
-
-
-def _duplicate(serial: str, site_code: str, ref: str) -> RuleViolation:
+def duplicate(serial: str, site_code: str, ref: str) -> RuleViolation:
     return RuleViolation(
         f"serial {serial} is already registered at site {site_code} as asset {ref} "
         f"(see 'svcdesk asset show {ref}')"
     )
+
+
+def find_asset(conn: Conn, typed: str, replica_code: str) -> AssetRow:
+    """The asset a person names: its ref (KQ7M-A3), its number here (3), or a unique prefix."""
+    return store.find(conn, typed, replica_code=replica_code)
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,25 +147,26 @@ def add_asset(
     now = clock.to_epoch(clock.now())
     with db.write() as tx:
         kind = choose_kind(kind, asset_kinds(tx.conn))
-        site_row = find_site(tx.conn, site)
-        taken = _taken(tx.conn, site_row["id"], serial)
+        site_row = site_store.find(tx.conn, site)
+        taken = store.serial_taken(tx.conn, site_id=site_row.id, serial=serial)
         if taken:
-            raise _duplicate(serial, site_row["code"], taken)
-        row = {
-            "id": ids.uuid7(),
-            "ref": f"{db.replica_code}-A{tx.next_counter('asset')}",
-            "site_id": site_row["id"],
-            "kind": kind,
-            "serial": serial,
-            "model": _text(model),
-            "installed_on": installed,
-            "warranty_until": warranty,
-            "notes": _text(notes),
-            "created_at": now,
-            "updated_at": now,
-        }
-        tx.insert("asset", row)
-    return asset_record(row, site_row["code"])
+            raise duplicate(serial, site_row.code, taken)
+        asset = AssetRow(
+            id=ids.uuid7(),
+            ref=f"{db.replica_code}-A{tx.next_counter('asset')}",
+            site_id=site_row.id,
+            kind=kind,
+            serial=serial,
+            model=_text(model),
+            installed_on=installed,
+            warranty_until=warranty,
+            notes=_text(notes),
+            created_at=now,
+            updated_at=now,
+            removed_at=None,
+        )
+        store.insert(tx, asset)
+    return asset_record(asset, site_row.code)
 
 
 def list_assets(
@@ -210,31 +174,22 @@ def list_assets(
 ) -> list[dict[str, Any]]:
     """Every asset (of one site, of one kind), by site, kind and serial; removed ones only
     with `removed`."""
-    where, params = ([] if removed else ["a.removed_at IS NULL"]), {}
     with db.read() as conn:
-        if site:
-            where.append("a.site_id = :s")
-            params["s"] = find_site(conn, site)["id"]
+        site_id = site_store.find(conn, site).id if site else None
+        chosen = None
         if kind:
-            stored = tuple(r[0] for r in conn.execute("SELECT DISTINCT kind FROM asset").all())
-            known = tuple(dict.fromkeys(asset_kinds(conn) + tuple(sorted(stored))))
-            where.append("a.kind = :k")
-            params["k"] = choose_kind(kind, known)
-        sql = (
-            "SELECT a.*, s.code AS site_code FROM asset a JOIN site s ON s.id = a.site_id"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY s.code, a.kind, upper(a.serial), a.id"
-        )
-        rows = conn.execute(sql, params).records()
-    return [asset_record(r, r["site_code"]) for r in rows]
+            known = tuple(dict.fromkeys(asset_kinds(conn) + tuple(store.stored_kinds(conn))))
+            chosen = choose_kind(kind, known)
+        rows = store.listing(conn, site_id=site_id, kind=chosen, removed=removed)
+    return [asset_record(a, code) for a, code in rows]
 
 
 def show_asset(db: Database, typed: str) -> dict[str, Any]:
     """One asset, named by its ref, its number on this replica, or a unique prefix."""
     with db.read() as conn:
-        row = find_asset(conn, typed, db.replica_code)
-        code = conn.execute("SELECT code FROM site WHERE id = :i", {"i": row["site_id"]}).scalar()
-    return asset_record(row, code)
+        asset = find_asset(conn, typed, db.replica_code)
+        code = site_store.code_of(conn, asset.site_id)
+    return asset_record(asset, code)
 
 
 def edit_asset(
@@ -275,469 +230,33 @@ def edit_asset(
         conn = tx.conn
         if kind is not None:
             new["kind"] = choose_kind(kind, asset_kinds(conn))
-        row = find_asset(conn, typed, db.replica_code)
-        code = conn.execute("SELECT code FROM site WHERE id = :i", {"i": row["site_id"]}).scalar()
-        merged = {**row, **new}
+        asset = find_asset(conn, typed, db.replica_code)
+        code = site_store.code_of(conn, asset.site_id)
+        merged = replace(asset, **new)
         if installed_on is not None or warranty_until is not None:
             problem = date_problem(
-                merged["installed_on"],
-                merged["warranty_until"],
+                merged.installed_on,
+                merged.warranty_until,
                 today=today(),
                 check_future=installed_on is not None,
             )
             if problem:
                 raise InvalidValue(problem)
-        changes = {k: v for k, v in new.items() if row[k] != v}
+        changes = {k: v for k, v in new.items() if getattr(asset, k) != v}
         if "serial" in changes:
-            taken = _taken(conn, row["site_id"], changes["serial"], but=row["id"])
+            taken = store.serial_taken(conn, site_id=asset.site_id, serial=changes["serial"],
+                                       but=asset.id)  # fmt: skip
             if taken:
-                raise _duplicate(changes["serial"], code, taken)
+                raise duplicate(changes["serial"], code, taken)
         if changes:
-            merged["updated_at"] = clock.to_epoch(clock.now())
-            tx.update("asset", row["id"], {**changes, "updated_at": merged["updated_at"]})
+            merged = replace(merged, updated_at=clock.to_epoch(clock.now()))
+            store.update(tx, asset.id, {**changes, "updated_at": merged.updated_at})
     if notify is not None:
         if changes:
-            notify(f"changed {', '.join(changes)} of asset {row['ref']}")
+            notify(f"changed {', '.join(changes)} of asset {asset.ref}")
         else:
-            notify(f"asset {row['ref']} already has these values; nothing changed")
+            notify(f"asset {asset.ref} already has these values; nothing changed")
     return asset_record(merged, code)
-
-
-# --------------------------------------------------------------------------------------------
-# Importing a CSV file
-
-IMPORT_COLUMNS = ("site", "kind", "serial", "model", "installed_on", "warranty_until", "notes")
-_ALIASES = {
-    "site": ("site", "site_code", "site_ref", "站点", "网点"),
-    "kind": ("kind", "type", "asset_kind", "asset_type", "类型", "设备类型"),
-    "serial": ("serial", "serial_number", "serial_no", "serial_num", "sn", "s_n", "序列号"),
-    "model": ("model", "model_name", "model_number", "型号"),
-    "installed_on": (
-        "installed_on",
-        "installed",
-        "install_date",
-        "installation_date",
-        "installed_date",
-        "安装日期",
-    ),
-    "warranty_until": (
-        "warranty_until",
-        "warranty_end",
-        "warranty",
-        "warranty_ends",
-        "warranty_expires",
-        "warranty_expiry",
-        "warranty_end_date",
-        "保修截止",
-        "保修截止日期",
-        "保修到期",
-    ),
-    "notes": ("notes", "note", "comment", "comments", "备注"),
-}
-_COLUMN_OF = {alias: col for col, aliases in _ALIASES.items() for alias in aliases}
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
-@dataclass
-class _Plan:
-    """What an import would do: the rows to add, the changes to make, and what it leaves."""
-
-    rows: int = 0
-    inserts: list[dict[str, Any]] = field(default_factory=list)
-    updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    unchanged: int = 0
-
-
-def _normalise_header(cell: str) -> str:
-    return re.sub(r"[^\w]+", "_", cell.strip().lower()).strip("_")
-
-
-def _decode(data: bytes, name: str, encoding: str | None, notify: Notify | None) -> str:
-    """The file's text: --encoding if given; else UTF-8 (BOM or not); else, for a file that
-    reads as Chinese text in GB18030 (GBK), that, saying so on stderr."""
-    if encoding:
-        try:
-            codec = codecs.lookup(encoding).name
-        except LookupError:
-            raise InvalidValue(
-                f"unknown encoding {encoding!r} (use a Python codec name such as utf-8, "
-                "gb18030, cp1252 or latin-1)"
-            ) from None
-        try:
-            return data.decode(codec).removeprefix("\ufeff")
-        except UnicodeDecodeError as exc:
-            raise InvalidValue(
-                f"{name} is not valid {encoding}: {_bad_byte(data, exc)}; "
-                "pass the file's encoding with --encoding"
-            ) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and _reads_as_chinese(text):
-        if notify is not None:
-            notify(f"read {name} as GB18030 (GBK); pass --encoding to choose")
-        return text
-    raise InvalidValue(
-        f"{name} is not UTF-8 ({_bad_byte(data, utf8_error)}): save it as UTF-8, or pass its "
-        "encoding, e.g. --encoding gb18030, --encoding cp1252 or --encoding latin-1"
-    )
-
-
-def _bad_byte(data: bytes, exc: UnicodeDecodeError) -> str:
-    line = data.count(b"\n", 0, exc.start) + 1
-    return f"byte 0x{data[exc.start]:02x} on line {line}"
-
-
-def _reads_as_chinese(text: str, sample: int = 200_000) -> bool:
-    """Whether GB18030-decoded text looks like Chinese rather than another encoding misread:
-    it holds CJK ideographs, and most of its non-ASCII characters are in GB2312 (the common
-    simplified Chinese set); Latin-1 accents followed by letters decode to rare characters."""
-    head = text[:sample]
-    if not _CJK.search(head):
-        return False
-    wide = [ch for ch in head if ord(ch) > 0x7F]
-    common = 0
-    for ch in wide:
-        try:
-            ch.encode("gb2312")
-        except UnicodeEncodeError:
-            continue
-        common += 1
-    return common * 2 >= len(wide)
-
-
-def _read(path: str) -> bytes:
-    p = Path(path).expanduser()
-    try:
-        return p.read_bytes()
-    except FileNotFoundError:
-        raise InvalidValue(f"cannot read {path}: no such file") from None
-    except IsADirectoryError:
-        raise InvalidValue(f"cannot read {path}: it is a folder; give a .csv file") from None
-    except OSError as exc:
-        raise InvalidValue(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
-def _columns(header: list[str], name: str, *, have_site: bool) -> dict[str, int]:
-    """Column -> position in the header; one error naming every unknown or missing column."""
-    positions: dict[str, int] = {}
-    unknown: list[str] = []
-    twice: list[str] = []
-    for i, cell in enumerate(header):
-        key = _normalise_header(cell)
-        if not key:
-            continue  # a nameless column: its cells must stay empty (checked per row)
-        col = _COLUMN_OF.get(key)
-        if col is None:
-            unknown.append(cell.strip())
-        elif col in positions:
-            twice.append(f"{header[positions[col]].strip()!r} and {cell.strip()!r}")
-        else:
-            positions[col] = i
-    required = ("kind", "serial") if have_site else ("site", "kind", "serial")
-    missing = [c for c in required if c not in positions]
-    problems = []
-    if unknown:
-        s = "s" if len(unknown) > 1 else ""
-        problems.append(f"unknown column{s} {', '.join(repr(u) for u in unknown)}")
-    if missing:
-        s = "s" if len(missing) > 1 else ""
-        hint = " (or pass --site)" if "site" in missing else ""
-        problems.append(f"missing required column{s} {', '.join(missing)}{hint}")
-    problems += [f"columns {pair} both mean the same thing" for pair in twice]
-    if problems:
-        raise InvalidValue(
-            f"{name}:1: {'; '.join(problems)}; known columns: {', '.join(IMPORT_COLUMNS)} "
-            "(also installed, warranty_end, warranty, serial_number, ...); nothing was imported"
-        )
-    return positions
-
-
-class _Cache(dict[str, Any]):
-    """Memoised checks of repeated cell values: value -> (result, problem)."""
-
-    def __init__(self, check: Callable[[str], Any]) -> None:
-        super().__init__()
-        self.check = check
-
-    def __missing__(self, key: str) -> tuple[Any, str | None]:
-        try:
-            out: tuple[Any, str | None] = (self.check(key), None)
-        except SvcdeskError as exc:
-            out = (None, exc.message)
-        self[key] = out
-        return out
-
-
-def _plan(conn: Conn, text: str, name: str, default_site: str | None) -> _Plan:
-    """Check every row of the file against the database; the plan, or every bad row."""
-    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise InvalidValue(f"{name}:1: {exc}; nothing was imported") from None
-    if header is None or not any(c.strip() for c in header):
-        raise InvalidValue(
-            f"{name} has no header line: the first line names the columns, such as "
-            "site,kind,serial,model,installed_on,warranty_until,notes; nothing was imported"
-        )
-    base = None
-    if default_site:
-        base = find_site(conn, default_site)
-    pos = _columns(header, name, have_site=base is not None)
-    nameless = [i for i, c in enumerate(header) if not _normalise_header(c)]
-    width = len(header)
-
-    site_codes: dict[str, str] = {}  # site id -> code
-
-    def site_of(typed: str) -> str:
-        row = find_site(conn, typed)
-        site_codes[row["id"]] = row["code"]
-        return str(row["id"])
-
-    if base is not None:
-        site_codes[base["id"]] = base["code"]
-    sites = _Cache(site_of)
-    kinds = asset_kinds(conn)
-    kind_of = _Cache(lambda v: choose_kind(v, kinds))
-    installed_of = _Cache(lambda v: parse_day(v, "installed_on"))
-    warranty_of = _Cache(lambda v: parse_day(v, "warranty_until"))
-    existing: dict[str, dict[str, dict[str, Any]]] = {}  # site id -> SERIAL -> row
-
-    def on_site(site_id: str) -> dict[str, dict[str, Any]]:
-        rows = existing.get(site_id)
-        if rows is None:
-            found = conn.execute(
-                f"SELECT {_ASSET_COLUMNS} FROM asset WHERE site_id = :s ORDER BY id",
-                {"s": site_id},
-            ).records()
-            rows = existing[site_id] = {}
-            for r in found:
-                rows.setdefault(r["serial"].upper(), r)
-        return rows
-
-    day = today()
-    i_site, i_kind, i_serial = pos.get("site"), pos["kind"], pos["serial"]
-    optional = [
-        (c, pos[c]) for c in ("model", "installed_on", "warranty_until", "notes") if c in pos
-    ]
-    seen: dict[tuple[str, str], int] = {}
-    plan = _Plan()
-    bad: list[str] = []
-    line = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader, None)
-        except csv.Error as exc:
-            raise InvalidValue(f"{name}:{reader.line_num}: {exc}; nothing was imported") from None
-        if cells is None:
-            break
-        here, line = line, reader.line_num + 1
-        if len(cells) < width:
-            cells += [""] * (width - len(cells))
-        if not any(c.strip() for c in cells):
-            continue
-        plan.rows += 1
-        problems: list[str] = []
-        if any(c.strip() for c in cells[width:]):
-            problems.append(f"{len(cells)} cells, but the header names {width} columns")
-        for i in nameless:
-            if cells[i].strip():
-                problems.append(f"a value in column {i + 1}, which has no name in the header")
-        # the site
-        site_id: str | None = None
-        typed_site = cells[i_site].strip() if i_site is not None else ""
-        if typed_site:
-            site_id, problem = sites[typed_site.upper()]
-            if problem:
-                problems.append(problem)
-            elif base is not None and site_id != base["id"]:
-                problems.append(
-                    f"site {site_codes[site_id]} is not --site {base['code']} "
-                    "(leave the cell empty, or drop --site)"
-                )
-        elif base is not None:
-            site_id = base["id"]
-        else:
-            problems.append("no site: fill in the site column (or pass --site)")
-        # kind and serial
-        typed_kind = cells[i_kind].strip()
-        kind = None
-        if typed_kind:
-            kind, problem = kind_of[typed_kind.lower()]
-            if problem:
-                problems.append(problem)
-        else:
-            problems.append(f"no kind (choose from: {', '.join(kinds)})")
-        serial = cells[i_serial].strip()
-        if not serial:
-            problems.append("no serial")
-        values: dict[str, Any] = {}
-        for col, i in optional:
-            v = cells[i].strip()
-            if not v:
-                values[col] = None
-            elif col == "installed_on" or col == "warranty_until":
-                cache = installed_of if col == "installed_on" else warranty_of
-                values[col], problem = cache[v]
-                if problem:
-                    problems.append(problem)
-            else:
-                values[col] = v
-        # the same serial twice in the file
-        old = None
-        if site_id is not None and serial:
-            key = (site_id, serial.upper())
-            first = seen.get(key)
-            if first is not None:
-                problems.append(
-                    f"serial {serial} appears again for site {site_codes[site_id]} "
-                    f"(first on line {first})"
-                )
-            else:
-                seen[key] = here
-            old = on_site(site_id).get(key[1])
-        # dates, against what the asset already has for a column the file leaves out
-        before = old or {}
-        installed = values.get("installed_on", before.get("installed_on"))
-        warranty = values.get("warranty_until", before.get("warranty_until"))
-        problem = date_problem(
-            installed,
-            warranty,
-            today=day,
-            names=("installed_on", "warranty_until"),
-            check_future="installed_on" in values,
-        )
-        if problem:
-            problems.append(problem)
-        if problems:
-            bad.append(f"{name}:{here}: {'; '.join(problems)}")
-            continue
-        assert site_id is not None
-        values["kind"] = kind
-        values["serial"] = serial
-        if old is None:
-            plan.inserts.append({"site_id": site_id, **values})
-            continue
-        changes = {k: v for k, v in values.items() if old[k] != v}
-        if changes:
-            plan.updates.append((old["id"], changes))
-        else:
-            plan.unchanged += 1
-    if bad:
-        n = len(bad)
-        refused = InvalidValue(
-            f"{name}: {n} of {plan.rows} row{'s' if plan.rows != 1 else ''} "
-            f"{'is' if n == 1 else 'are'} bad; nothing was imported"
-        )
-        refused.details = bad
-        raise refused
-    return plan
-
-
-def _dialect(text: str) -> type[csv.Dialect]:
-    """Commas, unless the header line is clearly separated by semicolons or tabs."""
-    end = text.find("\n")
-    first = text if end < 0 else text[:end]
-    counts = {sep: first.count(sep) for sep in (",", ";", "\t")}
-    sep = max(counts, key=lambda s: counts[s])
-    if counts[sep] == 0 or counts[","] >= counts[sep]:
-        return csv.excel
-    return csv.excel_tab if sep == "\t" else _Semicolon
-
-
-class _Semicolon(csv.excel):
-    delimiter = ";"
-
-
-def _apply(tx: Tx, plan: _Plan, replica_code: str, progress: Progress | None) -> None:
-    """Write the plan: one insert or update per asset, each logged for sync."""
-    now = clock.to_epoch(clock.now())
-    total = len(plan.inserts) + len(plan.updates)
-    done = 0
-    if progress:
-        progress(0, total)
-    for values in plan.inserts:
-        row = {
-            "id": ids.uuid7(),
-            "ref": f"{replica_code}-A{tx.next_counter('asset')}",
-            "site_id": values["site_id"],
-            "kind": values["kind"],
-            "serial": values["serial"],
-            "model": values.get("model"),
-            "installed_on": values.get("installed_on"),
-            "warranty_until": values.get("warranty_until"),
-            "notes": values.get("notes"),
-            "created_at": now,
-            "updated_at": now,
-        }
-        tx.insert("asset", row)
-        done += 1
-        if progress and done % 1000 == 0:
-            progress(done, total)
-    for asset_id, changes in plan.updates:
-        tx.update("asset", asset_id, {**changes, "updated_at": now})
-        done += 1
-        if progress and done % 1000 == 0:
-            progress(done, total)
-    if progress:
-        progress(total, total)
-
-
-def import_assets(
-    db: Database,
-    path: str,
-    *,
-    site: str | None = None,
-    dry_run: bool = False,
-    encoding: str | None = None,
-    progress: Progress | None = None,
-    notify: Notify | None = None,
-) -> dict[str, Any]:
-    """Add or update the assets a CSV file lists, all of them or none.
-
-    Columns are named in the header (site, kind, serial, model, installed_on, warranty_until,
-    notes; `site` may be left out with `site=`). A row whose site and serial are already
-    registered updates that asset where its values differ (an empty cell clears the field, a
-    column the file leaves out is left as it is) and changes nothing where they are the same,
-    so importing a file twice is harmless. Every bad row is reported (InvalidValue whose
-    `details` are `FILE:LINE: reason` lines) and then nothing is written.
-    """
-    text = _decode(_read(path), path, encoding, notify)
-    if dry_run:
-        with db.read() as conn:
-            plan = _plan(conn, text, path, site)
-    else:
-        with db.write() as tx:
-            plan = _plan(tx.conn, text, path, site)
-            _apply(tx, plan, db.replica_code, progress)
-    return {
-        "file": path,
-        "rows": plan.rows,
-        "added": len(plan.inserts),
-        "updated": len(plan.updates),
-        "unchanged": plan.unchanged,
-        "dry_run": dry_run,
-    }
-
-
-__all__ = [
-    "ASSET_KINDS",
-    "IMPORT_COLUMNS",
-    "add_asset",
-    "asset_kinds",
-    "asset_record",
-    "edit_asset",
-    "find_asset",
-    "import_assets",
-    "list_assets",
-    "show_asset",
-]
 
 
 def remove_asset(db: Database, typed: str, *, at: str | None = None) -> dict[str, Any]:
@@ -745,12 +264,9 @@ def remove_asset(db: Database, typed: str, *, at: str | None = None) -> dict[str
     name it (a tombstone, which a sync carries to every replica)."""
     when = clock.to_epoch(clock.parse_instant(at, what="--at") if at else clock.now())
     with db.write() as tx:
-        row = find_asset(tx.conn, typed, db.replica_code)
-        if row["removed_at"] is not None:
-            raise RuleViolation(f"asset {row['ref']} was removed already")
-        tx.tombstone("asset", row["id"], when)
-        row["removed_at"] = when
-        code = tx.conn.execute(
-            "SELECT code FROM site WHERE id = :i", {"i": row["site_id"]}
-        ).scalar()
-    return asset_record(row, code)
+        asset = find_asset(tx.conn, typed, db.replica_code)
+        if asset.removed_at is not None:
+            raise RuleViolation(f"asset {asset.ref} was removed already")
+        store.remove(tx, asset.id, at=when)
+        code = site_store.code_of(tx.conn, asset.site_id)
+    return asset_record(replace(asset, removed_at=when), code)

@@ -7,34 +7,16 @@ from typing import Any
 
 from svcdesk import clock
 from svcdesk.errors import RuleViolation, StoreError
-from svcdesk.output import Col
+from svcdesk.services import policies
+from svcdesk.store import admin
+from svcdesk.store import meta as meta_store
 from svcdesk.store.db import Database, backup_sqlite, translate_errors
 from svcdesk.store.migrations import SCHEMA_VERSION
-
-COUNTED = ("site", "asset", "ticket", "ticket_event", "changelog")
-
-INFO_FIELDS = [
-    Col("database", "Database"),
-    Col("backend", "Backend"),
-    Col("schema_version", "Schema version"),
-    Col("replica_id", "Replica id"),
-    Col("replica_code", "Replica code"),
-    Col("site", "Sites", "count"),
-    Col("asset", "Assets", "count"),
-    Col("ticket", "Tickets", "count"),
-    Col("open_tickets", "Open tickets", "count"),
-    Col("ticket_event", "Events", "count"),
-    Col("changelog", "Change-log operations", "count"),
-]
 
 
 def counts(db: Database) -> dict[str, int]:
     with db.read() as conn:
-        out = {t: conn.execute(f"SELECT count(*) FROM {t}").scalar() or 0 for t in COUNTED}
-        out["open_tickets"] = (
-            conn.execute("SELECT count(*) FROM ticket WHERE status <> 'closed'").scalar() or 0
-        )
-    return out
+        return admin.counts(conn)
 
 
 def info(db: Database) -> dict[str, Any]:
@@ -49,11 +31,9 @@ def info(db: Database) -> dict[str, Any]:
 
 
 def init(db: Database, *, demo: bool = False) -> dict[str, Any]:
-    """Create the schema (open_db did) and, on request, the demo data on an empty database."""
-    from svcdesk.services.sla import ensure_default_policy
-
+    """Create the schema (opening did) and, on request, the demo data on an empty database."""
     with db.write() as tx:
-        ensure_default_policy(tx.conn)
+        policies.ensure_default(tx.conn)
     before = counts(db)
     if demo:
         if before["ticket"] or before["site"]:
@@ -66,7 +46,7 @@ def init(db: Database, *, demo: bool = False) -> dict[str, Any]:
 
         with db.write() as tx:
             load_demo(db)
-            tx.conn.execute("INSERT INTO svcdesk_meta (key, value) VALUES ('demo', '1')")
+            meta_store.put(tx.conn, {"demo": "1"})
         db.meta["demo"] = "1"
     result = info(db)
     what = "with demo data" if demo else f"schema v{SCHEMA_VERSION}"
@@ -93,20 +73,11 @@ def backup(db: Database, target: str) -> dict[str, Any]:
 
 def check(db: Database) -> dict[str, Any]:
     """Integrity check, foreign keys and schema version; `problems` is empty when all is well."""
-    problems: list[str] = []
     with db.read() as conn:
-        if db.dialect == "sqlite":
-            for (line,) in conn.execute("PRAGMA integrity_check").all():
-                if line != "ok":
-                    problems.append(f"integrity: {line}")
-            for row in conn.execute("PRAGMA foreign_key_check").all():
-                problems.append(f"foreign key: {row[0]} row {row[1]} points at a missing {row[2]}")
-        orphans = conn.execute(
-            "SELECT count(*) FROM ticket t WHERE NOT EXISTS "
-            "(SELECT 1 FROM ticket_event e WHERE e.ticket_id = t.id AND e.kind = 'opened')"
-        ).scalar()
-        if orphans:
-            problems.append(f"timeline: {orphans} ticket(s) have no 'opened' event")
+        problems = admin.integrity_problems(conn)
+        orphans = admin.tickets_without_opened_event(conn)
+    if orphans:
+        problems.append(f"timeline: {orphans} ticket(s) have no 'opened' event")
     return {
         "database": db.label,
         "schema_version": int(db.meta["schema_version"]),

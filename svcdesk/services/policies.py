@@ -1,18 +1,69 @@
-"""SLA policy versions: check a file, load it as a new version, show the one in force."""
+"""SLA policy versions: the default one, the one in force, checking, loading and showing them."""
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from svcdesk import clock
-from svcdesk.domain.policy import span
 from svcdesk.errors import InvalidValue
-from svcdesk.services import sla
+from svcdesk.store import policies as store
+from svcdesk.store import tickets as ticket_store
+from svcdesk.store.schema import PolicyRow
+from svcdesk.store.sql import Conn
 
 if TYPE_CHECKING:
     from svcdesk.domain.policy import Policy
     from svcdesk.store.db import Database
+
+
+def policy_id(source: str, effective_at: int) -> str:
+    """A version's id: the same text in force from the same instant has the same id everywhere."""
+    return hashlib.sha256(f"{effective_at}\n{source}".encode()).hexdigest()[:32]
+
+
+@lru_cache(maxsize=16)
+def parse(source: str) -> Policy:
+    """A stored (so already checked) policy text, parsed once per process."""
+    from svcdesk.domain.policy_toml import parse_policy
+
+    return parse_policy(source, check_country=False)
+
+
+@lru_cache(maxsize=1)
+def default_row() -> PolicyRow:
+    """The shipped default policy, in force from the beginning of time."""
+    from svcdesk.resources import default_policy_text
+
+    source = default_policy_text()
+    policy = parse(source)
+    return PolicyRow(id=policy_id(source, 0), name=policy.name, timezone=policy.timezone,
+                     source=source, effective_at=0, loaded_at=0)  # fmt: skip
+
+
+def ensure_default(conn: Conn) -> None:
+    """Every replica holds the default policy (the same row everywhere, so it is not logged)."""
+    store.ensure(conn, default_row())
+
+
+def in_force(conn: Conn, at: int) -> tuple[str, Policy]:
+    """The version in force at epoch second `at` (the default one if none was loaded)."""
+    row = store.in_force(conn, at) or default_row()
+    return row.id, parse(row.source)
+
+
+def version(conn: Conn, pid: str | None) -> Policy:
+    """The stored version with this id (the default one if it is not stored)."""
+    row = store.by_id(conn, pid) if pid else None
+    return parse((row or default_row()).source)
+
+
+def timezone_now(conn: Conn) -> str | None:
+    """The time zone of the version in force now (None: none stored yet)."""
+    row = store.in_force(conn, clock.to_epoch(clock.now()))
+    return row.timezone if row else None
 
 
 def read_file(file: str) -> str:
@@ -29,7 +80,7 @@ def read_file(file: str) -> str:
 
 def check_text(text: str, filename: str) -> Policy:
     """The parsed policy, or PolicyError listing every problem as `FILE:LINE: key: message`."""
-    from svcdesk.domain.policy import PolicyError, parse_policy
+    from svcdesk.domain.policy_toml import PolicyError, parse_policy
 
     try:
         return parse_policy(text)
@@ -45,26 +96,23 @@ def check_file(file: str) -> Policy:
 
 
 def load(db: Database, file: str, *, at: str | None = None) -> dict[str, Any]:
-    """Store the policy in FILE as a new version in force from `at`; refuse it whole if bad."""
+    """Store the policy in FILE as a new version in force from `at`; refuse it whole if bad.
+
+    Tickets opened since `at` follow the new version: their clocks are derived again when the
+    transaction commits.
+    """
     text = read_file(file)
     policy = check_text(text, file)
     effective = clock.to_epoch(clock.parse_instant(at, what="--at") if at else clock.now())
-    pid = sla.policy_id(text, effective)
+    row = PolicyRow(id=policy_id(text, effective), name=policy.name, timezone=policy.timezone,
+                    source=text, effective_at=effective,
+                    loaded_at=clock.to_epoch(clock.now()))  # fmt: skip
     with db.write() as tx:
-        sla.ensure_default_policy(tx.conn)
-        if tx.conn.execute("SELECT 1 FROM policy WHERE id = :i", {"i": pid}).first() is None:
-            row = {
-                "id": pid,
-                "name": policy.name,
-                "timezone": policy.timezone,
-                "source": text,
-                "effective_at": effective,
-                "loaded_at": clock.to_epoch(clock.now()),
-            }
-            tx.insert("policy", row, append_only=True)
-        moved = sla.recompute(db, since=effective)["tickets"]
+        ensure_default(tx.conn)
+        store.add(tx, row)
+        moved = len(ticket_store.ids_opened_since(tx.conn, effective))
     return {
-        "id": pid,
+        "id": row.id,
         "name": policy.name,
         "effective_at": clock.from_epoch(effective),
         "moved": moved,
@@ -77,13 +125,12 @@ def _window(start: Any, end: Any) -> str:
 
 def show(db: Database) -> dict[str, Any]:
     """The version in force now, with one row per class and clock."""
+    from svcdesk.domain.policy import span
+
     now = clock.to_epoch(clock.now())
     with db.read() as conn:
-        pid, policy = sla.policy_in_force(conn, now)
-        row = conn.execute(
-            "SELECT effective_at, source FROM policy WHERE id = :i", {"i": pid}
-        ).first()
-    effective, source = row if row else (0, "")
+        row = store.in_force(conn, now) or default_row()
+    policy = parse(row.source)
     clocks = []
     for cls in policy.classes:
         match = []
@@ -104,12 +151,12 @@ def show(db: Database) -> dict[str, Any]:
                 }
             )
     return {
-        "id": pid,
+        "id": row.id,
         "name": policy.name,
-        "effective_at": clock.from_epoch(effective) if effective else None,  # default: always
+        "effective_at": clock.from_epoch(row.effective_at) if row.effective_at else None,
         "timezone": policy.timezone,
         "holidays": policy.country or "none",
         "working_hours": ", ".join(_window(a, b) for a, b in policy.windows),
         "clocks": clocks,
-        "source": source,
+        "source": row.source,
     }

@@ -6,26 +6,12 @@ from typing import Any
 
 from svcdesk import clock, ids
 from svcdesk.errors import InvalidValue, RuleViolation
-from svcdesk.services.refs import resolve
+from svcdesk.services.records import site_record
+from svcdesk.store import assets as asset_store
+from svcdesk.store import sites as store
+from svcdesk.store import tickets as ticket_store
 from svcdesk.store.db import Database
-from svcdesk.store.sql import Conn
-
-
-def site_record(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "code": row["code"],
-        "name": row["name"],
-        "tz": row["tz"],
-        "region": row["region"],
-        "contact": row["contact"],
-        "created_at": clock.from_epoch(row["created_at"]),
-        "updated_at": clock.from_epoch(row["updated_at"]),
-    }
-
-
-def find_site(conn: Conn, typed: str) -> dict[str, Any]:
-    return resolve(conn, "site", typed, what="site", ref_col="code")
+from svcdesk.store.schema import SiteRow
 
 
 def add_site(
@@ -47,49 +33,26 @@ def add_site(
     if tz:
         clock.zone(tz)
     now = clock.to_epoch(clock.parse_instant(at, what="--at") if at else clock.now())
-    row = {
-        "id": ids.uuid7(),
-        "code": code,
-        "name": name.strip(),
-        "tz": tz,
-        "region": region,
-        "contact": contact,
-        "created_at": now,
-        "updated_at": now,
-    }
+    site = SiteRow(id=ids.uuid7(), code=code, name=name.strip(), tz=tz, region=region,
+                   contact=contact, created_at=now, updated_at=now)  # fmt: skip
     with db.write() as tx:
-        taken = tx.conn.execute("SELECT 1 FROM site WHERE code = :c", {"c": code}).first()
-        if taken:
+        if store.with_code(tx.conn, code) is not None:
             raise RuleViolation(f"site {code} already exists (see 'svcdesk site show {code}')")
-        tx.insert("site", row)
-    return site_record(row)
+        store.insert(tx, site)
+    return site_record(site)
 
 
 def list_sites(db: Database) -> list[dict[str, Any]]:
     with db.read() as conn:
-        rows = conn.execute("SELECT * FROM site ORDER BY code").records()
-        counts: dict[str, int] = dict(
-            conn.execute(
-                "SELECT site_id, count(*) FROM ticket WHERE status <> 'closed' GROUP BY site_id"
-            ).all()
-        )
-    out = []
-    for r in rows:
-        rec = site_record(dict(r))
-        rec["open_tickets"] = counts.get(r["id"], 0)
-        out.append(rec)
-    return out
+        sites = store.all_sites(conn)
+        counts = ticket_store.open_counts(conn)
+    return [{**site_record(s), "open_tickets": counts.get(s.id, 0)} for s in sites]
 
 
 def show_site(db: Database, typed: str) -> dict[str, Any]:
     with db.read() as conn:
-        row = find_site(conn, typed)
-        rec = site_record(row)
-        rec["open_tickets"] = conn.execute(
-            "SELECT count(*) FROM ticket WHERE site_id = :s AND status <> 'closed'",
-            {"s": row["id"]},
-        ).scalar()
-        rec["assets"] = conn.execute(
-            "SELECT count(*) FROM asset WHERE site_id = :s", {"s": row["id"]}
-        ).scalar()
+        site = store.find(conn, typed)
+        rec = site_record(site)
+        rec["open_tickets"] = ticket_store.open_counts(conn).get(site.id, 0)
+        rec["assets"] = len(asset_store.at_site(conn, site.id))
     return rec

@@ -16,7 +16,10 @@ import orjson
 
 from svcdesk import clock
 from svcdesk.errors import InvalidValue, NotFound, StoreError
-from svcdesk.store.db import Database, is_postgres, open_db, redact
+from svcdesk.services.session import open_database
+from svcdesk.store import changelog, refs, registry
+from svcdesk.store import meta as meta_store
+from svcdesk.store.db import Database, is_postgres, redact
 from svcdesk.sync import engine
 
 _NAME = re.compile(r"^[A-Za-z][\w.-]*$")
@@ -24,19 +27,12 @@ _NAME = re.compile(r"^[A-Za-z][\w.-]*$")
 
 def _meta(db: Database, key: str) -> str | None:
     with db.read() as conn:
-        value: str | None = conn.execute(
-            "SELECT value FROM svcdesk_meta WHERE key = :k", {"k": key}
-        ).scalar()
-    return value
+        return meta_store.get(conn, key)
 
 
 def _set_meta(db: Database, values: dict[str, str]) -> None:
     with db.write() as tx:
-        for key, value in values.items():
-            tx.conn.execute("DELETE FROM svcdesk_meta WHERE key = :k", {"k": key})
-            tx.conn.execute(
-                "INSERT INTO svcdesk_meta (key, value) VALUES (:k, :v)", {"k": key, "v": value}
-            )
+        meta_store.put(tx.conn, values)
 
 
 def without_password(url: str) -> str:
@@ -58,9 +54,7 @@ def remote_add(db: Database, name: str, remote: str, *, default: bool = False) -
 
 def remotes(db: Database) -> list[dict[str, Any]]:
     with db.read() as conn:
-        rows = conn.execute(
-            "SELECT key, value FROM svcdesk_meta WHERE key LIKE 'remote.%' ORDER BY key"
-        ).all()
+        rows = list(meta_store.with_prefix(conn, "remote.").items())
     default = dict(rows).get("remote.default")
     return [
         {"name": k.removeprefix("remote."), "remote": redact(v),
@@ -92,7 +86,7 @@ def _resolve(db: Database, remote: str | None) -> tuple[str, str]:
 
 
 def open_remote(db: Database, remote: str) -> Database:
-    other = open_db(remote)  # refuses what is not a svcdesk database, newer schemas
+    other = open_database(remote)  # refuses what is not a svcdesk database, newer schemas
     if other.replica_id == db.replica_id:
         other.close()
         raise StoreError(
@@ -118,6 +112,10 @@ def sync(
             mine = engine.version_vector(conn)
         with other.read() as conn:
             theirs = engine.version_vector(conn)
+        with other.read() as conn:  # refuse a crafted remote before either side changes
+            for batch in engine.ops_since(conn, mine):
+                for op in batch:
+                    engine.checked(op)
         with db.read() as conn:
             pushed = engine.apply_ops(other, engine.ops_since(conn, theirs), progress=progress)
         with other.read() as conn:
@@ -153,10 +151,7 @@ def conflicts(db: Database) -> list[dict[str, Any]]:
     with db.read() as conn:
         found = engine.conflicts(conn)
         for c in found:
-            key = "code" if c["table"] == "site" else "ref"
-            c["ref"] = conn.execute(
-                f"SELECT {key} FROM {c['table']} WHERE id = :i", {"i": c["row"]}
-            ).scalar()
+            c["ref"] = refs.label(conn, c["table"], c["row"])
     return found
 
 
@@ -168,19 +163,13 @@ def keep(db: Database, stamp: str) -> dict[str, Any]:
         raise NotFound(f"no open conflict lost the write {stamp} (see 'svcdesk sync conflicts')")
     c = match[0]
     now = clock.to_epoch(clock.now())
+    changes: dict[str, Any] = {c["field"]: c["lost"]}
+    if "updated_at" in registry.COLUMNS.get(c["table"], ()):
+        changes["updated_at"] = now
+    registry.synced_values(c["table"], changes)  # the log came from other replicas too
     with db.write() as tx:
-        changes: dict[str, Any] = {c["field"]: c["lost"]}
-        if c["table"] in ("site", "asset", "ticket"):
-            changes["updated_at"] = now
         tx.update(c["table"], c["row"], changes)
-        if c["table"] == "ticket":
-            from svcdesk.services.tickets import refresh_ticket
-
-            refresh_ticket(tx.conn, c["row"])
-        key = "code" if c["table"] == "site" else "ref"
-        ref = tx.conn.execute(
-            f"SELECT {key} FROM {c['table']} WHERE id = :i", {"i": c["row"]}
-        ).scalar()
+        ref = refs.label(tx.conn, c["table"], c["row"])
     return {"ref": ref, "field": c["field"], "value": c["lost"]}
 
 
@@ -195,7 +184,8 @@ def export(db: Database, file: str, *, since: str | None = None) -> dict[str, An
         after = f"{ms:013d}"
     path = Path(file).expanduser()
     with db.read() as conn:
-        ops = (op for batch in engine.ops_since(conn, {}, since=after) for op in batch)
+        batches = engine.ops_since(conn, {}, since=after)
+        ops = (changelog.as_dict(op) for batch in batches for op in batch)
         count = write_bundle(
             path,
             schema_version=SCHEMA_VERSION,
@@ -219,9 +209,9 @@ def import_(
         raise StoreError(f"{file} was exported from this database; nothing to import")
 
     def batches() -> Any:
-        batch: list[dict[str, Any]] = []
+        batch: list[changelog.Change] = []
         for op in ops:
-            batch.append(op)
+            batch.append(changelog.Change(**op))
             if len(batch) >= engine.BATCH:
                 yield batch
                 batch = []

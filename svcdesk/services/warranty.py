@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from svcdesk import clock
 from svcdesk.errors import InvalidValue
-from svcdesk.services import sla
+from svcdesk.services import policies
+from svcdesk.store import assets as asset_store
+from svcdesk.store import sites as site_store
+from svcdesk.store.schema import AssetRow
 from svcdesk.store.sql import Conn
 
 if TYPE_CHECKING:
@@ -22,29 +25,29 @@ def today() -> date:
 
 
 def rules_in_force(conn: Conn) -> WarrantyRules:
-    _, policy = sla.policy_in_force(conn, clock.to_epoch(clock.now()))
+    _, policy = policies.in_force(conn, clock.to_epoch(clock.now()))
     return policy.warranty_rules()
 
 
-def asset_facts(row: dict[str, Any]) -> Asset:
+def asset_facts(asset: AssetRow) -> Asset:
     from svcdesk.domain.warranty import Asset
 
     def day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
 
-    return Asset(row["kind"], day(row["installed_on"]), day(row["warranty_until"]))
+    return Asset(asset.kind, day(asset.installed_on), day(asset.warranty_until))
 
 
-def coverage(rules: WarrantyRules, row: dict[str, Any], on: date) -> Coverage:
+def coverage(rules: WarrantyRules, asset: AssetRow, on: date) -> Coverage:
     from svcdesk.domain.warranty import decide
 
-    return decide(rules, asset_facts(row), on)
+    return decide(rules, asset_facts(asset), on)
 
 
-def decision(conn: Conn, row: dict[str, Any], on: date, ref: str | None = None) -> dict[str, Any]:
+def decision(conn: Conn, asset: AssetRow, on: date) -> dict[str, Any]:
     """The JSON shape of CLI.md: asset, on, kind, age_days, in_warranty, repair, replacement,
     support, reasons (and warranty_until)."""
-    return {"asset": ref or row["ref"], **coverage(rules_in_force(conn), row, on).as_dict()}
+    return {"asset": asset.ref, **coverage(rules_in_force(conn), asset, on).as_dict()}
 
 
 def check(
@@ -52,17 +55,14 @@ def check(
 ) -> dict[str, Any]:
     """Is ASSET covered on a date (default today), for what, free or paid, and why."""
     from svcdesk.domain.tickets import choose
-    from svcdesk.services.tickets import find_asset
 
     when = date.fromisoformat(clock.parse_date(on, what="--on")) if on else today()
     if service is not None:
         service = choose(service, SERVICES, "service")
     with db.read() as conn:
-        row = find_asset(conn, typed, db.replica_code)
-        result = decision(conn, row, when)
-        result["site"] = conn.execute(
-            "SELECT code FROM site WHERE id = :i", {"i": row["site_id"]}
-        ).scalar()
+        asset = asset_store.find(conn, typed, replica_code=db.replica_code)
+        result = decision(conn, asset, when)
+        result["site"] = site_store.code_of(conn, asset.site_id)
     if service is not None:
         result["asked"] = service
     return result
@@ -73,35 +73,26 @@ def expiring(
 ) -> list[dict[str, Any]]:
     """Assets whose warranty ends, or that cross an age limit, within the window; by site."""
     from svcdesk.domain.warranty import crossings
-    from svcdesk.services.sites import find_site
 
     span = clock.parse_duration(within or "90d", what="--within")
     if span.total_seconds() <= 0:
         raise InvalidValue("--within must be a positive duration, e.g. 90d")
     start = today()
     end = start + timedelta(seconds=span.total_seconds())
-    params: dict[str, Any] = {}
-    where = " WHERE a.removed_at IS NULL"
     with db.read() as conn:
-        if site:
-            params["s"] = find_site(conn, site)["id"]
-            where += " AND a.site_id = :s"
+        site_id = site_store.find(conn, site).id if site else None
         rules = rules_in_force(conn)
-        rows = conn.execute(
-            "SELECT a.ref, s.code, a.kind, a.serial, a.model, a.installed_on, a.warranty_until "
-            f"FROM asset a JOIN site s ON s.id = a.site_id{where} ORDER BY s.code, a.ref",
-            params,
-        ).records()
+        rows = asset_store.listing(conn, site_id=site_id)
     out = []
-    for row in rows:
-        for when, what in crossings(rules, asset_facts(row), start, end):
+    for asset, code in rows:
+        for when, what in crossings(rules, asset_facts(asset), start, end):
             out.append(
                 {
-                    "site": row["code"],
-                    "asset": row["ref"],
-                    "kind": row["kind"],
-                    "serial": row["serial"],
-                    "model": row["model"],
+                    "site": code,
+                    "asset": asset.ref,
+                    "kind": asset.kind,
+                    "serial": asset.serial,
+                    "model": asset.model,
                     "on": when,
                     "days_left": (when - start).days,
                     "change": what,

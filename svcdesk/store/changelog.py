@@ -8,7 +8,13 @@ and the replica id. Stamps compare as strings in the clock's total order, surviv
 from __future__ import annotations
 
 import time
-from typing import NamedTuple
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from svcdesk.store.schema import ChangelogRow as Change
+
+if TYPE_CHECKING:
+    from svcdesk.store.sql import Conn
 
 
 class Stamp(NamedTuple):
@@ -36,3 +42,141 @@ def tick(last: str | None, replica: str, wall_ms: int | None = None) -> str:
     if wall > prev.wall_ms:
         return Stamp(wall, 0, replica).encode()
     return Stamp(prev.wall_ms, prev.counter + 1, replica).encode()
+
+
+# --------------------------------------------------------------------------------------------
+# The log itself
+
+OP_FIELDS = Change.COLUMNS
+
+
+def newest(conn: Conn) -> str | None:
+    """The newest stamp in the log (the clock never goes below it)."""
+    value = conn.execute("SELECT max(stamp) FROM changelog").scalar()
+    return None if value is None else str(value)
+
+
+def newest_on_row(conn: Conn, *, table: str, row_id: str) -> str | None:
+    value = conn.execute(
+        "SELECT max(stamp) FROM changelog WHERE tbl = :t AND row_id = :i",
+        {"t": table, "i": row_id},
+    ).scalar()
+    return None if value is None else str(value)
+
+
+def append(conn: Conn, *, stamp: str, replica: str, table: str, row_id: str, op: str,
+           data: str, parent: str | None) -> None:  # fmt: skip
+    conn.execute(
+        "INSERT INTO changelog (stamp, replica, tbl, row_id, op, data, parent) "
+        "VALUES (:s, :r, :t, :i, :o, :d, :p)",
+        {"s": stamp, "r": replica, "t": table, "i": row_id, "o": op, "d": data, "p": parent},
+    )
+
+
+def version_vector(conn: Conn) -> dict[str, str]:
+    """The newest stamp this replica holds from each replica (what it has seen)."""
+    rows = conn.execute("SELECT replica, max(stamp) FROM changelog GROUP BY replica").all()
+    return {str(r): str(s) for r, s in rows}
+
+
+def ops_after(conn: Conn, *, replica: str, after: str, batch: int) -> Iterator[list[Change]]:
+    """Batches of `replica`'s operations stamped after `after`, in stamp order."""
+    result = conn.execute(
+        f"SELECT {', '.join(OP_FIELDS)} FROM changelog WHERE replica = :r AND stamp > :s "
+        "ORDER BY stamp",
+        {"r": replica, "s": after},
+    )
+    for rows in result.batches(batch):
+        yield [Change(*row) for row in rows]
+
+
+def replicas(conn: Conn) -> list[str]:
+    return [str(r) for (r,) in conn.execute("SELECT DISTINCT replica FROM changelog").all()]
+
+
+def known_stamps(conn: Conn, stamps: list[str]) -> set[str]:
+    """Which of `stamps` the log holds already."""
+    found: set[str] = set()
+    for marks, params in in_list(stamps):
+        rows = conn.execute(f"SELECT stamp FROM changelog WHERE stamp IN ({marks})", params)
+        found.update(str(s) for (s,) in rows.all())
+    return found
+
+
+def append_many(conn: Conn, ops: list[Change]) -> None:
+    conn.executemany(
+        f"INSERT INTO changelog ({', '.join(OP_FIELDS)}) "
+        f"VALUES ({', '.join(':' + f for f in OP_FIELDS)})",
+        [as_dict(op) for op in ops],
+    )
+
+
+def row_ops(conn: Conn, *, table: str, row_ids: list[str]) -> Iterator[tuple[str, str, str]]:
+    """(row id, op, data) of every operation on these rows, per row in stamp order."""
+    for marks, params in in_list(row_ids):
+        yield from conn.execute(
+            f"SELECT row_id, op, data FROM changelog WHERE tbl = :t AND row_id IN ({marks}) "
+            "ORDER BY row_id, stamp",
+            {**params, "t": table},
+        ).all()
+
+
+def updates(conn: Conn) -> list[Change]:
+    """Every update operation, by table, row and stamp (for finding concurrent edits)."""
+    rows = conn.execute(
+        f"SELECT {', '.join(OP_FIELDS)} FROM changelog WHERE op = 'update' "
+        "ORDER BY tbl, row_id, stamp"
+    ).all()
+    return [Change(*row) for row in rows]
+
+
+def in_list(items: list[str], size: int = 500) -> Iterator[tuple[str, dict[str, str]]]:
+    """(`:k0, :k1, ...`, params) for IN lists of at most `size` values."""
+    for start in range(0, len(items), size):
+        chunk = items[start : start + size]
+        yield (
+            ", ".join(f":k{n}" for n in range(len(chunk))),
+            {f"k{n}": v for n, v in enumerate(chunk)},
+        )
+
+
+def as_dict(op: Change) -> dict[str, str | None]:
+    return {f: getattr(op, f) for f in OP_FIELDS}
+
+
+# --------------------------------------------------------------------------------------------
+# Rows rebuilt from the log (the merge writes them through here)
+
+
+def existing_ids(conn: Conn, *, table: str, row_ids: list[str]) -> set[str]:
+    """Which of these rows exist."""
+    from svcdesk.store import registry
+
+    name = registry.table(table)
+    found: set[str] = set()
+    for marks, params in in_list(row_ids):
+        rows = conn.execute(f"SELECT id FROM {name} WHERE id IN ({marks})", params).all()
+        found.update(str(i) for (i,) in rows)
+    return found
+
+
+def write_rows(conn: Conn, *, table: str, inserts: list[dict[str, Any]],
+               updates: list[dict[str, Any]]) -> None:  # fmt: skip
+    """Insert and update rows as the merge folded them; every name is checked against the
+    registry first (the values came from another replica)."""
+    from svcdesk.store import registry
+
+    name = registry.replicated(table)
+    for rows, insert in ((inserts, True), (updates, False)):
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            groups.setdefault(tuple(row), []).append(row)
+        for cols, group in groups.items():
+            registry.columns(name, cols)
+            if insert:
+                sql = (f"INSERT INTO {name} ({', '.join(cols)}) "
+                       f"VALUES ({', '.join(':' + c for c in cols)})")  # fmt: skip
+            else:
+                sets = ", ".join(f"{c} = :{c}" for c in cols if c != "id")
+                sql = f"UPDATE {name} SET {sets} WHERE id = :id"
+            conn.executemany(sql, group)

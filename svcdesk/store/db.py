@@ -11,7 +11,7 @@ import os
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +21,9 @@ import orjson
 
 from svcdesk import clock, ids
 from svcdesk.errors import StoreError
-from svcdesk.store import changelog
+from svcdesk.store import changelog, registry
 from svcdesk.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from svcdesk.store.schema import REPLICATED
 from svcdesk.store.sql import Conn
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -59,6 +60,9 @@ class Database:
     path: Path | None = None
     create: bool = False  # may the SQLite file be created (init)?
     meta: dict[str, str] = field(default_factory=dict)
+    # The one writer of derived state (services/derived.py installs it when it opens the
+    # database): called before every write transaction commits that touched a ticket.
+    derive: Callable[[Tx], None] | None = field(default=None, repr=False)
     _conn: Conn | None = field(default=None, repr=False)
     _tx: Tx | None = field(default=None, repr=False)
     _depth: int = field(default=0, repr=False)
@@ -75,15 +79,6 @@ class Database:
     def replica_code(self) -> str:
         return self.meta["replica_code"]
 
-    def policy_timezone(self) -> str | None:
-        """The time zone of the SLA policy in force now (None: none stored yet)."""
-        with self.read() as conn:
-            return conn.execute(
-                "SELECT timezone FROM policy WHERE effective_at <= :now "
-                "ORDER BY effective_at DESC, loaded_at DESC, id DESC LIMIT 1",
-                {"now": clock.to_epoch(clock.now())},
-            ).scalar()
-
     def reader(self) -> Conn:
         """A second connection that reads a committed snapshot while this one writes (bulk jobs
         that stream rows and update them)."""
@@ -98,7 +93,10 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Conn]:
-        """A consistent snapshot to read from (inside a write: that write's transaction)."""
+        """A consistent snapshot to read from (inside a write: that write's transaction, its
+        derived state brought up to date first)."""
+        if self._tx is not None and self._tx.dirty:
+            self.settle()
         with self._transaction(write=False) as conn:
             yield conn
 
@@ -116,8 +114,19 @@ class Database:
             self._tx = Tx(conn, self.replica_id)
             try:
                 yield self._tx
+                self.settle()
             finally:
                 self._tx = None
+
+    def settle(self) -> None:
+        """Recompute the derived state of what the open write touched (once, by the one
+        writer); the commit does it anyway, a read inside the write does it first."""
+        tx = self._tx
+        if tx is None or not tx.dirty:
+            return
+        if self.derive is None:
+            raise RuntimeError("a ticket changed, but no writer of derived state is installed")
+        self.derive(tx)
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Conn]:
@@ -149,12 +158,39 @@ class Database:
 
 
 class Tx:
-    """A write transaction that records every change in the change log."""
+    """A write transaction that records every change in the change log.
+
+    It also notes which tickets the transaction touched (their rows, their events, the policy
+    versions they follow, their site), so that the one writer of derived state recomputes
+    exactly those before the transaction commits (`Database.derive`).
+    """
 
     def __init__(self, conn: Conn, replica_id: str) -> None:
         self.conn = conn
         self.replica_id = replica_id
-        self._last: str | None = conn.execute("SELECT max(stamp) FROM changelog").scalar()
+        self._last: str | None = changelog.newest(conn)
+        self.dirty_tickets: set[str] = set()
+        self.dirty_sites: set[str] = set()
+        self.policy_since: int | None = None  # tickets opened since then follow a new version
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self.dirty_tickets or self.dirty_sites) or self.policy_since is not None
+
+    def touch(self, table: str, row_id: str, data: Mapping[str, Any]) -> None:
+        """Note what a write to `table` means for derived state."""
+        if table == "ticket":
+            self.dirty_tickets.add(row_id)
+        elif table == "ticket_event":
+            ticket_id = data.get("ticket_id")
+            if isinstance(ticket_id, str):
+                self.dirty_tickets.add(ticket_id)
+        elif table == "policy":
+            at = data.get("effective_at")
+            if isinstance(at, int):
+                self.policy_since = at if self.policy_since is None else min(self.policy_since, at)
+        elif table == "site" and {"code", "tz"} & data.keys():
+            self.dirty_sites.add(row_id)
 
     def stamp(self) -> str:
         self._last = changelog.tick(self._last, self.replica_id)
@@ -166,38 +202,37 @@ class Tx:
         successive ones."""
         parent = None
         if op == "update":
-            parent = self.conn.execute(
-                "SELECT max(stamp) FROM changelog WHERE tbl = :t AND row_id = :i",
-                {"t": table, "i": row_id},
-            ).scalar()
-        self.conn.execute(
-            "INSERT INTO changelog (stamp, replica, tbl, row_id, op, data, parent) "
-            "VALUES (:s, :r, :t, :i, :o, :d, :p)",
-            {
-                "s": self.stamp(),
-                "r": self.replica_id,
-                "t": table,
-                "i": row_id,
-                "o": op,
-                "d": orjson.dumps(data).decode(),
-                "p": parent,
-            },
+            parent = changelog.newest_on_row(self.conn, table=table, row_id=row_id)
+        changelog.append(
+            self.conn,
+            stamp=self.stamp(),
+            replica=self.replica_id,
+            table=table,
+            row_id=row_id,
+            op=op,
+            data=orjson.dumps(data).decode(),
+            parent=parent,
         )
 
     def insert(self, table: str, row: dict[str, Any], *, append_only: bool = False) -> None:
-        cols = ", ".join(row)
-        params = ", ".join(f":{c}" for c in row)
-        self.conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({params})", row)
-        self._log(table, row["id"], "append" if append_only else "insert", row)
+        names = registry.columns(table, row)
+        marks = ", ".join(":" + c for c in names)
+        self.conn.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", row)
+        if table in REPLICATED:
+            self._log(table, row["id"], "append" if append_only else "insert", row)
+        self.touch(table, row["id"], row)
 
     def update(self, table: str, row_id: str, changes: dict[str, Any]) -> None:
-        sets = ", ".join(f"{c} = :{c}" for c in changes)
+        names = registry.columns(table, changes)
+        sets = ", ".join(f"{c} = :{c}" for c in names)
         self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = :_id", {**changes, "_id": row_id})
         self._log(table, row_id, "update", changes)
+        self.touch(table, row_id, changes)
 
     def tombstone(self, table: str, row_id: str, at: int) -> None:
         """Mark a row removed: it stays (others point at it), and the removal syncs as a
         `delete` operation that the merge folds like any other field write."""
+        registry.columns(table, ["removed_at"])
         self.conn.execute(
             f"UPDATE {table} SET removed_at = :at WHERE id = :i", {"at": at, "i": row_id}
         )
@@ -205,17 +240,9 @@ class Tx:
 
     def next_counter(self, name: str) -> int:
         """The next value of a per-replica counter (refs); local, never synced."""
-        key = f"seq.{name}"
-        cur = self.conn.execute(
-            "SELECT value FROM svcdesk_meta WHERE key = :k", {"k": key}
-        ).scalar()
-        value = int(cur or 0) + 1
-        if cur is None:
-            sql = "INSERT INTO svcdesk_meta (key, value) VALUES (:k, :v)"
-        else:
-            sql = "UPDATE svcdesk_meta SET value = :v WHERE key = :k"
-        self.conn.execute(sql, {"k": key, "v": str(value)})
-        return value
+        from svcdesk.store import meta
+
+        return meta.next_counter(self.conn, name)
 
 
 @contextmanager
@@ -331,17 +358,18 @@ def _check_sqlite_file(path: Path, *, create: bool) -> None:
 
 
 def _read_meta(conn: Conn) -> dict[str, str] | None:
+    from svcdesk.store import meta
+
     try:
         conn.begin()
         try:
-            rows = conn.execute("SELECT key, value FROM svcdesk_meta").all()
+            return meta.read_all(conn)
         finally:
             conn.rollback()
     except Exception as exc:
         if _is_driver_error(exc) and "svcdesk_meta" in str(exc):
             return None  # no such table: not (yet) a svcdesk database
         raise
-    return {k: v for k, v in rows}
 
 
 def _has_tables(conn: Conn) -> bool:
@@ -385,29 +413,29 @@ def _prepare(db: Database, *, create: bool) -> None:
 
 
 def _initialise(db: Database) -> None:
-    meta = {
+    """A new database: every table of the declaration, at the newest schema version."""
+    from svcdesk.store import ddl, meta
+
+    values = {
         "schema_version": str(SCHEMA_VERSION),
         "replica_id": ids.uuid7().replace("-", ""),
         "replica_code": ids.new_replica_code(),
         "created_at": str(clock.to_epoch(clock.now())),
     }
     with db._transaction(write=True) as conn:
-        for migration in MIGRATIONS:
-            migration(conn)
-        for k, v in meta.items():
-            conn.execute("INSERT INTO svcdesk_meta (key, value) VALUES (:k, :v)", {"k": k, "v": v})
-    db.meta = meta
+        ddl.create_all(conn)
+        meta.put(conn, values)
+    db.meta = values
 
 
 def _migrate(db: Database, version: int) -> None:
     """Each step in its own transaction, recorded as it lands."""
+    from svcdesk.store import meta
+
     for number in range(version + 1, SCHEMA_VERSION + 1):
         with db._transaction(write=True) as conn:
             MIGRATIONS[number - 1](conn)
-            conn.execute(
-                "UPDATE svcdesk_meta SET value = :v WHERE key = 'schema_version'",
-                {"v": str(number)},
-            )
+            meta.put(conn, {"schema_version": str(number)})
 
 
 def _backup_before_migrate(db: Database, version: int) -> Path | None:

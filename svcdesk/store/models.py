@@ -1,112 +1,160 @@
-"""The tables, as SQLModel classes (DESIGN.md, store/).
+"""The schema, declared once as SQLModel classes (DESIGN.md, store/).
+
+Everything else about the tables derives from these classes: `ddl.py` compiles them to the DDL
+of SQLite and PostgreSQL for `init` and for the numbered migrations, and `codegen.py` writes
+`schema.py` from them (the column registry every identifier in SQL comes from, and the typed
+rows the store returns), which a test regenerates and compares. Importing this module loads
+SQLAlchemy, so only `init`, upgrades, code generation and tests do.
 
 Instants are stored as integer Unix seconds (UTC): compact, indexable, identical on SQLite and
 PostgreSQL. Dates (installation, warranty end) are ISO `YYYY-MM-DD` text. Primary keys are
 time-ordered UUIDs made offline; `ref` is the short reference people type.
 
-The schema itself is created by the numbered migrations in `migrations.py`;
-`tests/store/test_migrations.py` checks that both agree.
+Column `info` keys: `derived` marks a column computed from the others by the one writer of
+derived state (never synced, never taken from an operation); `local` marks a table that is this
+replica's own (never synced).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Index, Integer, Text, text
 from sqlmodel import Field, SQLModel
 
 
-def _ts(nullable: bool = False) -> Column:
-    return Column(BigInteger, nullable=nullable)
+def _ts(nullable: bool = False, **info: Any) -> Any:
+    """An instant column (Unix seconds)."""
+    return Field(default=None, sa_column=Column(BigInteger, nullable=nullable, info=info))
+
+
+def _text(*, nullable: bool = True, primary_key: bool = False, unique: bool = False,
+          foreign_key: str | None = None, **info: Any) -> Any:  # fmt: skip
+    """A text column (TEXT on both databases)."""
+    from sqlalchemy import ForeignKey
+
+    args: list[Any] = [ForeignKey(foreign_key)] if foreign_key else []
+    col = Column(Text, *args, nullable=nullable and not primary_key, primary_key=primary_key,
+                 unique=unique, info=info)  # fmt: skip
+    return Field(default=None, sa_column=col)
+
+
+def _open_only(*columns: str, name: str, where: str) -> Index:
+    """A partial index, the same on SQLite and PostgreSQL."""
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
 
 
 class Meta(SQLModel, table=True):
     """Per-replica settings: schema version, replica id and code, reference counters."""
 
     __tablename__ = "svcdesk_meta"
-    key: str = Field(primary_key=True)
-    value: str
+    __table_args__ = {"info": {"local": True}}
+    key: str = _text(primary_key=True)
+    value: str = _text(nullable=False)
 
 
 class Site(SQLModel, table=True):
+    """A customer site, named by its short code."""
+
     __tablename__ = "site"
-    id: str = Field(primary_key=True)
-    code: str = Field(unique=True)
-    name: str
-    tz: str | None = None
-    region: str | None = None
-    contact: str | None = None
-    created_at: int = Field(sa_column=_ts())
-    updated_at: int = Field(sa_column=_ts())
+    id: str = _text(primary_key=True)
+    code: str = _text(nullable=False, unique=True)
+    name: str = _text(nullable=False)
+    tz: str | None = _text()
+    region: str | None = _text()
+    contact: str | None = _text()
+    created_at: int = _ts()
+    updated_at: int = _ts()
 
 
 class Asset(SQLModel, table=True):
+    """A piece of equipment at a site; a removed one stays as a tombstone."""
+
     __tablename__ = "asset"
-    id: str = Field(primary_key=True)
-    ref: str = Field(unique=True)
-    site_id: str = Field(foreign_key="site.id")
-    kind: str
-    serial: str
-    model: str | None = None
-    installed_on: str | None = None
-    warranty_until: str | None = None
-    notes: str | None = None
-    created_at: int = Field(sa_column=_ts())
-    updated_at: int = Field(sa_column=_ts())
+    __table_args__ = (Index("ix_asset_site_serial", "site_id", "serial", unique=True),)
+    id: str = _text(primary_key=True)
+    ref: str = _text(nullable=False, unique=True)
+    site_id: str = _text(nullable=False, foreign_key="site.id")
+    kind: str = _text(nullable=False)
+    serial: str = _text(nullable=False)
+    model: str | None = _text()
+    installed_on: str | None = _text()
+    warranty_until: str | None = _text()
+    notes: str | None = _text()
+    created_at: int = _ts()
+    updated_at: int = _ts()
     # A tombstone: a removed asset stays (tickets name it, sync must see the removal).
-    removed_at: int | None = Field(default=None, sa_column=_ts(nullable=True))
+    removed_at: int | None = _ts(nullable=True)
 
 
 class Ticket(SQLModel, table=True):
+    """A fault ticket or upgrade request; its lifecycle is its events."""
+
     __tablename__ = "ticket"
-    id: str = Field(primary_key=True)
-    ref: str = Field(unique=True)
-    site_id: str = Field(foreign_key="site.id")
-    asset_id: str | None = Field(default=None, foreign_key="asset.id")
-    title: str
-    category: str
-    severity: str
-    channel: str
-    status: str
-    assignee: str | None = None
-    reporter: str | None = None
-    due_at: int | None = Field(default=None, sa_column=_ts(nullable=True))
-    opened_at: int = Field(sa_column=_ts())
-    updated_at: int = Field(sa_column=_ts())
-    # Derived (DESIGN.md, "Deadlines are materialised"): rebuilt by `sla recompute`, never synced.
-    policy_id: str | None = None  # the policy version the ticket was opened under
-    clocks: str | None = None  # JSON: the SLA clocks as of the ticket's events
-    next_due_at: int | None = Field(default=None, sa_column=_ts(nullable=True))
-    # The ticket's JSON, pre-rendered for the display zone with holes for the time-dependent
-    # clock fields (open tickets only): what makes a list of 100,000 open tickets fast.
-    view: str | None = None
-    due_view: str | None = None  # likewise, each running clock's `sla overdue` record
+    __table_args__ = (
+        _open_only("opened_at", "site_id", "assignee", "id", "view",
+                   name="ix_ticket_open", where="status <> 'closed'"),
+        _open_only("next_due_at", "site_id", "ref", "title", "assignee", "status", "due_view",
+                   "clocks", name="ix_ticket_due", where="next_due_at IS NOT NULL"),
+        Index("ix_ticket_opened", "opened_at"),
+        Index("ix_ticket_site", "site_id", "opened_at"),
+        Index("ix_ticket_assignee", "assignee"),
+    )  # fmt: skip
+    id: str = _text(primary_key=True)
+    ref: str = _text(nullable=False, unique=True)
+    site_id: str = _text(nullable=False, foreign_key="site.id")
+    asset_id: str | None = _text(foreign_key="asset.id")
+    title: str = _text(nullable=False)
+    category: str = _text(nullable=False)
+    severity: str = _text(nullable=False)
+    channel: str = _text(nullable=False)
+    status: str = _text(nullable=False)
+    assignee: str | None = _text()
+    reporter: str | None = _text()
+    due_at: int | None = _ts(nullable=True)
+    opened_at: int = _ts()
+    updated_at: int = _ts()
+    # Derived (DESIGN.md, "Deadlines are materialised, by one writer"): services/derived.py
+    # computes them from the columns above, the events and the policy, at every commit that
+    # touched them; replicas holding the same operations hold the same values.
+    policy_id: str | None = _text(derived=True)  # the policy version in force when opened
+    clocks: str | None = _text(derived=True)  # JSON: the SLA clocks as of the events
+    next_due_at: int | None = _ts(nullable=True, derived=True)  # the earliest running deadline
+    # The ticket's JSON and its running clocks' `sla overdue` records, pre-rendered in the zone
+    # of its policy with holes for what depends on now (open tickets only): what makes a list
+    # of 100,000 open tickets fast.
+    view: str | None = _text(derived=True)
+    due_view: str | None = _text(derived=True)
 
 
 class TicketEvent(SQLModel, table=True):
     """Append-only: one row per thing that happened to a ticket."""
 
     __tablename__ = "ticket_event"
-    id: str = Field(primary_key=True)
-    ticket_id: str = Field(foreign_key="ticket.id")
-    kind: str
-    at: int = Field(sa_column=_ts())
-    actor: str | None = None
-    note: str | None = None
-    data: str | None = None  # JSON object with the event's fields (reason, to, type, cause, ...)
-    recorded_at: int = Field(sa_column=_ts())
+    __table_args__ = (Index("ix_event_ticket", "ticket_id", "at"),)
+    id: str = _text(primary_key=True)
+    ticket_id: str = _text(nullable=False, foreign_key="ticket.id")
+    kind: str = _text(nullable=False)
+    at: int = _ts()
+    actor: str | None = _text()
+    note: str | None = _text()
+    data: str | None = _text()  # JSON object with the event's fields (reason, to, type, ...)
+    recorded_at: int = _ts()
 
 
 class Change(SQLModel, table=True):
     """The change log: every write as an operation stamped with a hybrid logical clock."""
 
     __tablename__ = "changelog"
-    stamp: str = Field(primary_key=True)  # HLC: 13-digit wall ms, 5-digit counter, replica id
-    replica: str
-    tbl: str
-    row_id: str
-    op: str  # insert | update | append | delete
-    data: str  # JSON object: the fields written
+    __table_args__ = (Index("ix_changelog_row", "tbl", "row_id", "stamp"), {"info": {"log": True}})
+    stamp: str = _text(primary_key=True)  # HLC: wall ms, counter, replica id
+    replica: str = _text(nullable=False)
+    tbl: str = _text(nullable=False)
+    row_id: str = _text(nullable=False)
+    op: str = _text(nullable=False)  # insert | update | append | delete
+    data: str = _text(nullable=False)  # JSON object: the fields written
     # update ops: the newest stamp on this row the writer had applied (concurrency detection)
-    parent: str | None = None
+    parent: str | None = _text()
 
 
 class Policy(SQLModel, table=True):
@@ -117,21 +165,23 @@ class Policy(SQLModel, table=True):
     """
 
     __tablename__ = "policy"
-    id: str = Field(primary_key=True)
-    name: str
-    timezone: str  # the display zone while this version is in force
-    source: str
-    effective_at: int = Field(sa_column=_ts())
-    loaded_at: int = Field(sa_column=_ts())
+    __table_args__ = (Index("ix_policy_effective", "effective_at"),)
+    id: str = _text(primary_key=True)
+    name: str = _text(nullable=False)
+    timezone: str = _text(nullable=False)  # the display zone while this version is in force
+    source: str = _text(nullable=False)
+    effective_at: int = _ts()
+    loaded_at: int = _ts()
 
 
 class HolidayCache(SQLModel, table=True):
-    """Public days from the `holidays` package, per year and package version (derived, local)."""
+    """Public days from the `holidays` package, per year and package version (a local cache)."""
 
     __tablename__ = "holiday_cache"
-    country: str = Field(primary_key=True)
-    subdiv: str = Field(primary_key=True)
-    year: int = Field(primary_key=True)
-    package: str = Field(primary_key=True)
-    days_off: str  # JSON list of ISO dates
-    workdays: str
+    __table_args__ = {"info": {"local": True}}
+    country: str = _text(primary_key=True)
+    subdiv: str = _text(primary_key=True)
+    year: int = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    package: str = _text(primary_key=True)
+    days_off: str = _text(nullable=False)  # JSON list of ISO dates
+    workdays: str = _text(nullable=False)

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from svcdesk.errors import Ambiguous, InvalidValue, NotFound
+from svcdesk.store import registry
 from svcdesk.store.sql import Conn
 
 _HEX = set("0123456789abcdef")
 _SHOWN = 10
+
+
+class _Row(Protocol):
+    COLUMNS: tuple[str, ...]
+    TABLE: str
+
+    def __init__(self, *values: Any) -> None: ...
+
+
+R = TypeVar("R", bound=_Row)
 
 
 def _id_prefix(q: str) -> str | None:
@@ -28,51 +39,63 @@ def _id_prefix(q: str) -> str | None:
 
 def resolve(
     conn: Conn,
-    table: str,
+    row_type: type[R],
     typed: str,
     *,
     what: str,
     ref_col: str = "ref",
     local: str | None = None,
-    columns: str = "*",
-) -> dict[str, Any]:
-    """The one row of `table` that `typed` names; NotFound or Ambiguous (listing candidates).
+) -> R:
+    """The one row that `typed` names; NotFound or Ambiguous (listing candidates).
 
     Order: the exact ref; a bare number as this replica's ref (`local` % number); then a unique
     prefix of the ref or of the id.
     """
+    table = registry.table(row_type.TABLE)
+    registry.columns(table, [ref_col])
+    cols = registry.select_list(row_type.COLUMNS)
     q = typed.strip()
     if not q:
         raise InvalidValue(f"empty {what} reference")
     key = q.upper()
-    sql = f"SELECT {columns} FROM {table} WHERE {ref_col} = :q"
-    row = conn.execute(sql, {"q": key}).record()
+    sql = f"SELECT {cols} FROM {table} WHERE {ref_col} = :q"
+    row = conn.execute(sql, {"q": key}).first()
     if row is None and local and q.isdigit():
-        row = conn.execute(sql, {"q": local % int(q)}).record()
+        row = conn.execute(sql, {"q": local % int(q)}).first()
     if row is not None:
-        return row
-    hits: dict[str, dict[str, Any]] = {}
+        return row_type(*row)
+    hits: dict[str, Any] = {}
     ranges = [(ref_col, key)]
     idp = _id_prefix(q)
     if idp:
         ranges.append(("id", idp))
     for col, prefix in ranges:
         rows = conn.execute(
-            (
-                f"SELECT {columns} FROM {table} WHERE {col} >= :lo AND {col} < :hi "
-                f"ORDER BY {col} LIMIT {_SHOWN + 1}"
-            ),
+            f"SELECT {cols} FROM {table} WHERE {col} >= :lo AND {col} < :hi "
+            f"ORDER BY {col} LIMIT {_SHOWN + 1}",
             {"lo": prefix, "hi": prefix + "\U0010ffff"},
-        ).records()
+        ).all()
         for r in rows:
-            hits[r["id"]] = r
+            found = row_type(*r)
+            hits[getattr(found, "id")] = found  # noqa: B009
     if not hits:
         raise NotFound(f"no {what} matches {typed!r}")
     if len(hits) > 1:
-        names = sorted(str(h[ref_col]) for h in hits.values())
+        names = sorted(str(getattr(h, ref_col)) for h in hits.values())
         more = " and more" if len(names) > _SHOWN else ""
         raise Ambiguous(
             f"{what} {typed!r} is ambiguous: it matches {', '.join(names[:_SHOWN])}{more}; "
             "type more of it"
         )
-    return next(iter(hits.values()))
+    result: R = next(iter(hits.values()))
+    return result
+
+
+def label(conn: Conn, table: str, row_id: str) -> str | None:
+    """What people call a row: a site's code, anything else's ref (None for rows without)."""
+    name = registry.table(table)
+    col = "code" if name == "site" else "ref"
+    if col not in registry.COLUMNS[name]:
+        return None
+    value = conn.execute(f"SELECT {col} FROM {name} WHERE id = :i", {"i": row_id}).scalar()
+    return None if value is None else str(value)

@@ -4,8 +4,12 @@ Every replica keeps every operation (the change log is the source of truth); a r
 of its operations in stamp order, so for mutable tables the newest stamp wins per field, and
 append-only rows (events, policy versions) merge by union. Applying an operation twice changes
 nothing; any order of syncs between any replicas converges to the same state. Overwritten
-values stay in the log. Derived data (SLA clocks, list views) is recomputed for the tickets
-an exchange touched.
+values stay in the log. Derived data (SLA clocks, list views) follows for the tickets an
+exchange touched, written by the one writer the database was opened with.
+
+Operations come from another replica, so nothing in them is trusted: every table and column
+they name must be in the store's registry (and not derived), every value of the declared type.
+One bad operation refuses the whole exchange before anything is written.
 """
 
 from __future__ import annotations
@@ -16,140 +20,132 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from svcdesk.errors import StoreError
+from svcdesk.store import changelog, registry
+from svcdesk.store import sites as site_store
+from svcdesk.store.changelog import Change
 
 if TYPE_CHECKING:
-    from svcdesk.store.db import Database
+    from svcdesk.store.db import Database, Tx
     from svcdesk.store.sql import Conn
 
 # In foreign-key order: a row's parents are rebuilt before it.
 TABLES = ("site", "asset", "policy", "ticket", "ticket_event")
 APPEND_ONLY = frozenset({"ticket_event", "policy"})
-OP_FIELDS = ("stamp", "replica", "tbl", "row_id", "op", "data", "parent")
+OPS = frozenset({"insert", "update", "append", "delete"})
+OP_FIELDS = changelog.OP_FIELDS
 BATCH = 5000
 
 
 def version_vector(conn: Conn) -> dict[str, str]:
     """The newest stamp this replica holds from each replica (what it has seen)."""
-    return dict(conn.execute("SELECT replica, max(stamp) FROM changelog GROUP BY replica").all())
+    return changelog.version_vector(conn)
 
 
 def ops_since(
     conn: Conn, seen: dict[str, str], *, since: str | None = None
-) -> Iterator[list[dict[str, Any]]]:
+) -> Iterator[list[Change]]:
     """Batches of the operations this replica holds that a replica with version vector `seen`
     lacks (each replica's stamps only grow), in stamp order within each replica."""
-    for (replica,) in conn.execute("SELECT DISTINCT replica FROM changelog").all():
+    for replica in changelog.replicas(conn):
         after = max(seen.get(replica, ""), since or "")
-        result = conn.execute(
-            f"SELECT {', '.join(OP_FIELDS)} FROM changelog WHERE replica = :r AND stamp > :s "
-            "ORDER BY stamp",
-            {"r": replica, "s": after},
-        )
-        for rows in result.batches(BATCH):
-            yield [dict(zip(OP_FIELDS, row, strict=True)) for row in rows]
+        yield from changelog.ops_after(conn, replica=replica, after=after, batch=BATCH)
+
+
+def checked(op: Change) -> dict[str, Any]:
+    """The fields an operation from another replica writes, once it is known to be sound."""
+    where = f"operation {op.stamp:.60} from replica {op.replica:.40}"
+    if op.tbl not in TABLES or op.tbl not in registry.REPLICATED:
+        raise StoreError(f"{where} names table {op.tbl!r:.60}, which does not sync; "
+                         "nothing was applied")  # fmt: skip
+    if op.op not in OPS:
+        raise StoreError(f"{where} has an unknown kind {op.op!r:.40}; nothing was applied")
+    try:
+        data = orjson.loads(op.data)
+    except orjson.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict):
+        raise StoreError(f"{where} carries no field values; nothing was applied")
+    try:
+        registry.synced_values(op.tbl, data)
+    except StoreError as exc:
+        raise StoreError(f"{where}: {exc.message}; nothing was applied") from None
+    if op.op in ("insert", "append") and data.get("id") != op.row_id:
+        raise StoreError(f"{where} creates a row whose id is not its own; nothing was applied")
+    if op.op == "delete" and set(data) != {"removed_at"}:
+        raise StoreError(f"{where} removes a row with other fields; nothing was applied")
+    return data
 
 
 def apply_ops(
     db: Database,
-    batches: Iterable[list[dict[str, Any]]],
+    batches: Iterable[list[Change]],
     *,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
     """Apply operations in one transaction: all of them, or (on any error) none."""
     received = applied = 0
     touched: dict[str, set[str]] = {t: set() for t in TABLES}
-    tickets: set[str] = set()
     with db.write() as tx:
         conn = tx.conn
         for batch in batches:
             received += len(batch)
+            for op in batch:
+                checked(op)
             for op in _store_new(conn, batch):
                 applied += 1
-                if op["tbl"] not in touched:
-                    raise StoreError(f"an operation names an unknown table {op['tbl']!r}")
-                touched[op["tbl"]].add(op["row_id"])
-                if op["tbl"] == "ticket":
-                    tickets.add(op["row_id"])
-                elif op["tbl"] == "ticket_event":
-                    tickets.add(orjson.loads(op["data"])["ticket_id"])
+                touched[op.tbl].add(op.row_id)
             if progress:
                 progress(received)
         for table in TABLES:
-            rebuild_many(conn, table, sorted(touched[table]))
-        if tickets:
-            from svcdesk.services.sla import refresh_tickets
-
-            refresh_tickets(conn, tickets)
-    return {"received": received, "applied": applied, "tickets": len(tickets)}
+            rebuild_many(tx, table, sorted(touched[table]))
+        tickets = len(tx.dirty_tickets)
+    return {"received": received, "applied": applied, "tickets": tickets}
 
 
-def _chunks(items: list[str], size: int = 500) -> Iterator[tuple[str, dict[str, str]]]:
-    """(`:k0, :k1, ...`, params) for IN lists of at most `size` values."""
-    for start in range(0, len(items), size):
-        chunk = items[start : start + size]
-        yield (
-            ", ".join(f":k{n}" for n in range(len(chunk))),
-            {f"k{n}": v for n, v in enumerate(chunk)},
-        )
-
-
-def _store_new(conn: Conn, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _store_new(conn: Conn, batch: list[Change]) -> list[Change]:
     """Add a batch of operations to the log; returns those that were not there yet."""
-    known: set[str] = set()
-    for marks, params in _chunks([op["stamp"] for op in batch]):
-        known.update(
-            s for (s,) in conn.execute(f"SELECT stamp FROM changelog WHERE stamp IN ({marks})",
-                                       params).all()
-        )  # fmt: skip
+    known = changelog.known_stamps(conn, [op.stamp for op in batch])
     new, seen = [], set()
     for op in batch:
-        if op["stamp"] not in known and op["stamp"] not in seen:
-            seen.add(op["stamp"])
+        if op.stamp not in known and op.stamp not in seen:
+            seen.add(op.stamp)
             new.append(op)
     if new:
-        conn.executemany(
-            f"INSERT INTO changelog ({', '.join(OP_FIELDS)}) "
-            f"VALUES ({', '.join(':' + f for f in OP_FIELDS)})",
-            new,
-        )
+        changelog.append_many(conn, new)
     return new
 
 
-def rebuild_many(conn: Conn, table: str, row_ids: list[str]) -> None:
+def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> None:
     """Set rows to the fold of their operations in stamp order (newest value per field),
-    fetched and written a batch at a time."""
-    for marks, params in _chunks(row_ids):
+    a batch at a time, and tell the transaction what that means for derived state."""
+    conn = tx.conn
+    for start in range(0, len(row_ids), 500):
+        chunk = row_ids[start : start + 500]
         states: dict[str, dict[str, Any]] = {}
-        for row_id, op, data in conn.execute(
-            f"SELECT row_id, op, data FROM changelog WHERE tbl = :t AND row_id IN ({marks}) "
-            "ORDER BY row_id, stamp",
-            {**params, "t": table},
-        ).all():
-            if op in ("insert", "append", "update", "delete"):  # delete: the tombstone field
+        for row_id, op, data in changelog.row_ops(conn, table=table, row_ids=chunk):
+            if op in OPS:  # delete: the tombstone field
                 states.setdefault(row_id, {}).update(orjson.loads(data))
-        existing = {
-            i for (i,) in conn.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", params)
-            .all()
-        }  # fmt: skip
-        inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        existing = changelog.existing_ids(conn, table=table, row_ids=chunk)
+        sites = {s.id: s for s in site_store.all_sites(conn)} if table == "site" else {}
+        inserts, updates = [], []
         for row_id, state in states.items():
             if "id" not in state:
                 continue  # updates whose insert has not arrived yet: the insert brings the row
             if row_id not in existing:
-                inserts.setdefault(tuple(state), []).append(state)
+                inserts.append(state)
+                tx.touch(table, row_id, state)
             elif table not in APPEND_ONLY:
-                updates.setdefault(tuple(state), []).append(state)
+                updates.append(state)
+                old = sites.get(row_id)
+                # A site's tickets show its code and keep time in its zone: only a change of
+                # those touches them (a sync of N operations costs O(N), not O(tickets)).
+                moved = {k: v for k, v in state.items() if k in ("code", "tz")
+                         and getattr(old, k) != v} if old else state  # fmt: skip
+                tx.touch(table, row_id, moved)
         try:
-            for cols, rows in inserts.items():
-                conn.executemany(
-                    f"INSERT INTO {table} ({', '.join(cols)}) "
-                    f"VALUES ({', '.join(':' + c for c in cols)})",
-                    rows,
-                )
-            for cols, rows in updates.items():
-                sets = ", ".join(f"{c} = :{c}" for c in cols if c != "id")
-                conn.executemany(f"UPDATE {table} SET {sets} WHERE id = :id", rows)
+            changelog.write_rows(conn, table=table, inserts=inserts, updates=updates)
+        except StoreError:
+            raise
         except Exception as exc:
             if "unique" not in str(exc).lower():
                 raise
@@ -164,16 +160,12 @@ def conflicts(conn: Conn) -> list[dict[str, Any]]:
     """Concurrent edits of one field: two replicas wrote it, neither having seen the other's
     write, and no later write settled it. The newer stamp won; the other value is in the log.
     """
-    rows = conn.execute(
-        "SELECT stamp, replica, tbl, row_id, data, parent FROM changelog WHERE op = 'update' "
-        "ORDER BY tbl, row_id, stamp"
-    ).all()
-    by_row: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
-    for row in rows:
-        by_row.setdefault((row[2], row[3]), []).append(row)
+    by_row: dict[tuple[str, str], list[Change]] = {}
+    for op in changelog.updates(conn):
+        by_row.setdefault((op.tbl, op.row_id), []).append(op)
     found = []
     for (table, row_id), ops in by_row.items():
-        decoded = [(s, r, orjson.loads(d), p or "") for s, r, _, _, d, p in ops]
+        decoded = [(o.stamp, o.replica, orjson.loads(o.data), o.parent or "") for o in ops]
         for i, (sa, ra, da, _pa) in enumerate(decoded):
             for sb, rb, db_, pb in decoded[i + 1 :]:
                 if ra == rb or pb >= sa:

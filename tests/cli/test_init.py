@@ -83,7 +83,7 @@ def test_overdue_from_pre_rendered_views_equals_the_plain_records(cli, env_setup
 
     from svcdesk.output import _json_default
     from svcdesk.services import sla
-    from svcdesk.store.db import open_db
+    from svcdesk.services.session import open_database as open_db
 
     cli("init", "--demo")
     fast = cli("sla", "overdue", "--within", "30d", "-f", "json").json()

@@ -50,7 +50,7 @@ def test_an_unreachable_hub_gets_one_clear_line_without_the_password(cli):
 
 def test_concurrent_writers_on_a_hub_all_succeed(cli, pg_url):
     from svcdesk.services import tickets
-    from svcdesk.store.db import open_db
+    from svcdesk.services.session import open_database as open_db
 
     cli("--db", pg_url, "init")
     cli("--db", pg_url, "site", "add", "BJ-HD", "--name", "Haidian")

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from svcdesk.services import assets, sites, sync, tickets
 from svcdesk.services.dbadmin import init
-from svcdesk.store.db import Database, open_db
+from svcdesk.services.session import open_database as open_db
+from svcdesk.store.db import Database
 from svcdesk.sync import engine
 
 TABLES = ("site", "asset", "ticket", "ticket_event", "policy")

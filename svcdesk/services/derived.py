@@ -1,0 +1,274 @@
+"""The one writer of derived ticket state, and the one reader of its stored formats.
+
+What a ticket's events and fields imply is computed here and nowhere else: which policy version
+it follows, its SLA clocks (`domain.sla`), its earliest running deadline, and two renderings that
+make long lists fast (the ticket's JSON and its running clocks' `sla overdue` records, with holes
+for what depends on now). `refresh` runs before every write transaction commits that touched a
+ticket, its events, a policy version or its site (the store calls it: `Database.derive`), so
+local commands, sync, `sync keep`, `sla policy load` and `sla recompute` store the same thing.
+
+What is stored depends only on the replicated data: renderings use the time zone of the ticket's
+policy, never the writer's `--tz`, so replicas holding the same operations hold identical rows.
+A reader in another display zone skips the renderings and builds records from the clocks.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from svcdesk import clock
+from svcdesk.domain import sla
+from svcdesk.services import policies
+from svcdesk.services.holiday_cache import cached_holidays
+from svcdesk.services.records import Local, ticket_record
+from svcdesk.store import assets as asset_store
+from svcdesk.store import meta as meta_store
+from svcdesk.store import policies as policy_store
+from svcdesk.store import sites as site_store
+from svcdesk.store import tickets as ticket_store
+from svcdesk.store.schema import TicketDerivedRow, TicketRow
+from svcdesk.store.sql import Conn
+
+if TYPE_CHECKING:
+    from svcdesk.domain.policy import Policy
+    from svcdesk.store.db import Database, Tx
+
+# What the stored formats are; a database that holds another is derived again when opened.
+FORMAT = "2"
+FORMAT_KEY = "derived_format"
+
+_STATE, _LEFT = "\x00S", "\x00L"  # sentinels for the time-dependent fields of running clocks
+
+
+# --------------------------------------------------------------------------------------------
+# Computing
+
+
+def compute_clocks(policy: Policy, *, severity: str, category: str, opened_at: int,
+                   due_at: int | None, site_tz: str | None,
+                   events: Sequence[sla.Event] | Sequence[ticket_store.EventTime],
+                   ) -> list[sla.Clock]:  # fmt: skip
+    """A ticket's clocks under `policy`: its class's rules, on its site's calendar."""
+    rules = policy.class_for(severity, category).clocks
+    return sla.compute(rules, sla.Facts(opened_at, due_at), events,  # type: ignore[arg-type]
+                       lambda basis: policy.calendar(basis, site_tz))  # fmt: skip
+
+
+class Deriver:
+    """Derived state for many tickets at once (a command, a sync, a recompute)."""
+
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+        self.sites = {s.id: s for s in site_store.all_sites(conn)}
+        stored = {v.id: v for v in policy_store.versions(conn)}
+        stored.setdefault(policies.default_row().id, policies.default_row())
+        self.versions = sorted(stored.values(), key=lambda v: (v.effective_at, v.loaded_at, v.id))
+        self.starts = [v.effective_at for v in self.versions]
+        self.asset_refs: dict[str, str] = {}
+
+    def policy_of(self, opened_at: int) -> tuple[str, Policy, str]:
+        """(version id, policy, its zone) in force when a ticket was opened."""
+        version = self.versions[max(0, bisect.bisect_right(self.starts, opened_at) - 1)]
+        return version.id, policies.parse(version.source), version.timezone
+
+    def derive(self, ticket: TicketRow, events: list[ticket_store.EventTime]) -> TicketDerivedRow:
+        pid, policy, zone = self.policy_of(ticket.opened_at)
+        site = self.sites[ticket.site_id]
+        clocks = compute_clocks(policy, severity=ticket.severity, category=ticket.category,
+                                opened_at=ticket.opened_at, due_at=ticket.due_at,
+                                site_tz=site.tz, events=events)  # fmt: skip
+        encoded = orjson.dumps([tuple(c) for c in clocks]).decode()
+        view = due_view = None
+        if ticket.status != "closed":
+            asset_ref = self.asset_refs.get(ticket.asset_id) if ticket.asset_id else None
+            local = clock.local_times(clock.zone(zone))
+            view, due_view = _render(ticket, site.code, asset_ref, encoded, local)
+        return TicketDerivedRow(id=ticket.id, policy_id=pid, clocks=encoded,
+                                next_due_at=sla.next_due(clocks), view=view,
+                                due_view=due_view)  # fmt: skip
+
+    def derive_many(self, tickets: list[TicketRow],
+                    events_of: Callable[[str], list[ticket_store.EventTime]]
+                    ) -> list[TicketDerivedRow]:  # fmt: skip
+        wanted = {t.asset_id for t in tickets if t.asset_id} - self.asset_refs.keys()
+        if wanted:
+            self.asset_refs.update(asset_store.refs_of(self.conn, wanted))
+        return [self.derive(t, events_of(t.id)) for t in tickets]
+
+
+def refresh(tx: Tx) -> None:
+    """Derive again what the transaction touched (installed as `Database.derive`)."""
+    conn = tx.conn
+    ids = set(tx.dirty_tickets)
+    if tx.dirty_sites:
+        ids.update(ticket_store.ids_at_sites(conn, tx.dirty_sites))
+    if tx.policy_since is not None:
+        ids.update(ticket_store.ids_opened_since(conn, tx.policy_since))
+    tx.dirty_tickets.clear()
+    tx.dirty_sites.clear()
+    tx.policy_since = None
+    if not ids:
+        return
+    work = Deriver(conn)
+    wanted = sorted(ids)
+    with cached_holidays(conn):
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            tickets = ticket_store.by_ids(conn, chunk)
+            events = ticket_store.event_times(conn, chunk)
+            rows = work.derive_many(tickets, lambda tid, ev=events: ev.get(tid, []))  # type: ignore[misc]
+            ticket_store.write_derived(conn, rows)
+
+
+def install(db: Database) -> Database:
+    """Make this module the writer of `db`'s derived state; derive everything again if the
+    database holds another format (an older svcdesk wrote it)."""
+    db.derive = refresh
+    if db.meta.get(FORMAT_KEY) != FORMAT:
+        rebuild(db)
+    return db
+
+
+def rebuild(db: Database, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Derive every ticket again; `changed` counts those whose stored state was not current."""
+    with db.write() as tx:
+        conn = tx.conn
+        policies.ensure_default(conn)
+        work = Deriver(conn)
+        total = ticket_store.count(conn)
+        reader = db.reader()
+        done = changed = 0
+        try:
+            with cached_holidays(conn):
+                events = ticket_store.all_event_times(reader)
+                pending: list[Any] = list(next(events, (None, [])))
+
+                def events_of(tid: str) -> list[ticket_store.EventTime]:
+                    while pending[0] is not None and pending[0] < tid:
+                        pending[:] = next(events, (None, []))
+                    return pending[1] if pending[0] == tid else []
+
+                for batch in ticket_store.all_with_derived(reader):
+                    fresh = work.derive_many([t for t, _ in batch], events_of)
+                    stale = [new for new, (_, old) in zip(fresh, batch, strict=True) if new != old]
+                    ticket_store.write_derived(conn, stale)
+                    changed += len(stale)
+                    done += len(batch)
+                    if progress:
+                        progress(done, total)
+        finally:
+            reader.close()
+        meta_store.put(conn, {FORMAT_KEY: FORMAT})
+        db.meta[FORMAT_KEY] = FORMAT
+    return {"tickets": done, "changed": changed}
+
+
+# --------------------------------------------------------------------------------------------
+# The stored formats, read
+
+
+def clock_records(ticket_ref: str, clocks_json: str | None, now: int, local: Local, *,
+                  detail: bool = False) -> list[dict[str, Any]]:  # fmt: skip
+    """The clocks of a ticket in the JSON shape of CLI.md: `ticket, name, due_at, state,
+    met_at, seconds_left` and `late` (met after its deadline); with `detail` (sla status) also
+    `started_at, target, basis, rule`. Built for speed: a list shows one per open ticket."""
+    out = []
+    for values in orjson.loads(clocks_json or "[]"):
+        name, started, due, met, remaining, target, basis, rule = values
+        if met is not None:
+            state, left, late = "met", None, due is not None and met > due
+        elif due is None:
+            state, left, late = "paused", remaining, False
+        else:
+            state, left, late = ("breached" if due < now else "running"), due - now, False
+        rec = {
+            "ticket": ticket_ref,
+            "name": name,
+            "due_at": local(due) if due is not None else None,
+            "state": state,
+            "met_at": local(met) if met is not None else None,
+            "seconds_left": left,
+            "late": late,
+        }
+        if detail:
+            rec.update(started_at=local(started), target=target, basis=basis, rule=rule)
+        out.append(rec)
+    return out
+
+
+def running_clocks(clocks_json: str | None) -> Iterator[tuple[str, int]]:
+    """(name, due) of each clock still running with a deadline."""
+    for name, _, due, met, *_ in orjson.loads(clocks_json or "[]"):
+        if met is None and due is not None:
+            yield name, due
+
+
+def view_fragment(view: str, zone: str, now: int) -> orjson.Fragment | None:
+    """The pre-rendered ticket as of `now`, or None if it was rendered for another zone."""
+    rendered, dues, template = view.split("\n", 2)
+    if rendered != zone:
+        return None
+    if not dues:
+        return orjson.Fragment(template)
+    values: list[Any] = []
+    for due in map(int, dues.split(",")):
+        values += ("breached" if due < now else "running", due - now)
+    return orjson.Fragment(template % tuple(values))
+
+
+def due_fragments(due_view: str, zone: str, now: int, limit: int
+                  ) -> list[tuple[int, orjson.Fragment]] | None:  # fmt: skip
+    """(due, `sla overdue` record as of `now`) of each running clock due before `limit`, or None
+    if they were rendered for another zone."""
+    lines = due_view.split("\n")
+    if lines[0] != zone:
+        return None
+    out = []
+    for line in lines[1:]:
+        text_due, template = line.split("\t", 1)
+        due = int(text_due)
+        if due < limit:
+            state = "breached" if due < now else "running"
+            out.append((due, orjson.Fragment(template % (state, due - now))))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The stored formats, written
+
+
+def _render(ticket: TicketRow, site_code: str, asset_ref: str | None, clocks_json: str,
+            local: Local) -> tuple[str, str]:  # fmt: skip
+    """The view's lines: the zone; the deadlines DUE,DUE of the running clocks; the ticket's JSON
+    exactly as `ticket_record` gives it, with `%s` for each running clock's state and `%d` for
+    its seconds left. The due view's: the zone, then `DUE<TAB>JSON` per running clock, its
+    `sla overdue` record likewise."""
+    zone: str = local.zone  # type: ignore[attr-defined]
+    clocks = clock_records(ticket.ref, clocks_json, 0, local)
+    rec = ticket_record(ticket, site_code, asset_ref, clocks, local)
+    dues, overdue = [], [zone]
+    for c, raw in zip(clocks, orjson.loads(clocks_json), strict=True):
+        if c["state"] in ("running", "breached"):
+            c["state"], c["seconds_left"] = _STATE, _LEFT
+            dues.append(str(raw[2]))
+            listed = {**c, "title": ticket.title, "site": site_code, "assignee": ticket.assignee,
+                      "status": ticket.status}  # fmt: skip
+            overdue.append(f"{raw[2]}\t{_template(listed)}")
+    return "\n".join([zone, ",".join(dues), _template(rec)]), "\n".join(overdue)
+
+
+def _template(record: dict[str, Any]) -> str:
+    text = orjson.dumps(record, default=_iso).decode().replace("%", "%%")
+    return text.replace('"\\u0000S"', '"%s"').replace('"\\u0000L"', "%d")
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+

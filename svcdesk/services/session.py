@@ -1,0 +1,17 @@
+"""Opening a database for the services: the store's connection, with the one writer of derived
+ticket state installed (every command, and every remote a sync opens, goes through here)."""
+
+from __future__ import annotations
+
+from svcdesk.services import derived
+from svcdesk.store.db import Database, open_db
+
+
+def open_database(url: str | None = None, *, create: bool = False) -> Database:
+    """Open (with `create`, initialise) the database at `url`, migrated and derived up to date."""
+    db = open_db(url, create=create)
+    try:
+        return derived.install(db)
+    except BaseException:
+        db.close()
+        raise

@@ -1,0 +1,49 @@
+"""Questions about the database as a whole: counts, integrity, the timeline's invariants."""
+
+from __future__ import annotations
+
+from svcdesk.store import registry
+from svcdesk.store.sql import Conn
+
+COUNTED = ("site", "asset", "ticket", "ticket_event", "changelog")
+
+
+def counts(conn: Conn) -> dict[str, int]:
+    """Rows per table of COUNTED, and `open_tickets`."""
+    out = {}
+    for table in COUNTED:
+        out[table] = int(conn.execute(f"SELECT count(*) FROM {registry.table(table)}").scalar())
+    out["open_tickets"] = int(
+        conn.execute("SELECT count(*) FROM ticket WHERE status <> 'closed'").scalar()
+    )
+    return out
+
+
+def integrity_problems(conn: Conn) -> list[str]:
+    """What SQLite's own checks find (nothing to check on PostgreSQL: it enforces them)."""
+    problems: list[str] = []
+    if conn.dialect != "sqlite":
+        return problems
+    for (line,) in conn.execute("PRAGMA integrity_check").all():
+        if line != "ok":
+            problems.append(f"integrity: {line}")
+    for row in conn.execute("PRAGMA foreign_key_check").all():
+        problems.append(f"foreign key: {row[0]} row {row[1]} points at a missing {row[2]}")
+    return problems
+
+
+def tickets_without_opened_event(conn: Conn) -> int:
+    return int(
+        conn.execute(
+            "SELECT count(*) FROM ticket t WHERE NOT EXISTS "
+            "(SELECT 1 FROM ticket_event e WHERE e.ticket_id = t.id AND e.kind = 'opened')"
+        ).scalar()
+    )
+
+
+def dump(conn: Conn, table: str) -> list[tuple[object, ...]]:
+    """Every row of a table in primary-key order, every column (tests compare replicas)."""
+    name = registry.table(table)
+    cols = registry.select_list(registry.COLUMNS[name])
+    key = registry.COLUMNS[name][0]
+    return conn.execute(f"SELECT {cols} FROM {name} ORDER BY {key}").all()

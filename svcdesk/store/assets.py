@@ -1,0 +1,87 @@
+"""Equipment at customer sites: the rows of `asset` (a removed one stays as a tombstone)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from svcdesk.store import refs
+from svcdesk.store.changelog import in_list
+from svcdesk.store.db import Tx
+from svcdesk.store.registry import select_list
+from svcdesk.store.schema import AssetRow
+from svcdesk.store.sql import Conn
+
+_COLS = select_list(AssetRow.COLUMNS)
+_A_COLS = select_list(AssetRow.COLUMNS, "a")
+
+
+def find(conn: Conn, typed: str, *, replica_code: str) -> AssetRow:
+    """The asset a person names: its ref (KQ7M-A3), its number here (3), or a unique prefix."""
+    return refs.resolve(conn, AssetRow, typed, what="asset", local=f"{replica_code}-A%d")
+
+
+def by_id(conn: Conn, asset_id: str) -> AssetRow | None:
+    row = conn.execute(f"SELECT {_COLS} FROM asset WHERE id = :i", {"i": asset_id}).first()
+    return AssetRow(*row) if row else None
+
+
+def refs_of(conn: Conn, ids: Iterable[str]) -> dict[str, str]:
+    """Asset id -> ref for these ids."""
+    out: dict[str, str] = {}
+    for marks, params in in_list(sorted(set(ids))):
+        rows = conn.execute(f"SELECT id, ref FROM asset WHERE id IN ({marks})", params).all()
+        out.update((str(i), str(r)) for i, r in rows)
+    return out
+
+
+def serial_taken(conn: Conn, *, site_id: str, serial: str, but: str | None = None) -> str | None:
+    """The ref of the asset at this site with this serial (any case), other than `but`."""
+    value = conn.execute(
+        "SELECT ref FROM asset WHERE site_id = :s AND upper(serial) = upper(:n) AND id <> :i",
+        {"s": site_id, "n": serial, "i": but or ""},
+    ).scalar()
+    return None if value is None else str(value)
+
+
+def at_site(conn: Conn, site_id: str) -> list[AssetRow]:
+    rows = conn.execute(
+        f"SELECT {_COLS} FROM asset WHERE site_id = :s ORDER BY id", {"s": site_id}
+    ).all()
+    return [AssetRow(*r) for r in rows]
+
+
+def stored_kinds(conn: Conn) -> list[str]:
+    return sorted(str(k) for (k,) in conn.execute("SELECT DISTINCT kind FROM asset").all())
+
+
+def listing(conn: Conn, *, site_id: str | None = None, kind: str | None = None,
+            removed: bool = False) -> list[tuple[AssetRow, str]]:  # fmt: skip
+    """(asset, its site's code), by site code, kind and serial; removed ones only if asked."""
+    where: list[str] = [] if removed else ["a.removed_at IS NULL"]
+    params: dict[str, Any] = {}
+    if site_id is not None:
+        where.append("a.site_id = :s")
+        params["s"] = site_id
+    if kind is not None:
+        where.append("a.kind = :k")
+        params["k"] = kind
+    sql = (
+        f"SELECT {_A_COLS}, s.code FROM asset a JOIN site s ON s.id = a.site_id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY s.code, a.kind, upper(a.serial), a.id"
+    )
+    n = len(AssetRow.COLUMNS)
+    return [(AssetRow(*r[:n]), str(r[n])) for r in conn.execute(sql, params).all()]
+
+
+def insert(tx: Tx, asset: AssetRow) -> None:
+    tx.insert("asset", {c: getattr(asset, c) for c in AssetRow.COLUMNS})
+
+
+def update(tx: Tx, asset_id: str, changes: dict[str, Any]) -> None:
+    tx.update("asset", asset_id, changes)
+
+
+def remove(tx: Tx, asset_id: str, *, at: int) -> None:
+    tx.tombstone("asset", asset_id, at)

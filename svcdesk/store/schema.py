@@ -1,0 +1,380 @@
+"""The column registry and typed rows, generated from `models.py` (do not edit).
+
+Regenerate with `python -m svcdesk.store.codegen`; a test checks that this file is what the
+declaration gives. Every table and column name that reaches SQL comes from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+# Every column of every table, in declaration order.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "asset": (
+        "id",
+        "ref",
+        "site_id",
+        "kind",
+        "serial",
+        "model",
+        "installed_on",
+        "warranty_until",
+        "notes",
+        "created_at",
+        "updated_at",
+        "removed_at",
+    ),
+    "changelog": ("stamp", "replica", "tbl", "row_id", "op", "data", "parent"),
+    "holiday_cache": ("country", "subdiv", "year", "package", "days_off", "workdays"),
+    "policy": ("id", "name", "timezone", "source", "effective_at", "loaded_at"),
+    "site": ("id", "code", "name", "tz", "region", "contact", "created_at", "updated_at"),
+    "svcdesk_meta": ("key", "value"),
+    "ticket": (
+        "id",
+        "ref",
+        "site_id",
+        "asset_id",
+        "title",
+        "category",
+        "severity",
+        "channel",
+        "status",
+        "assignee",
+        "reporter",
+        "due_at",
+        "opened_at",
+        "updated_at",
+        "policy_id",
+        "clocks",
+        "next_due_at",
+        "view",
+        "due_view",
+    ),
+    "ticket_event": ("id", "ticket_id", "kind", "at", "actor", "note", "data", "recorded_at"),
+}
+
+# Columns the one writer of derived state computes: never synced.
+DERIVED: dict[str, frozenset[str]] = {
+    "asset": frozenset([]),
+    "changelog": frozenset([]),
+    "holiday_cache": frozenset([]),
+    "policy": frozenset([]),
+    "site": frozenset([]),
+    "svcdesk_meta": frozenset([]),
+    "ticket": frozenset(["clocks", "due_view", "next_due_at", "policy_id", "view"]),
+    "ticket_event": frozenset([]),
+}
+
+# The Python type each column holds (None allowed where nullable).
+TYPES: dict[str, dict[str, tuple[type, bool]]] = {
+    "asset": {
+        "id": (str, False),
+        "ref": (str, False),
+        "site_id": (str, False),
+        "kind": (str, False),
+        "serial": (str, False),
+        "model": (str, True),
+        "installed_on": (str, True),
+        "warranty_until": (str, True),
+        "notes": (str, True),
+        "created_at": (int, False),
+        "updated_at": (int, False),
+        "removed_at": (int, True),
+    },
+    "changelog": {
+        "stamp": (str, False),
+        "replica": (str, False),
+        "tbl": (str, False),
+        "row_id": (str, False),
+        "op": (str, False),
+        "data": (str, False),
+        "parent": (str, True),
+    },
+    "holiday_cache": {
+        "country": (str, False),
+        "subdiv": (str, False),
+        "year": (int, False),
+        "package": (str, False),
+        "days_off": (str, False),
+        "workdays": (str, False),
+    },
+    "policy": {
+        "id": (str, False),
+        "name": (str, False),
+        "timezone": (str, False),
+        "source": (str, False),
+        "effective_at": (int, False),
+        "loaded_at": (int, False),
+    },
+    "site": {
+        "id": (str, False),
+        "code": (str, False),
+        "name": (str, False),
+        "tz": (str, True),
+        "region": (str, True),
+        "contact": (str, True),
+        "created_at": (int, False),
+        "updated_at": (int, False),
+    },
+    "svcdesk_meta": {"key": (str, False), "value": (str, False)},
+    "ticket": {
+        "id": (str, False),
+        "ref": (str, False),
+        "site_id": (str, False),
+        "asset_id": (str, True),
+        "title": (str, False),
+        "category": (str, False),
+        "severity": (str, False),
+        "channel": (str, False),
+        "status": (str, False),
+        "assignee": (str, True),
+        "reporter": (str, True),
+        "due_at": (int, True),
+        "opened_at": (int, False),
+        "updated_at": (int, False),
+        "policy_id": (str, True),
+        "clocks": (str, True),
+        "next_due_at": (int, True),
+        "view": (str, True),
+        "due_view": (str, True),
+    },
+    "ticket_event": {
+        "id": (str, False),
+        "ticket_id": (str, False),
+        "kind": (str, False),
+        "at": (int, False),
+        "actor": (str, True),
+        "note": (str, True),
+        "data": (str, True),
+        "recorded_at": (int, False),
+    },
+}
+
+# Tables whose rows replicas exchange through the change log.
+REPLICATED: frozenset[str] = frozenset(["asset", "policy", "site", "ticket", "ticket_event"])
+
+
+@dataclass(frozen=True, slots=True)
+class AssetRow:
+    """A row of `asset`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "ref",
+        "site_id",
+        "kind",
+        "serial",
+        "model",
+        "installed_on",
+        "warranty_until",
+        "notes",
+        "created_at",
+        "updated_at",
+        "removed_at",
+    )
+    TABLE: ClassVar[str] = "asset"
+
+    id: str
+    ref: str
+    site_id: str
+    kind: str
+    serial: str
+    model: str | None
+    installed_on: str | None
+    warranty_until: str | None
+    notes: str | None
+    created_at: int
+    updated_at: int
+    removed_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangelogRow:
+    """A row of `changelog`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "stamp",
+        "replica",
+        "tbl",
+        "row_id",
+        "op",
+        "data",
+        "parent",
+    )
+    TABLE: ClassVar[str] = "changelog"
+
+    stamp: str
+    replica: str
+    tbl: str
+    row_id: str
+    op: str
+    data: str
+    parent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HolidayCacheRow:
+    """A row of `holiday_cache`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "country",
+        "subdiv",
+        "year",
+        "package",
+        "days_off",
+        "workdays",
+    )
+    TABLE: ClassVar[str] = "holiday_cache"
+
+    country: str
+    subdiv: str
+    year: int
+    package: str
+    days_off: str
+    workdays: str
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRow:
+    """A row of `policy`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "name",
+        "timezone",
+        "source",
+        "effective_at",
+        "loaded_at",
+    )
+    TABLE: ClassVar[str] = "policy"
+
+    id: str
+    name: str
+    timezone: str
+    source: str
+    effective_at: int
+    loaded_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRow:
+    """A row of `site`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "code",
+        "name",
+        "tz",
+        "region",
+        "contact",
+        "created_at",
+        "updated_at",
+    )
+    TABLE: ClassVar[str] = "site"
+
+    id: str
+    code: str
+    name: str
+    tz: str | None
+    region: str | None
+    contact: str | None
+    created_at: int
+    updated_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class MetaRow:
+    """A row of `svcdesk_meta`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("key", "value")
+    TABLE: ClassVar[str] = "svcdesk_meta"
+
+    key: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRow:
+    """A row of `ticket`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "ref",
+        "site_id",
+        "asset_id",
+        "title",
+        "category",
+        "severity",
+        "channel",
+        "status",
+        "assignee",
+        "reporter",
+        "due_at",
+        "opened_at",
+        "updated_at",
+    )
+    TABLE: ClassVar[str] = "ticket"
+
+    id: str
+    ref: str
+    site_id: str
+    asset_id: str | None
+    title: str
+    category: str
+    severity: str
+    channel: str
+    status: str
+    assignee: str | None
+    reporter: str | None
+    due_at: int | None
+    opened_at: int
+    updated_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDerivedRow:
+    """The derived columns of a `ticket` row."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "policy_id",
+        "clocks",
+        "next_due_at",
+        "view",
+        "due_view",
+    )
+    TABLE: ClassVar[str] = "ticket"
+
+    id: str
+    policy_id: str | None
+    clocks: str | None
+    next_due_at: int | None
+    view: str | None
+    due_view: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEventRow:
+    """A row of `ticket_event`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "ticket_id",
+        "kind",
+        "at",
+        "actor",
+        "note",
+        "data",
+        "recorded_at",
+    )
+    TABLE: ClassVar[str] = "ticket_event"
+
+    id: str
+    ticket_id: str
+    kind: str
+    at: int
+    actor: str | None
+    note: str | None
+    data: str | None
+    recorded_at: int

@@ -1,0 +1,286 @@
+"""Tickets and their timelines: the rows of `ticket` and `ticket_event`.
+
+Events are always read in one order, the same on every replica and database: by instant, then
+by when they were recorded, then by id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
+
+from svcdesk.store import refs
+from svcdesk.store.changelog import in_list
+from svcdesk.store.db import Tx
+from svcdesk.store.registry import select_list
+from svcdesk.store.schema import TicketDerivedRow, TicketEventRow, TicketRow
+from svcdesk.store.sql import Conn
+
+_COLS = select_list(TicketRow.COLUMNS)
+_T_COLS = select_list(TicketRow.COLUMNS, "t")
+_EVENT_COLS = select_list(TicketEventRow.COLUMNS)
+_DERIVED_COLS = select_list(TicketDerivedRow.COLUMNS)
+_EVENT_ORDER = "at, recorded_at, id"
+_N = len(TicketRow.COLUMNS)
+
+
+class EventTime(NamedTuple):
+    """What the clocks need of an event (a recompute reads millions of these)."""
+
+    kind: str
+    at: int
+
+
+class ViewRow(NamedTuple):
+    id: str
+    view: str | None
+
+
+class DueRow(NamedTuple):
+    """A ticket with a running deadline, as `sla overdue` reads it."""
+
+    next_due_at: int
+    ref: str
+    title: str
+    site_id: str
+    assignee: str | None
+    status: str
+    due_view: str | None
+    clocks: str | None
+
+
+class BoardRow(NamedTuple):
+    ref: str
+    title: str
+    site_code: str
+    assignee: str | None
+    status: str
+    severity: str
+    next_due_at: int | None
+    clocks: str | None
+
+
+# --------------------------------------------------------------------------------------------
+# One ticket
+
+
+def find(conn: Conn, typed: str, *, replica_code: str) -> TicketRow:
+    """The ticket a person names: its ref, its number here, or a unique prefix."""
+    return refs.resolve(conn, TicketRow, typed, what="ticket", local=f"{replica_code}-%d")
+
+
+def derived(conn: Conn, ticket_id: str) -> TicketDerivedRow:
+    row = conn.execute(
+        f"SELECT {_DERIVED_COLS} FROM ticket WHERE id = :i", {"i": ticket_id}
+    ).first()
+    if row is None:
+        raise LookupError(f"no ticket with id {ticket_id}")
+    return TicketDerivedRow(*row)
+
+
+def events(conn: Conn, ticket_id: str) -> list[TicketEventRow]:
+    rows = conn.execute(
+        f"SELECT {_EVENT_COLS} FROM ticket_event WHERE ticket_id = :t ORDER BY {_EVENT_ORDER}",
+        {"t": ticket_id},
+    ).all()
+    return [TicketEventRow(*r) for r in rows]
+
+
+def last_lifecycle_event(conn: Conn, ticket_id: str) -> EventTime | None:
+    """The latest event that is not a comment."""
+    row = conn.execute(
+        "SELECT kind, at FROM ticket_event WHERE ticket_id = :t AND kind <> 'comment' "
+        "ORDER BY at DESC LIMIT 1",
+        {"t": ticket_id},
+    ).first()
+    return EventTime(*row) if row else None
+
+
+def insert(tx: Tx, ticket: TicketRow) -> None:
+    tx.insert("ticket", {c: getattr(ticket, c) for c in TicketRow.COLUMNS})
+
+
+def update(tx: Tx, ticket_id: str, changes: dict[str, Any]) -> None:
+    tx.update("ticket", ticket_id, changes)
+
+
+def add_event(tx: Tx, event: TicketEventRow) -> None:
+    tx.insert("ticket_event", {c: getattr(event, c) for c in TicketEventRow.COLUMNS},
+              append_only=True)  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# Many tickets
+
+
+def by_ids(conn: Conn, ids: Iterable[str]) -> list[TicketRow]:
+    out: list[TicketRow] = []
+    for marks, params in in_list(list(ids)):
+        rows = conn.execute(f"SELECT {_COLS} FROM ticket WHERE id IN ({marks})", params).all()
+        out += [TicketRow(*r) for r in rows]
+    return out
+
+
+def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
+            assignee: str | None = None, since: int | None = None, until: int | None = None,
+            views: bool = False, batch: int = 500) -> Iterator[list[Any]]:  # fmt: skip
+    """Tickets newest first, in batches: (TicketRow, its clocks), or with `views` ViewRows (the
+    ticket's pre-rendered view, when it has one). `status` `open` means every status but
+    closed."""
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if status == "open":
+        where.append("t.status <> 'closed'")
+    elif status != "all":
+        where.append("t.status = :status")
+        params["status"] = status
+    if since is not None:
+        where.append("t.opened_at >= :since")
+        params["since"] = since
+    if until is not None:
+        where.append("t.opened_at < :until")
+        params["until"] = until
+    if assignee is not None:
+        where.append("t.assignee = :assignee")
+        params["assignee"] = assignee
+    if site_id is not None:
+        where.append("t.site_id = :site")
+        params["site"] = site_id
+    filters = " WHERE " + " AND ".join(where) if where else ""
+    cols = "t.id, t.view" if views else f"{_T_COLS}, t.clocks"
+    sql = f"SELECT {cols} FROM ticket t{filters} ORDER BY t.opened_at DESC"
+    for rows in conn.execute(sql, params).batches(batch):
+        if views:
+            yield [ViewRow(*r) for r in rows]
+        else:
+            yield [(TicketRow(*r[:_N]), r[_N]) for r in rows]
+
+
+def due(conn: Conn, *, before: int, site_id: str | None = None, with_clocks: bool,
+        batch: int = 500) -> Iterator[list[DueRow]]:  # fmt: skip
+    """Tickets whose earliest running deadline is before `before`, earliest first; `clocks`
+    only where asked (`with_clocks`) or where the ticket has no pre-rendered records."""
+    params: dict[str, Any] = {"limit": before, "plain": with_clocks}
+    site = ""
+    if site_id is not None:
+        site = " AND t.site_id = :site"
+        params["site"] = site_id
+    sql = (
+        "SELECT t.next_due_at, t.ref, t.title, t.site_id, t.assignee, t.status, t.due_view, "
+        "CASE WHEN t.due_view IS NULL OR :plain THEN t.clocks END FROM ticket t "
+        f"WHERE t.next_due_at < :limit{site} ORDER BY t.next_due_at"
+    )
+    for rows in conn.execute(sql, params).batches(batch):
+        yield [DueRow(*r) for r in rows]
+
+
+def board(conn: Conn, *, site_id: str | None = None, batch: int = 500
+          ) -> Iterator[list[BoardRow]]:  # fmt: skip
+    """Tickets not closed, by earliest running deadline (none last), then opening."""
+    params: dict[str, Any] = {}
+    where = "t.status <> 'closed'"
+    if site_id is not None:
+        params["site"] = site_id
+        where += " AND t.site_id = :site"
+    sql = (
+        "SELECT t.ref, t.title, s.code, t.assignee, t.status, t.severity, t.next_due_at, "
+        "t.clocks FROM ticket t JOIN site s ON s.id = t.site_id "
+        f"WHERE {where} ORDER BY t.next_due_at IS NULL, t.next_due_at, t.opened_at"
+    )
+    for rows in conn.execute(sql, params).batches(batch):
+        yield [BoardRow(*r) for r in rows]
+
+
+def open_counts(conn: Conn) -> dict[str, int]:
+    """Site id -> number of tickets not closed."""
+    rows = conn.execute(
+        "SELECT site_id, count(*) FROM ticket WHERE status <> 'closed' GROUP BY site_id"
+    ).all()
+    return {str(s): int(n) for s, n in rows}
+
+
+# --------------------------------------------------------------------------------------------
+# Derived state (written only by services/derived.py)
+
+
+def ids_opened_since(conn: Conn, at: int) -> list[str]:
+    rows = conn.execute("SELECT id FROM ticket WHERE opened_at >= :a", {"a": at}).all()
+    return [str(i) for (i,) in rows]
+
+
+def ids_at_sites(conn: Conn, site_ids: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for marks, params in in_list(sorted(set(site_ids))):
+        rows = conn.execute(f"SELECT id FROM ticket WHERE site_id IN ({marks})", params).all()
+        out += [str(i) for (i,) in rows]
+    return out
+
+
+def count(conn: Conn) -> int:
+    return int(conn.execute("SELECT count(*) FROM ticket").scalar())
+
+
+def with_derived(conn: Conn, ids: list[str]) -> list[tuple[TicketRow, TicketDerivedRow]]:
+    """Each ticket with its stored derived state (in no particular order)."""
+    out = []
+    for marks, params in in_list(ids):
+        rows = conn.execute(
+            f"SELECT {_T_COLS}, {select_list(TicketDerivedRow.COLUMNS, 't')} FROM ticket t "
+            f"WHERE t.id IN ({marks})",
+            params,
+        ).all()
+        out += [(TicketRow(*r[:_N]), TicketDerivedRow(*r[_N:])) for r in rows]
+    return out
+
+
+def all_with_derived(conn: Conn, *, batch: int = 2000
+                     ) -> Iterator[list[tuple[TicketRow, TicketDerivedRow]]]:  # fmt: skip
+    """Every ticket with its stored derived state, in id order, in batches."""
+    sql = (
+        f"SELECT {_T_COLS}, {select_list(TicketDerivedRow.COLUMNS, 't')} FROM ticket t "
+        "ORDER BY t.id"
+    )
+    for rows in conn.execute(sql).batches(batch):
+        yield [(TicketRow(*r[:_N]), TicketDerivedRow(*r[_N:])) for r in rows]
+
+
+def event_times(conn: Conn, ids: list[str]) -> dict[str, list[EventTime]]:
+    """Ticket id -> its events' kinds and instants, in timeline order."""
+    out: dict[str, list[EventTime]] = {}
+    for marks, params in in_list(ids):
+        for tid, kind, at in conn.execute(
+            f"SELECT ticket_id, kind, at FROM ticket_event WHERE ticket_id IN ({marks}) "
+            f"ORDER BY ticket_id, {_EVENT_ORDER}",
+            params,
+        ).all():
+            out.setdefault(tid, []).append(EventTime(kind, at))
+    return out
+
+
+def all_event_times(conn: Conn, *, batch: int = 5000
+                    ) -> Iterator[tuple[str, list[EventTime]]]:  # fmt: skip
+    """(ticket id, its events in timeline order) for every ticket with events, by ticket id."""
+    current: str | None = None
+    acc: list[EventTime] = []
+    rows_iter = conn.execute(
+        f"SELECT ticket_id, kind, at FROM ticket_event ORDER BY ticket_id, {_EVENT_ORDER}"
+    ).batches(batch)
+    for rows in rows_iter:
+        for tid, kind, at in rows:
+            if tid != current:
+                if current is not None:
+                    yield current, acc
+                current, acc = tid, []
+            acc.append(EventTime(kind, at))
+    if current is not None:
+        yield current, acc
+
+
+def write_derived(conn: Conn, rows: list[TicketDerivedRow]) -> None:
+    """Store the derived state of these tickets (not logged: every replica derives its own)."""
+    if rows:
+        conn.executemany(
+            "UPDATE ticket SET policy_id = :policy_id, clocks = :clocks, "
+            "next_due_at = :next_due_at, view = :view, due_view = :due_view WHERE id = :id",
+            [{c: getattr(r, c) for c in TicketDerivedRow.COLUMNS} for r in rows],
+        )
