@@ -40,9 +40,8 @@ class CachedHolidays:
         self.keep = keep
 
     def __call__(self, country: str, subdiv: str | None, year: int) -> calendars.PublicDays:
-        key = {"country": country, "subdiv": subdiv or "", "year": year,
-               "package": holidays_version()}  # fmt: skip
-        row = store.cached(self.conn, **key)
+        where = {"country": country, "subdiv": subdiv or "", "package": holidays_version()}
+        row = store.cached(self.conn, year=year, **where)
         if row is not None:
             return (
                 frozenset(date.fromisoformat(d) for d in orjson.loads(row[0])),
@@ -55,7 +54,8 @@ class CachedHolidays:
         if self.keep:
             store.store(
                 self.conn,
-                **key,
+                year=year,
+                **where,
                 days_off=orjson.dumps(sorted(d.isoformat() for d in off)).decode(),
                 workdays=orjson.dumps(sorted(d.isoformat() for d in work)).decode(),
             )

@@ -72,7 +72,7 @@ def overdue(
             for row in rows:
                 while pending and pending[0][0] <= row.next_due_at:
                     ready.append(heapq.heappop(pending)[2])
-                items = None
+                items: list[tuple[int, Any]] | None = None
                 if as_json and row.due_view:
                     items = derived.due_fragments(row.due_view, zone, now, limit)
                 if items is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from svcdesk.errors import Ambiguous, InvalidValue, NotFound
 from svcdesk.store import registry
@@ -12,14 +12,7 @@ _HEX = set("0123456789abcdef")
 _SHOWN = 10
 
 
-class _Row(Protocol):
-    COLUMNS: tuple[str, ...]
-    TABLE: str
-
-    def __init__(self, *values: Any) -> None: ...
-
-
-R = TypeVar("R", bound=_Row)
+R = TypeVar("R")
 
 
 def _id_prefix(q: str) -> str | None:
@@ -51,9 +44,9 @@ def resolve(
     Order: the exact ref; a bare number as this replica's ref (`local` % number); then a unique
     prefix of the ref or of the id.
     """
-    table = registry.table(row_type.TABLE)
+    table = registry.table(getattr(row_type, "TABLE"))  # noqa: B009 (a generated row type)
     registry.columns(table, [ref_col])
-    cols = registry.select_list(row_type.COLUMNS)
+    cols = registry.select_list(getattr(row_type, "COLUMNS"))  # noqa: B009
     q = typed.strip()
     if not q:
         raise InvalidValue(f"empty {what} reference")
