@@ -31,8 +31,8 @@ def fill(path: Path, ops: int) -> None:
     sys.path.insert(0, str(ROOT))
     from svcdesk import clock, ids
     from svcdesk.services.dbadmin import init
-    from svcdesk.services.sites import add_site
     from svcdesk.services.session import open_database as open_db
+    from svcdesk.services.sites import add_site
 
     db = open_db(str(path), create=True)
     init(db)

@@ -1,5 +1,7 @@
-"""The one renderer: every list and record leaves svcdesk through here.
+"""The one renderer: every list, record and message a command produces leaves svcdesk here.
 
+A command returns a `Result` (its data, the human line, its exit code); `render_result` is the
+only place that decides what goes to stdout (data) and to stderr (messages) in every format.
 Formats: `table` (rich, on a terminal), `plain` (tabulate, the default in a pipe), `md`
 (tabulate's GitHub tables), `csv` (spreadsheet-safe) and `json` (stable field names, instants
 ISO 8601 with offset, durations in seconds). Records are plain dicts whose instants are aware
@@ -11,12 +13,12 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
 from typing import IO, Any
 
-from svcdesk.errors import InvalidValue
+from svcdesk.errors import ExitCode, InvalidValue
 
 FORMATS = ("table", "plain", "md", "csv", "json")
 
@@ -27,7 +29,8 @@ class Col:
 
     key: str
     header: str
-    kind: str = "text"  # text | instant | duration | count
+    kind: str = "text"  # text | instant | duration | relative | count
+    lang: str = "en"  # `relative`: the language of `in 2 h 10 min` / `2小时10分钟后`
 
 
 @dataclass
@@ -37,6 +40,75 @@ class Section:
     key: str
     title: str
     cols: Sequence[Col]
+
+
+Style = Callable[[dict[str, Any]], str | None]
+
+
+@dataclass
+class Result:
+    """What a command hands to `render_result`: its data, what to tell the person, its exit code.
+
+    Data is a `record` (shown with `fields` and `sections`), `rows` (shown with `cols`) or `text`
+    already written out (a policy's TOML). `message` is the human line on stderr, printed when
+    no data is: for commands with nothing else to show, and for `brief` results when no `-f`
+    was given (`init`, `db backup`, `sync`: a line for the person, the record for a script).
+    """
+
+    record: dict[str, Any] | None = None
+    fields: Sequence[Col] = ()
+    sections: Sequence[Section] = ()
+    rows: Iterable[dict[str, Any]] | None = None
+    cols: Sequence[Col] = ()
+    empty: str | None = None  # said (table format only) when there are no rows
+    style: Style | None = None  # a row's Rich style (table format only)
+    title: str | None = None  # a line on stderr above the rows (table format only)
+    text: str | None = None  # data that is already text: to stdout as it is
+    message: str | None = None  # the human line, to stderr
+    brief: bool = False  # no -f: `text` and `message` instead of the record
+    # the record as people read it (summaries, reasons as rows): every format but JSON
+    human: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    notes: list[str] = field(default_factory=list)  # remarks to stderr before anything else
+    check: bool = False  # --check: exit 3 when any row was printed
+    exit_code: int = ExitCode.OK
+
+
+def render_result(result: Result, fmt: str | None, *, out: IO[str] | None = None) -> int:
+    """Print a command's result in format `fmt` (None: not given); returns its exit code.
+
+    Data goes to stdout, messages to stderr; JSON and CSV carry no colour and no message.
+    """
+    stream = out or sys.stdout
+    chosen = pick_format(fmt, stream)
+    for line in result.notes:
+        _stderr(line)
+    if (result.record is None and result.rows is None) or (result.brief and fmt is None):
+        if result.text:
+            _text(result.text, out)
+        if result.message is not None:
+            _stderr(result.message)
+        return result.exit_code
+    if result.rows is not None:
+        if result.title is not None and chosen == "table":
+            _stderr(result.title)
+        count = render_list(
+            result.rows, result.cols, chosen, out=stream, empty=result.empty, style=result.style
+        )
+        if result.check and count:
+            return max(result.exit_code, ExitCode.FOUND)
+        return result.exit_code
+    record = result.record
+    assert record is not None
+    if result.human is not None and chosen != "json":
+        record = result.human(record)
+    render_record(record, result.fields, chosen, sections=result.sections, out=stream)
+    return result.exit_code
+
+
+def _text(text: str, out: IO[str] | None) -> None:
+    import typer  # click's echo, as the commands always wrote text
+
+    typer.echo(text, nl=False, file=out)
 
 
 def pick_format(fmt: str | None, stream: IO[str] | None = None) -> str:
@@ -51,9 +123,13 @@ def pick_format(fmt: str | None, stream: IO[str] | None = None) -> str:
     return f
 
 
-def _human(value: Any, kind: str) -> str:
+def _human(value: Any, kind: str, lang: str = "en") -> str:
     if value is None:
         return ""
+    if kind == "relative":  # seconds left: `in 2 h 10 min`, `overdue by 3 d 4 h`
+        from svcdesk import humanize
+
+        return humanize.relative(value, lang) if value >= 0 else humanize.overdue(-value, lang)
     if kind == "duration":
         from svcdesk.clock import format_duration
 
@@ -157,7 +233,9 @@ def render_record(
         flat = {k: v for k, v in record.items() if not isinstance(v, list)}
         _csv_list([flat], out)
         return
-    pairs = [{"field": f.header, "value": _human(record.get(f.key), f.kind)} for f in fields]
+    pairs = [
+        {"field": f.header, "value": _human(record.get(f.key), f.kind, f.lang)} for f in fields
+    ]
     kv_cols = [Col("field", ""), Col("value", "")]
     if fmt == "table":
         from rich.table import Table
@@ -245,7 +323,7 @@ def _tab_table(
 ) -> None:
     from tabulate import tabulate
 
-    data = [[_human(r.get(c.key), c.kind) for c in cols] for r in rows]
+    data = [[_human(r.get(c.key), c.kind, c.lang) for c in cols] for r in rows]
     table_fmt = "github" if fmt == "md" else "plain"
     hdrs = [c.header for c in cols] if headers and any(c.header for c in cols) else ()
     out.write(tabulate(data, headers=hdrs, tablefmt=table_fmt, disable_numparse=True) + "\n")
@@ -264,6 +342,6 @@ def _rich_table(
         table.add_column(c.header, justify="right" if c.kind in ("count", "duration") else "left")
     for r in rows:
         table.add_row(
-            *(_human(r.get(c.key), c.kind) for c in cols), style=style(r) if style else None
+            *(_human(r.get(c.key), c.kind, c.lang) for c in cols), style=style(r) if style else None
         )
     _console(out).print(table)

@@ -21,7 +21,7 @@ ALLOWED = {
     "cli": {"services", "output", "errors", "clock", "domain", "humanize", "resources"},
 }
 UTILITIES = {"errors": {"domain"}, "clock": {"domain", "errors"}, "ids": set(),
-             "resources": {"domain"}, "output": {"errors", "clock"},
+             "resources": {"domain"}, "output": {"errors", "clock", "humanize"},
              "humanize": set(), "__main__": {"cli"}}  # fmt: skip
 
 SQL = re.compile(

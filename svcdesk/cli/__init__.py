@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -19,7 +19,10 @@ from svcdesk.cli import sla as sla_cli
 from svcdesk.cli import sync as sync_cli
 from svcdesk.cli import ticket as ticket_cli
 from svcdesk.cli import warranty as warranty_cli
-from svcdesk.cli.common import at_option, fmt_option, get_db, note, state
+from svcdesk.cli.common import at_option, fmt_option, get_db, renders, state
+
+if TYPE_CHECKING:
+    from svcdesk.output import Result
 
 app = typer.Typer(
     name="svcdesk",
@@ -84,28 +87,25 @@ def root(
 
 
 @app.command()
+@renders
 def init(
     demo: bool = typer.Option(
         False, "--demo", help="Add realistic sample data (empty databases only)."
     ),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Create the database (running it again changes nothing).
 
     \b
     Example:
       svcdesk --db shop.db init --demo
     """
+    from svcdesk import output
+    from svcdesk.cli import views
     from svcdesk.services import dbadmin
 
-    database = get_db(create=True)
-    info = dbadmin.init(database, demo=demo)
-    if fmt:
-        from svcdesk import output
-
-        output.render_record(info, dbadmin.INFO_FIELDS, fmt)
-    else:
-        note(info["message"])
+    info = dbadmin.init(get_db(create=True), demo=demo)
+    return output.Result(record=info, fields=views.INFO_FIELDS, message=info["message"], brief=True)
 
 
 def main(argv: list[str] | None = None) -> None:

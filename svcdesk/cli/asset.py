@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from svcdesk.cli.common import at_option, fmt_option, get_db, note, progress
+from svcdesk.cli.common import at_option, fmt_option, get_db, notify, progress, renders
+
+if TYPE_CHECKING:
+    from svcdesk.output import Result
 
 app = typer.Typer(
     help="Equipment at customer sites, with warranty dates.",
@@ -33,46 +36,15 @@ def _date_option(flag: str, help: str) -> Any:
     return typer.Option(None, flag, metavar="DATE", help=help)
 
 
-def _list_cols() -> list[Any]:
-    from svcdesk.output import Col
-
-    return [
-        Col("ref", "REF"),
-        Col("site", "SITE"),
-        Col("kind", "KIND"),
-        Col("serial", "SERIAL"),
-        Col("model", "MODEL"),
-        Col("installed_on", "INSTALLED"),
-        Col("warranty_until", "WARRANTY UNTIL"),
-        Col("notes", "NOTES"),
-    ]
-
-
-def _show_fields() -> list[Any]:
-    from svcdesk.output import Col
-
-    return [
-        Col("ref", "Asset"),
-        Col("site", "Site"),
-        Col("kind", "Kind"),
-        Col("serial", "Serial"),
-        Col("model", "Model"),
-        Col("installed_on", "Installed"),
-        Col("warranty_until", "Warranty until"),
-        Col("notes", "Notes"),
-        Col("created_at", "Added", "instant"),
-        Col("updated_at", "Changed", "instant"),
-        Col("id", "Id"),
-    ]
-
-
-def _emit(rec: dict[str, Any], fmt: str | None) -> None:
+def _asset(rec: dict[str, Any]) -> Result:
     from svcdesk import output
+    from svcdesk.cli import views
 
-    output.render_record(rec, _show_fields(), fmt)
+    return output.Result(record=rec, fields=views.ASSET_FIELDS)
 
 
 @app.command("add")
+@renders
 def add(
     site: str = typer.Option(..., "--site", help="Site code (or a unique prefix)."),
     kind: str = _kind_option(
@@ -84,7 +56,7 @@ def add(
     warranty_until: str = _date_option("--warranty-until", "Last day of the warranty, YYYY-MM-DD."),
     notes: str = typer.Option(None, "--notes", help="Where it stands, what it serves."),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Register a piece of equipment at a site.
 
     \b
@@ -104,16 +76,17 @@ def add(
         warranty_until=warranty_until,
         notes=notes,
     )
-    _emit(rec, fmt)
+    return _asset(rec)
 
 
 @app.command("list")
+@renders
 def list_(
     site: str = typer.Option(None, "--site", help="Only this site."),
     kind: str = _kind_option(None, "Only this kind (a unique prefix will do)."),
     removed: bool = typer.Option(False, "--removed", help="Include removed assets."),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """List assets by site, kind and serial number.
 
     \b
@@ -121,14 +94,16 @@ def list_(
       svcdesk asset list --site BJ-HD --kind led -f csv > led-screens.csv
     """
     from svcdesk import output
+    from svcdesk.cli import views
     from svcdesk.services import assets
 
     rows = assets.list_assets(get_db(), site=site, kind=kind, removed=removed)
-    output.render_list(rows, _list_cols(), fmt, empty="no assets match")
+    return output.Result(rows=rows, cols=views.ASSET_COLS, empty="no assets match")
 
 
 @app.command("show")
-def show(asset: str = ASSET_ARG, fmt: str = fmt_option()) -> None:
+@renders
+def show(asset: str = ASSET_ARG, fmt: str = fmt_option()) -> Result:
     """Show one asset.
 
     \b
@@ -137,10 +112,11 @@ def show(asset: str = ASSET_ARG, fmt: str = fmt_option()) -> None:
     """
     from svcdesk.services import assets
 
-    _emit(assets.show_asset(get_db(), asset), fmt)
+    return _asset(assets.show_asset(get_db(), asset))
 
 
 @app.command("edit")
+@renders
 def edit(
     asset: str = ASSET_ARG,
     model: str = typer.Option(None, "--model", help='Make and model ("" clears it).'),
@@ -152,7 +128,7 @@ def edit(
     kind: str = _kind_option(None, "What it is."),
     serial: str = typer.Option(None, "--serial", help="Serial number (unique at the site)."),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Change what is given of an asset; everything else, and its ref, stay as they are.
 
     \b
@@ -170,17 +146,18 @@ def edit(
         installed_on=installed,
         warranty_until=warranty_until,
         notes=notes,
-        notify=note,
+        notify=notify,
     )
-    _emit(rec, fmt)
+    return _asset(rec)
 
 
 @app.command("remove")
+@renders
 def remove(
     asset: str = typer.Argument(..., metavar="ASSET", help="Asset ref or a unique prefix."),
     at: str = at_option(),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Retire an asset: it leaves lists and new tickets; tickets that name it keep it.
 
     \b
@@ -189,10 +166,11 @@ def remove(
     """
     from svcdesk.services import assets
 
-    _emit(assets.remove_asset(get_db(), asset, at=at), fmt)
+    return _asset(assets.remove_asset(get_db(), asset, at=at))
 
 
 @app.command("import")
+@renders
 def import_(
     file: str = typer.Argument(..., metavar="FILE.csv", help="The CSV file to read."),
     site: str = typer.Option(None, "--site", help="The site of rows without one."),
@@ -206,7 +184,7 @@ def import_(
         help="The file's encoding (default: UTF-8; a GB18030/GBK file is recognised).",
     ),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Add or update assets from a CSV file: every row is valid, or nothing is written.
 
     The header names the columns: site, kind, serial, model, installed_on, warranty_until,
@@ -221,39 +199,28 @@ def import_(
       svcdesk asset import hall-equipment.csv --site BJ-HD --dry-run
       svcdesk asset import hall-equipment.csv --site BJ-HD
     """
-    from svcdesk.services import assets
+    from svcdesk import output
+    from svcdesk.cli import views
+    from svcdesk.services import asset_import
 
     with progress("importing assets") as update:
-        result = assets.import_assets(
+        result = asset_import.import_assets(
             get_db(),
             file,
             site=site,
             dry_run=dry_run,
             encoding=encoding,
             progress=update,
-            notify=note,
+            notify=notify,
         )
-    if fmt:
-        from svcdesk import output
-        from svcdesk.output import Col
-
-        fields = [
-            Col("file", "File"),
-            Col("rows", "Rows", "count"),
-            Col("added", "Added", "count"),
-            Col("updated", "Updated", "count"),
-            Col("unchanged", "Unchanged", "count"),
-            Col("dry_run", "Dry run"),
-        ]
-        output.render_record(result, fields, fmt)
+    counts = (
+        f"{result['added']} added, {result['updated']} updated, {result['unchanged']} unchanged"
+    )
+    if dry_run:
+        message = (
+            f"{file}: all {result['rows']} rows are valid; importing it would give "
+            f"{counts}; nothing was written (--dry-run)"
+        )
     else:
-        counts = (
-            f"{result['added']} added, {result['updated']} updated, {result['unchanged']} unchanged"
-        )
-        if dry_run:
-            note(
-                f"{file}: all {result['rows']} rows are valid; importing it would give "
-                f"{counts}; nothing was written (--dry-run)"
-            )
-        else:
-            note(f"imported {file}: {counts}")
+        message = f"imported {file}: {counts}"
+    return output.Result(record=result, fields=views.IMPORT_FIELDS, message=message, brief=True)

@@ -1,19 +1,25 @@
-"""What every command shares: global options, the open database, the format option.
+"""What every command shares: global options, the open database, the format option, and
+`renders`, which hands what a command returns to the one printer.
 
 Imports here stay light (typer only): `svcdesk --help` and completion must not load the store.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import sys
-from dataclasses import dataclass
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 if TYPE_CHECKING:
-    from svcdesk.store.db import Database
+    from svcdesk.output import Result
+    from svcdesk.services.session import Database
 
 
 @dataclass
@@ -21,6 +27,7 @@ class State:
     db_url: str | None = None
     debug: bool = False
     _db: Database | None = None
+    notes: list[str] = field(default_factory=list)  # remarks a service made while it ran
 
 
 state = State()
@@ -33,6 +40,26 @@ FORMAT_HELP = (
 def fmt_option() -> Any:
     return typer.Option(
         None, "-f", "--format", metavar="FORMAT", help=FORMAT_HELP, autocompletion=_formats
+    )
+
+
+def _check_lang(value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = value.strip().lower().replace("_", "-")
+    if code not in ("zh", "en", "zh-cn"):
+        raise typer.BadParameter(f"unknown language {value!r} (choose from: zh, en)")
+    return code[:2]
+
+
+def lang_option() -> Any:
+    return typer.Option(
+        None,
+        "--lang",
+        metavar="LANG",
+        help="zh or en: the language of time left. Default: the policy's.",
+        callback=_check_lang,
+        autocompletion=lambda: ["zh", "en"],
     )
 
 
@@ -55,10 +82,12 @@ def get_db(*, create: bool = False) -> Database:
     from svcdesk import clock
 
     if state._db is None or create:
-        from svcdesk.store.db import open_db
+        from svcdesk.services import policies
+        from svcdesk.services.session import open_database
 
-        state._db = open_db(state.db_url, create=create)
-        clock.set_policy_tz(state._db.policy_timezone())
+        state._db = open_database(state.db_url, create=create)
+        with state._db.read() as conn:
+            clock.set_policy_tz(policies.timezone_now(conn))
     return state._db
 
 
@@ -70,9 +99,56 @@ def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def note(message: str) -> None:
-    """A message for the person at the terminal (stderr, so pipes carry only data)."""
-    sys.stderr.write(message + "\n")
+def renders(command: Callable[..., Result]) -> Callable[..., None]:
+    """Run a command that returns a `Result` and hand it to `output.render_result`.
+
+    Its `-f` (the `fmt` keyword, as Typer passes it) is checked before the command runs, so an
+    unknown format changes nothing; a non-zero exit code of the result ends the program with it.
+    Remarks passed to `notify` are shown with the result, or before the error if it fails.
+    """
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        from svcdesk import output
+
+        fmt = kwargs.get("fmt")
+        output.pick_format(fmt)
+        state.notes.clear()
+        try:
+            result = command(*args, **kwargs)
+        except BaseException:
+            if state.notes:
+                output.render_result(output.Result(notes=_take_notes()), fmt)
+            raise
+        result.notes[:0] = _take_notes()
+        code = output.render_result(result, fmt)
+        if code:
+            raise typer.Exit(code)
+
+    # Typer reads the parameters from the signature and evaluates their annotations; the return
+    # annotation (`Result`, imported for type checkers only) is not its business.
+    run.__annotations__ = {k: v for k, v in command.__annotations__.items() if k != "return"}
+    hints = typing.get_type_hints(run)
+    signature = inspect.signature(command)
+    params = [
+        p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()
+    ]
+    run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=params, return_annotation=inspect.Signature.empty
+    )
+    return run
+
+
+def notify(message: str) -> None:
+    """Keep a remark a service makes while it runs (a guessed encoding, what an edit changed)
+    to show on stderr with the command's result."""
+    state.notes.append(message)
+
+
+def _take_notes() -> list[str]:
+    notes = list(state.notes)
+    state.notes.clear()
+    return notes
 
 
 def progress(label: str) -> Any:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from svcdesk.cli.common import fmt_option, get_db, note
+from svcdesk.cli.common import fmt_option, get_db, renders
+
+if TYPE_CHECKING:
+    from svcdesk.output import Result
 
 app = typer.Typer(help="The database file itself.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.command("backup")
+@renders
 def backup(
     file: str = typer.Argument(..., help="Where to write the copy (a file or a folder)."),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Copy the database consistently, even while others write to it.
 
     \b
@@ -21,18 +27,21 @@ def backup(
       svcdesk db backup ~/backups/
     """
     from svcdesk import output
-    from svcdesk.output import Col
+    from svcdesk.cli import views
     from svcdesk.services import dbadmin
 
     result = dbadmin.backup(get_db(), file)
-    if fmt:
-        output.render_record(result, [Col("backup", "Backup"), Col("bytes", "Bytes")], fmt)
-    else:
-        note(f"backed up {result['database']} to {result['backup']} ({result['bytes']} bytes)")
+    return output.Result(
+        record=result,
+        fields=views.BACKUP_FIELDS,
+        message=f"backed up {result['database']} to {result['backup']} ({result['bytes']} bytes)",
+        brief=True,
+    )
 
 
 @app.command("check")
-def check(fmt: str = fmt_option()) -> None:
+@renders
+def check(fmt: str = fmt_option()) -> Result:
     """Check the database's integrity; exits 1 when it finds a problem.
 
     \b
@@ -40,23 +49,25 @@ def check(fmt: str = fmt_option()) -> None:
       svcdesk db check
     """
     from svcdesk import output
-    from svcdesk.output import Col
+    from svcdesk.cli import views
+    from svcdesk.errors import ExitCode
     from svcdesk.services import dbadmin
 
     result = dbadmin.check(get_db())
-    if fmt:
-        output.render_record(result, [Col("ok", "OK"), Col("problems", "Problems")], fmt)
-    else:
-        for problem in result["problems"]:
-            typer.echo(problem)
-        if result["ok"]:
-            note(f"{result['database']}: ok (schema v{result['schema_version']})")
-    if not result["ok"]:
-        raise typer.Exit(1)
+    ok = result["ok"]
+    return output.Result(
+        record=result,
+        fields=views.CHECK_FIELDS,
+        text="".join(f"{problem}\n" for problem in result["problems"]),
+        message=f"{result['database']}: ok (schema v{result['schema_version']})" if ok else None,
+        brief=True,
+        exit_code=ExitCode.OK if ok else ExitCode.ERROR,
+    )
 
 
 @app.command("info")
-def info(fmt: str = fmt_option()) -> None:
+@renders
+def info(fmt: str = fmt_option()) -> Result:
     """Path, schema version, replica id and record counts.
 
     \b
@@ -64,6 +75,7 @@ def info(fmt: str = fmt_option()) -> None:
       svcdesk db info -f json
     """
     from svcdesk import output
+    from svcdesk.cli import views
     from svcdesk.services import dbadmin
 
-    output.render_record(dbadmin.info(get_db()), dbadmin.INFO_FIELDS, fmt)
+    return output.Result(record=dbadmin.info(get_db()), fields=views.INFO_FIELDS)

@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from svcdesk.cli.common import at_option, fmt_option, get_db
+from svcdesk.cli.common import at_option, fmt_option, get_db, renders
+
+if TYPE_CHECKING:
+    from svcdesk.output import Result
 
 app = typer.Typer(help="Customer sites.", no_args_is_help=True, rich_markup_mode=None)
 
 
-def _views():
-    from svcdesk.output import Col
-
-    cols = [
-        Col("code", "CODE"),
-        Col("name", "NAME"),
-        Col("region", "REGION"),
-        Col("contact", "CONTACT"),
-        Col("open_tickets", "OPEN", "count"),
-    ]
-    fields = [
-        Col("code", "Code"),
-        Col("name", "Name"),
-        Col("region", "Region"),
-        Col("tz", "Time zone"),
-        Col("contact", "Contact"),
-        Col("open_tickets", "Open tickets"),
-        Col("assets", "Assets"),
-        Col("created_at", "Added", "instant"),
-        Col("id", "Id"),
-    ]
-    return cols, fields
-
-
 @app.command("add")
+@renders
 def add(
     code: str = typer.Argument(..., help="Short unique code, e.g. BJ-HD."),
     name: str = typer.Option(..., "--name", help="Full name of the site."),
@@ -42,7 +24,7 @@ def add(
     contact: str = typer.Option(None, "--contact", help="Contact person and phone."),
     at: str = at_option(),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Register a customer site.
 
     \b
@@ -50,16 +32,18 @@ def add(
       svcdesk site add BJ-HD --name "Beijing Haidian District Tax Bureau" --region Beijing
     """
     from svcdesk import output
+    from svcdesk.cli import views
     from svcdesk.services import sites
 
     rec = sites.add_site(
         get_db(), code=code, name=name, tz=tz, region=region, contact=contact, at=at
     )
-    output.render_record(rec, _views()[1], fmt)
+    return output.Result(record=rec, fields=views.SITE_FIELDS)
 
 
 @app.command("list")
-def list_(fmt: str = fmt_option()) -> None:
+@renders
+def list_(fmt: str = fmt_option()) -> Result:
     """List every site with its number of open tickets.
 
     \b
@@ -67,15 +51,19 @@ def list_(fmt: str = fmt_option()) -> None:
       svcdesk site list -f csv > sites.csv
     """
     from svcdesk import output
+    from svcdesk.cli import views
     from svcdesk.services import sites
 
-    output.render_list(sites.list_sites(get_db()), _views()[0], fmt, empty="no sites yet")
+    return output.Result(
+        rows=sites.list_sites(get_db()), cols=views.SITE_COLS, empty="no sites yet"
+    )
 
 
 @app.command("show")
+@renders
 def show(
     site: str = typer.Argument(..., help="Site code or a unique prefix."), fmt: str = fmt_option()
-) -> None:
+) -> Result:
     """Show one site.
 
     \b
@@ -83,6 +71,7 @@ def show(
       svcdesk site show BJ-HD
     """
     from svcdesk import output
+    from svcdesk.cli import views
     from svcdesk.services import sites
 
-    output.render_record(sites.show_site(get_db(), site), _views()[1], fmt)
+    return output.Result(record=sites.show_site(get_db(), site), fields=views.SITE_FIELDS)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperGroup
 
-from svcdesk.cli.common import fmt_option, get_db, note, progress
+from svcdesk.cli.common import fmt_option, get_db, progress, renders
+
+if TYPE_CHECKING:
+    from svcdesk.output import Result
 
 
 class _SyncGroup(TyperGroup):
@@ -31,21 +34,24 @@ remote_app = typer.Typer(help="Saved remotes.", no_args_is_help=True, rich_marku
 app.add_typer(remote_app, name="remote")
 
 
-def _run(remote: str | None, fmt: str | None) -> None:
+@renders
+def _sync(*, remote: str | None, fmt: str | None) -> Result:
+    """Push and pull with `remote` (None: the default remote)."""
     from svcdesk import output
-    from svcdesk.output import Col
+    from svcdesk.cli import views
     from svcdesk.services import sync
 
     with progress("syncing") as update:
         result = sync.sync(get_db(), remote, progress=(lambda n: update(n, 0)) if update else None)
-    if fmt:
-        fields = [Col("remote", "Remote"), Col("pushed", "Pushed"), Col("pulled", "Pulled")]
-        output.render_record(result, fields, fmt)
-    else:
-        note(
+    return output.Result(
+        record=result,
+        fields=views.SYNC_FIELDS,
+        message=(
             f"synced with {result['remote']}: pushed {result['pushed']}, "
             f"pulled {result['pulled']} operation(s)"
-        )
+        ),
+        brief=True,
+    )
 
 
 @app.callback()
@@ -57,96 +63,106 @@ def default(ctx: typer.Context, fmt: str = fmt_option()) -> None:
       svcdesk sync remote add hub postgresql://svc@hub.example/svcdesk && svcdesk sync
     """
     if ctx.invoked_subcommand is None:
-        _run(None, fmt)
+        _sync(remote=None, fmt=fmt)
 
 
 @app.command("now", hidden=True)
 def now(remote: str = typer.Argument(None, metavar="REMOTE"), fmt: str = fmt_option()) -> None:
     """Push and pull with REMOTE."""
-    _run(remote, fmt)
+    _sync(remote=remote, fmt=fmt)
 
 
 @remote_app.command("add")
+@renders
 def remote_add(
     name: str = typer.Argument(..., help="A short name, e.g. hub."),
     remote: str = typer.Argument(..., help="A svcdesk file path or a postgresql:// URL."),
     default: bool = typer.Option(False, "--default", help="Make it the default remote."),
-) -> None:
+) -> Result:
     """Save a remote under a name (a password in the URL is not stored: use ~/.pgpass).
 
     \b
     Example:
       svcdesk sync remote add usb /media/usb/svcdesk.db
     """
+    from svcdesk import output
     from svcdesk.services import sync
 
     r = sync.remote_add(get_db(), name, remote, default=default)
-    note(f"remote {r['name']} = {r['remote']}" + (" (default)" if r["default"] else ""))
+    return output.Result(
+        message=f"remote {r['name']} = {r['remote']}" + (" (default)" if r["default"] else "")
+    )
 
 
 @remote_app.command("list")
-def remote_list(fmt: str = fmt_option()) -> None:
+@renders
+def remote_list(fmt: str = fmt_option()) -> Result:
     """The saved remotes."""
     from svcdesk import output
-    from svcdesk.output import Col
+    from svcdesk.cli import views
     from svcdesk.services import sync
 
-    cols = [Col("name", "NAME"), Col("remote", "REMOTE"), Col("default", "DEFAULT")]
-    output.render_list(sync.remotes(get_db()), cols, fmt, empty="no remotes yet")
+    return output.Result(
+        rows=sync.remotes(get_db()), cols=views.REMOTE_COLS, empty="no remotes yet"
+    )
 
 
 @app.command("export")
+@renders
 def export(
     file: str = typer.Argument(..., help="The bundle file to write."),
     since: str = typer.Option(
         None, "--since", metavar="INSTANT", help="Only what was recorded since then."
     ),
-) -> None:
+) -> Result:
     """Write the change log to a bundle for a site with no network (import it there).
 
     \b
     Example:
       svcdesk sync export /media/usb/bj-hd.svcbundle --since -30d
     """
+    from svcdesk import output
     from svcdesk.services import sync
 
     r = sync.export(get_db(), file, since=since)
-    note(f"exported {r['operations']} operation(s) to {r['file']}")
+    return output.Result(message=f"exported {r['operations']} operation(s) to {r['file']}")
 
 
 @app.command("import")
-def import_(file: str = typer.Argument(..., help="A bundle made by sync export.")) -> None:
+@renders
+def import_(file: str = typer.Argument(..., help="A bundle made by sync export.")) -> Result:
     """Apply a bundle (checked whole first; importing it twice changes nothing).
 
     \b
     Example:
       svcdesk sync import /media/usb/bj-hd.svcbundle
     """
+    from svcdesk import output
     from svcdesk.services import sync
 
     with progress("importing") as update:
         r = sync.import_(get_db(), file, progress=(lambda n: update(n, 0)) if update else None)
-    note(f"imported {r['file']}: {r['applied']} new of {r['operations']} operation(s)")
+    return output.Result(
+        message=f"imported {r['file']}: {r['applied']} new of {r['operations']} operation(s)"
+    )
 
 
 @app.command("status")
-def status(fmt: str = fmt_option()) -> None:
+@renders
+def status(fmt: str = fmt_option()) -> Result:
     """Per remote: when it last synced and how many local operations it has not seen."""
     from svcdesk import output
-    from svcdesk.output import Col
+    from svcdesk.cli import views
     from svcdesk.services import sync
 
-    cols = [
-        Col("name", "REMOTE"),
-        Col("last_sync", "LAST SYNC"),
-        Col("not_pushed", "NOT PUSHED", "count"),
-        Col("remote", "WHERE"),
-    ]
-    output.render_list(sync.status(get_db()), cols, fmt, empty="no remotes yet")
+    return output.Result(
+        rows=sync.status(get_db()), cols=views.SYNC_STATUS_COLS, empty="no remotes yet"
+    )
 
 
 @app.command("conflicts")
-def conflicts(fmt: str = fmt_option()) -> None:
+@renders
+def conflicts(fmt: str = fmt_option()) -> Result:
     """Concurrent edits of the same field: the value kept and the one overwritten.
 
     \b
@@ -154,31 +170,27 @@ def conflicts(fmt: str = fmt_option()) -> None:
       svcdesk sync conflicts
     """
     from svcdesk import output
-    from svcdesk.output import Col
+    from svcdesk.cli import views
     from svcdesk.services import sync
 
-    cols = [
-        Col("table", "TABLE"),
-        Col("ref", "RECORD"),
-        Col("field", "FIELD"),
-        Col("kept", "KEPT"),
-        Col("lost", "OVERWRITTEN"),
-        Col("lost_stamp", "TO KEEP IT: sync keep"),
-    ]
-    output.render_list(sync.conflicts(get_db()), cols, fmt, empty="no conflicts")
+    return output.Result(
+        rows=sync.conflicts(get_db()), cols=views.CONFLICT_COLS, empty="no conflicts"
+    )
 
 
 @app.command("keep")
+@renders
 def keep(
     stamp: str = typer.Argument(..., help="The overwritten write to restore (its stamp)."),
-) -> None:
+) -> Result:
     """Resolve a conflict by restoring the overwritten value (a new edit that wins).
 
     \b
     Example:
       svcdesk sync keep 1764012345678-00000-0195f3...
     """
+    from svcdesk import output
     from svcdesk.services import sync
 
     done = sync.keep(get_db(), stamp)
-    note(f"restored {done['field']} = {done['value']!r} on {done['ref']}")
+    return output.Result(message=f"restored {done['field']} = {done['value']!r} on {done['ref']}")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from svcdesk.cli.common import at_option, fmt_option, get_db, interactive
+from svcdesk.cli.common import at_option, fmt_option, get_db, interactive, renders
 from svcdesk.domain.tickets import CATEGORIES, CHANNELS, SEVERITIES
+
+if TYPE_CHECKING:
+    from svcdesk.output import Result
 
 app = typer.Typer(
     help="Fault tickets and their lifecycle.", no_args_is_help=True, rich_markup_mode=None
@@ -22,104 +25,22 @@ def _choices(values: tuple[str, ...]):
     return lambda: list(values)
 
 
-def _list_cols() -> list[Any]:
-    from svcdesk.output import Col
-
-    return [
-        Col("ref", "REF"),
-        Col("site", "SITE"),
-        Col("status", "STATUS"),
-        Col("severity", "SEV"),
-        Col("category", "CATEGORY"),
-        Col("assignee", "ASSIGNEE"),
-        Col("opened_at", "OPENED", "instant"),
-        Col("title", "TITLE"),
-    ]
-
-
-def _show_fields() -> tuple[list[Any], list[Any]]:
-    from svcdesk.output import Col, Section
-
-    fields = [
-        Col("ref", "Ticket"),
-        Col("title", "Title"),
-        Col("status", "Status"),
-        Col("site", "Site"),
-        Col("asset", "Asset"),
-        Col("category", "Category"),
-        Col("severity", "Severity"),
-        Col("channel", "Channel"),
-        Col("assignee", "Assignee"),
-        Col("reporter", "Reporter"),
-        Col("opened_at", "Opened", "instant"),
-        Col("due_at", "Due", "instant"),
-        Col("warranty_summary", "Warranty"),
-        Col("id", "Id"),
-    ]
-    sections = [
-        Section(
-            "clocks",
-            "SLA clocks",
-            [
-                Col("name", "CLOCK"),
-                Col("state", "STATE"),
-                Col("due_at", "DUE", "instant"),
-                Col("seconds_left", "LEFT", "duration"),
-                Col("met_at", "MET", "instant"),
-            ],
-        ),
-        Section(
-            "events",
-            "Timeline",
-            [
-                Col("at", "AT", "instant"),
-                Col("kind", "EVENT"),
-                Col("actor", "BY"),
-                Col("summary", "DETAILS"),
-            ],
-        ),
-    ]
-    return fields, sections
-
-
-def _warranty_line(decision: dict[str, Any] | None) -> str | None:
-    """`repair free, replacement not covered, support free (in warranty until 2027-03-01)`."""
-    if not decision:
-        return None
-    parts = ", ".join(
-        f"{s} {decision[s].replace('_', ' ')}" for s in ("repair", "replacement", "support")
-    )
-    until = decision.get("warranty_until")
-    state = "in warranty" if decision["in_warranty"] else "out of warranty"
-    return f"{parts} ({state}{f' until {until}' if until and decision['in_warranty'] else ''})"
-
-
-def _summarise(rec: dict[str, Any]) -> dict[str, Any]:
-    """Add a one-line summary to each event for the human-readable timeline."""
-    rec["warranty_summary"] = _warranty_line(rec.get("warranty"))
-    for ev in rec.get("events", []):
-        parts = [f"{k}: {v}" for k, v in ev["details"].items()]
-        if ev["note"]:
-            parts.insert(0, ev["note"])
-        ev_summary = "; ".join(parts)
-        ev["summary"] = ev_summary
-    return rec
-
-
-def _emit(rec: dict[str, Any], fmt: str | None) -> None:
+def _ticket(rec: dict[str, Any], notes: list[str] | None = None) -> Result:
+    """A ticket as `ticket show` shows it: fields, SLA clocks, timeline."""
     from svcdesk import output
+    from svcdesk.cli import views
 
-    fields, sections = _show_fields()
-    fmt = output.pick_format(fmt)
-    if fmt != "json":
-        rec = _summarise(rec)
-    else:
-        for ev in rec.get("events", []):
-            ev.pop("summary", None)
-    output.render_record(rec, fields, fmt, sections=sections)
+    return output.Result(
+        record=rec,
+        fields=views.TICKET_FIELDS,
+        sections=views.TICKET_SECTIONS,
+        human=views.ticket_human,
+        notes=notes or [],
+    )
 
 
 @app.command("open")
+@renders
 def open_(
     site: str = typer.Option(None, "--site", help="Site code (prompted on a terminal)."),
     title: str = typer.Option(None, "--title", help="What is wrong (prompted on a terminal)."),
@@ -148,7 +69,7 @@ def open_(
     ),
     at: str = at_option(),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Open a fault ticket; prompts for what is missing on a terminal.
 
     \b
@@ -181,10 +102,11 @@ def open_(
         due=due,
         at=at,
     )
-    _emit(rec, fmt)
+    return _ticket(rec)
 
 
 @app.command("list")
+@renders
 def list_(
     status: str = typer.Option(
         "open",
@@ -199,7 +121,7 @@ def list_(
     since: str = typer.Option(None, "--since", help="Opened at or after this instant."),
     until: str = typer.Option(None, "--until", help="Opened before this instant."),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """List tickets, newest first.
 
     \b
@@ -207,18 +129,19 @@ def list_(
       svcdesk ticket list --status all --site BJ-HD -f json
     """
     from svcdesk import output
+    from svcdesk.cli import views
     from svcdesk.services import tickets
 
-    fmt = output.pick_format(fmt)
     rows = tickets.list_tickets(
         get_db(), status=status, site=site, assignee=assignee, since=since, until=until,
-        as_json=fmt == "json",
+        as_json=output.pick_format(fmt) == "json",
     )  # fmt: skip
-    output.render_list(rows, _list_cols(), fmt, empty="no tickets match")
+    return output.Result(rows=rows, cols=views.TICKET_COLS, empty="no tickets match")
 
 
 @app.command("show")
-def show(ticket: str = TICKET_ARG, fmt: str = fmt_option()) -> None:
+@renders
+def show(ticket: str = TICKET_ARG, fmt: str = fmt_option()) -> Result:
     """Show a ticket, its SLA clocks and its event timeline.
 
     \b
@@ -227,16 +150,17 @@ def show(ticket: str = TICKET_ARG, fmt: str = fmt_option()) -> None:
     """
     from svcdesk.services import tickets
 
-    _emit(tickets.show_ticket(get_db(), ticket), fmt)
+    return _ticket(tickets.show_ticket(get_db(), ticket))
 
 
 @app.command("assign")
+@renders
 def assign(
     ticket: str = TICKET_ARG,
     engineer: str = typer.Argument(..., help="Who takes it."),
     at: str = at_option(),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Assign a ticket to an engineer.
 
     \b
@@ -245,16 +169,17 @@ def assign(
     """
     from svcdesk.services import tickets
 
-    _emit(tickets.assign(get_db(), ticket, engineer, at=at), fmt)
+    return _ticket(tickets.assign(get_db(), ticket, engineer, at=at))
 
 
 @app.command("respond")
+@renders
 def respond(
     ticket: str = TICKET_ARG,
     note: str = typer.Option(None, "--note", help="What was said or done."),
     at: str = at_option(),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Record the first substantive response (the 30-minute promise).
 
     \b
@@ -263,17 +188,18 @@ def respond(
     """
     from svcdesk.services import tickets
 
-    _emit(tickets.respond(get_db(), ticket, note=note, at=at), fmt)
+    return _ticket(tickets.respond(get_db(), ticket, note=note, at=at))
 
 
 @app.command("escalate")
+@renders
 def escalate(
     ticket: str = TICKET_ARG,
     to: str = typer.Option(None, "--to", help="The senior engineer who takes over."),
     note: str = typer.Option(None, "--note"),
     at: str = at_option(),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Escalate: the on-site engineer cannot fix it; a senior engineer must come.
 
     \b
@@ -282,16 +208,17 @@ def escalate(
     """
     from svcdesk.services import tickets
 
-    _emit(tickets.escalate(get_db(), ticket, to=to, note=note, at=at), fmt)
+    return _ticket(tickets.escalate(get_db(), ticket, to=to, note=note, at=at))
 
 
 @app.command("arrive")
+@renders
 def arrive(
     ticket: str = TICKET_ARG,
     engineer: str = typer.Option(None, "--engineer", help="Who arrived (default: you)."),
     at: str = at_option(),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Record an engineer's arrival on site.
 
     \b
@@ -300,16 +227,17 @@ def arrive(
     """
     from svcdesk.services import tickets
 
-    _emit(tickets.arrive(get_db(), ticket, engineer=engineer, at=at), fmt)
+    return _ticket(tickets.arrive(get_db(), ticket, engineer=engineer, at=at))
 
 
 @app.command("pause")
+@renders
 def pause(
     ticket: str = TICKET_ARG,
     reason: str = typer.Option(..., "--reason", help="What we are waiting for."),
     at: str = at_option(),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Pause a ticket while waiting on the customer (its clocks stop).
 
     \b
@@ -318,11 +246,12 @@ def pause(
     """
     from svcdesk.services import tickets
 
-    _emit(tickets.pause(get_db(), ticket, reason=reason, at=at), fmt)
+    return _ticket(tickets.pause(get_db(), ticket, reason=reason, at=at))
 
 
 @app.command("resume")
-def resume(ticket: str = TICKET_ARG, at: str = at_option(), fmt: str = fmt_option()) -> None:
+@renders
+def resume(ticket: str = TICKET_ARG, at: str = at_option(), fmt: str = fmt_option()) -> Result:
     """Resume a paused ticket (its clocks run again).
 
     \b
@@ -331,33 +260,35 @@ def resume(ticket: str = TICKET_ARG, at: str = at_option(), fmt: str = fmt_optio
     """
     from svcdesk.services import tickets
 
-    _emit(tickets.resume(get_db(), ticket, at=at), fmt)
+    return _ticket(tickets.resume(get_db(), ticket, at=at))
 
 
 @app.command("resolve")
+@renders
 def resolve(
     ticket: str = TICKET_ARG,
     note: str = typer.Option(..., "--note", help="What fixed it."),
     at: str = at_option(),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Mark a ticket resolved (the incident report is then due).
 
     \b
     Example:
       svcdesk ticket resolve 12 --note "Replaced the thermal print head"
     """
-    from svcdesk.cli.common import note as tell
     from svcdesk.services import tickets
 
     rec = tickets.resolve_ticket(get_db(), ticket, note=note, at=at)
     kinds = [e["kind"] for e in rec["events"]]
+    notes = []
     if "responded" not in kinds and "arrived" not in kinds[: kinds.index("resolved")]:
-        tell(f"note: no response was recorded on {rec['ref']}; the resolution counts as it")
-    _emit(rec, fmt)
+        notes.append(f"note: no response was recorded on {rec['ref']}; the resolution counts as it")
+    return _ticket(rec, notes)
 
 
 @app.command("report")
+@renders
 def report(
     ticket: str = TICKET_ARG,
     type_: str = typer.Option(..., "--type", help="Problem type."),
@@ -366,7 +297,7 @@ def report(
     losses: str = typer.Option(None, "--losses", help="Losses caused, if any."),
     at: str = at_option(),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """File the incident report of a resolved ticket.
 
     \b
@@ -376,16 +307,16 @@ def report(
     """
     from svcdesk.services import tickets
 
-    _emit(
+    return _ticket(
         tickets.report(
             get_db(), ticket, type=type_, cause=cause, method=method, losses=losses, at=at
-        ),
-        fmt,
+        )
     )
 
 
 @app.command("close")
-def close(ticket: str = TICKET_ARG, at: str = at_option(), fmt: str = fmt_option()) -> None:
+@renders
+def close(ticket: str = TICKET_ARG, at: str = at_option(), fmt: str = fmt_option()) -> Result:
     """Close a resolved ticket.
 
     \b
@@ -394,16 +325,17 @@ def close(ticket: str = TICKET_ARG, at: str = at_option(), fmt: str = fmt_option
     """
     from svcdesk.services import tickets
 
-    _emit(tickets.close(get_db(), ticket, at=at), fmt)
+    return _ticket(tickets.close(get_db(), ticket, at=at))
 
 
 @app.command("reopen")
+@renders
 def reopen(
     ticket: str = TICKET_ARG,
     reason: str = typer.Option(..., "--reason", help="Why it is not fixed after all."),
     at: str = at_option(),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Reopen a resolved or closed ticket (resolution starts again).
 
     \b
@@ -412,16 +344,17 @@ def reopen(
     """
     from svcdesk.services import tickets
 
-    _emit(tickets.reopen(get_db(), ticket, reason=reason, at=at), fmt)
+    return _ticket(tickets.reopen(get_db(), ticket, reason=reason, at=at))
 
 
 @app.command("comment")
+@renders
 def comment(
     ticket: str = TICKET_ARG,
     text: str = typer.Argument(..., help="The comment."),
     at: str = at_option(),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Add a comment to a ticket's timeline.
 
     \b
@@ -430,4 +363,4 @@ def comment(
     """
     from svcdesk.services import tickets
 
-    _emit(tickets.comment(get_db(), ticket, text, at=at), fmt)
+    return _ticket(tickets.comment(get_db(), ticket, text, at=at))

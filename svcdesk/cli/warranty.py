@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from svcdesk.cli.common import fmt_option, get_db
+from svcdesk.cli.common import fmt_option, get_db, renders
+
+if TYPE_CHECKING:
+    from svcdesk.output import Result
 
 app = typer.Typer(
     help="Warranty decisions and what is about to expire.",
@@ -14,6 +19,7 @@ app = typer.Typer(
 
 
 @app.command("check")
+@renders
 def check(
     asset: str = typer.Argument(..., metavar="ASSET", help="Asset ref or a unique prefix."),
     on: str = typer.Option(
@@ -27,7 +33,7 @@ def check(
         autocompletion=lambda: ["repair", "replacement", "support"],
     ),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """The warranty decision for an asset: free, paid or not covered, with the rules behind it.
 
     \b
@@ -35,45 +41,30 @@ def check(
       svcdesk warranty check KQ7M-A3 --for replacement && echo "swap it"
     """
     from svcdesk import output
-    from svcdesk.output import Col
+    from svcdesk.cli import views
+    from svcdesk.errors import ExitCode
     from svcdesk.services import warranty
 
     result = warranty.check(get_db(), asset, on=on, service=for_)
-    fields = [
-        Col("asset", "Asset"),
-        Col("site", "Site"),
-        Col("kind", "Kind"),
-        Col("on", "On"),
-        Col("age_days", "Age (days)"),
-        Col("warranty_until", "Warranty until"),
-        Col("in_warranty", "In warranty"),
-        Col("repair", "Repair"),
-        Col("replacement", "Replacement"),
-        Col("support", "Support"),
-    ]
-    from svcdesk.output import Section
-
-    result["why"] = [{"reason": r} for r in result["reasons"]]
-    fmt = output.pick_format(fmt)
-    if fmt in ("json", "csv"):
-        result.pop("why")
-        output.render_record(result, fields, fmt)
-    else:
-        output.render_record(
-            result, fields, fmt, sections=[Section("why", "Why", [Col("reason", "")])]
-        )
-    if for_ is not None and result[result["asked"]] != "free":
-        raise typer.Exit(3)
+    covered = for_ is None or result[result["asked"]] == "free"
+    return output.Result(
+        record=result,
+        fields=views.WARRANTY_FIELDS,
+        sections=views.WARRANTY_SECTIONS,
+        human=views.warranty_human,
+        exit_code=ExitCode.OK if covered else ExitCode.FOUND,
+    )
 
 
 @app.command("expiring")
+@renders
 def expiring(
     within: str = typer.Option(
         "90d", "--within", metavar="DURATION", help="How far ahead to look (default 90d)."
     ),
     site: str = typer.Option(None, "--site", help="Only this site."),
     fmt: str = fmt_option(),
-) -> None:
+) -> Result:
     """Assets whose warranty ends, or that cross an age limit, within the window, by site.
 
     \b
@@ -81,17 +72,10 @@ def expiring(
       svcdesk warranty expiring --within 180d --site BJ-HD
     """
     from svcdesk import output
-    from svcdesk.output import Col
+    from svcdesk.cli import views
     from svcdesk.services import warranty
 
-    cols = [
-        Col("site", "SITE"),
-        Col("asset", "ASSET"),
-        Col("kind", "KIND"),
-        Col("serial", "SERIAL"),
-        Col("on", "ON"),
-        Col("days_left", "DAYS", "count"),
-        Col("change", "WHAT CHANGES"),
-    ]
     rows = warranty.expiring(get_db(), within=within, site=site)
-    output.render_list(rows, cols, fmt, empty=f"nothing expires within {within}")
+    return output.Result(
+        rows=rows, cols=views.EXPIRING_COLS, empty=f"nothing expires within {within}"
+    )

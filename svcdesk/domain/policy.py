@@ -105,6 +105,7 @@ class Policy:
     extra_workdays: frozenset[date]
     classes: tuple[TicketClass, ...]
     warranty: dict[str, Any] = field(default_factory=dict, hash=False)
+    language: str = "zh"  # `zh` or `en`: durations on the board, `sla status`, reports
     source: str = ""
     _calendars: dict[tuple[str, str], WorkCalendar] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False

@@ -33,6 +33,7 @@ __all__ = ["PolicyError", "parse_policy"]
 
 _TOP_KEYS = (
     "name",
+    "language",
     "timezone",
     "holidays",
     "subdivision",
@@ -43,6 +44,7 @@ _TOP_KEYS = (
     "class",
     "warranty",
 )
+_LANGUAGES = {"en": "en", "zh": "zh", "zh-cn": "zh", "zh_cn": "zh"}
 _CLASS_KEYS = ("name", "clause", "note", "match", "time")
 _CLOCK_TABLE_KEYS = ("target", "time", "clause")
 _MATCH_KEYS = {"severity": SEVERITIES, "category": CATEGORIES}
@@ -96,6 +98,7 @@ class _Parser:
                 self.top(key, unknown_key(key, _TOP_KEYS, "a policy's keys are"))
 
         name = self.string(data, "name", 'add name = "..." (the policy\'s name, shown in reports)')
+        language = self.language(data)
         timezone = self.timezone(data)
         country, subdivision = self.holidays(data)
         windows = self.working_hours(data)
@@ -121,6 +124,7 @@ class _Parser:
         assert classes is not None
         policy = Policy(
             name=name,
+            language=language,
             timezone=timezone,
             country=country,
             subdivision=subdivision,
@@ -147,6 +151,15 @@ class _Parser:
             self.top(key, f"must be a non-empty string, not {value!r}: {add}")
             return None
         return value.strip()
+
+    def language(self, data: Mapping[str, Any]) -> str:
+        """`zh` or `en`: the language of what svcdesk writes for people (default `zh`: the
+        customers are Chinese tax bureaus)."""
+        raw = data.get("language", "zh")
+        if not isinstance(raw, str) or raw.strip().lower() not in _LANGUAGES:
+            self.top("language", f'must be "zh" or "en", not {raw!r}')
+            return "zh"
+        return _LANGUAGES[raw.strip().lower()]
 
     def timezone(self, data: Mapping[str, Any]) -> str | None:
         tz = self.string(

@@ -66,6 +66,12 @@ def timezone_now(conn: Conn) -> str | None:
     return row.timezone if row else None
 
 
+def language_now(db: Database) -> str:
+    """`zh` or `en`: the language of the version in force now."""
+    with db.read() as conn:
+        return in_force(conn, clock.to_epoch(clock.now()))[1].language
+
+
 def read_file(file: str) -> str:
     path = Path(file).expanduser()
     try:

@@ -42,7 +42,8 @@ def status(db: Database, typed: str) -> dict[str, Any]:
     clocks = derived.clock_records(t.ref, state.clocks, now, local, detail=True)
     for c in clocks:
         c["why"] = why(policy, t.severity, t.category, c["name"])
-    return {"ticket": t.ref, "title": t.title, "status": t.status, "clocks": clocks}
+    return {"ticket": t.ref, "title": t.title, "status": t.status, "clocks": clocks,
+            "language": policy.language}  # fmt: skip
 
 
 def overdue(
