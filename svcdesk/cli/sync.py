@@ -173,9 +173,12 @@ def conflicts(fmt: str = fmt_option()) -> Result:
     from svcdesk.cli import views
     from svcdesk.services import sync
 
-    return output.Result(
-        rows=sync.conflicts(get_db()), cols=views.CONFLICT_COLS, empty="no conflicts"
-    )
+    rows = sync.conflicts(get_db())
+    if output.pick_format(fmt) != "json":  # JSON says `kept: null, removed: true`
+        for r in rows:
+            if r["removed"]:
+                r["kept"] = "(removed)"
+    return output.Result(rows=rows, cols=views.CONFLICT_COLS, empty="no conflicts")
 
 
 @app.command("keep")
@@ -193,4 +196,7 @@ def keep(
     from svcdesk.services import sync
 
     done = sync.keep(get_db(), stamp)
-    return output.Result(message=f"restored {done['field']} = {done['value']!r} on {done['ref']}")
+    back = " (it had been removed: it is back)" if done["restored"] else ""
+    return output.Result(
+        message=f"restored {done['field']} = {done['value']!r} on {done['ref']}{back}"
+    )

@@ -157,20 +157,28 @@ def conflicts(db: Database) -> list[dict[str, Any]]:
 
 def keep(db: Database, stamp: str) -> dict[str, Any]:
     """Restore the value a conflicting write lost: write it again, now the newest."""
+    stamp = stamp.strip()
     with db.read() as conn:
         match = [c for c in engine.conflicts(conn) if c["lost_stamp"] == stamp]
     if not match:
         raise NotFound(f"no open conflict lost the write {stamp} (see 'svcdesk sync conflicts')")
     c = match[0]
     now = clock.to_epoch(clock.now())
-    changes: dict[str, Any] = {c["field"]: c["lost"]}
+    # Every field that write lost, written again now, having seen every head: that settles
+    # them. An edit that lost to a removal brings the record back with it.
+    changes: dict[str, Any] = {m["field"]: m["lost"] for m in match}
+    if any(m["removed"] for m in match):
+        changes["removed_at"] = None
     if "updated_at" in registry.COLUMNS.get(c["table"], ()):
         changes["updated_at"] = now
     registry.synced_values(c["table"], changes)  # the log came from other replicas too
     with db.write() as tx:
         tx.update(c["table"], c["row"], changes)
         ref = refs.label(tx.conn, c["table"], c["row"])
-    return {"ref": ref, "field": c["field"], "value": c["lost"]}
+    fields = sorted(m["field"] for m in match)
+    value = c["lost"] if len(match) == 1 else {m["field"]: m["lost"] for m in match}
+    return {"ref": ref, "field": ", ".join(fields), "value": value,
+            "restored": any(m["removed"] for m in match)}  # fmt: skip
 
 
 def export(db: Database, file: str, *, since: str | None = None) -> dict[str, Any]:

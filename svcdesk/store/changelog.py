@@ -11,6 +11,9 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import orjson
+
+from svcdesk.domain.history import Write
 from svcdesk.store.schema import ChangelogRow as Change
 
 if TYPE_CHECKING:
@@ -56,12 +59,31 @@ def newest(conn: Conn) -> str | None:
     return None if value is None else str(value)
 
 
-def newest_on_row(conn: Conn, *, table: str, row_id: str) -> str | None:
-    value = conn.execute(
-        "SELECT max(stamp) FROM changelog WHERE tbl = :t AND row_id = :i",
+def row_writes(conn: Conn, *, table: str, row_id: str) -> list[Write]:
+    """Every operation on one record, in stamp order (what a new write to it has seen)."""
+    rows = conn.execute(
+        "SELECT stamp, op, data, parent FROM changelog WHERE tbl = :t AND row_id = :i "
+        "ORDER BY stamp",
         {"t": table, "i": row_id},
-    ).scalar()
-    return None if value is None else str(value)
+    ).all()
+    return [Write(str(s), str(o), orjson.loads(d), p) for s, o, d, p in rows]
+
+
+def shared_rows(conn: Conn, *, tables: tuple[str, ...]) -> Iterator[tuple[str, str, list[Write]]]:
+    """(table, row id, operations in stamp order) of every record of `tables` written by more
+    than one replica: the only records that can hold concurrent writes."""
+    from svcdesk.store import registry
+
+    names = [registry.replicated(t) for t in tables]
+    marks = ", ".join(f":t{n}" for n in range(len(names)))
+    params = {f"t{n}": t for n, t in enumerate(names)}
+    keys = conn.execute(
+        f"SELECT tbl, row_id FROM changelog WHERE tbl IN ({marks}) AND op <> 'append' "
+        "GROUP BY tbl, row_id HAVING count(DISTINCT replica) > 1 ORDER BY tbl, row_id",
+        params,
+    ).all()
+    for tbl, row_id in keys:
+        yield str(tbl), str(row_id), row_writes(conn, table=str(tbl), row_id=str(row_id))
 
 
 def append(conn: Conn, *, stamp: str, replica: str, table: str, row_id: str, op: str,
@@ -119,15 +141,6 @@ def row_ops(conn: Conn, *, table: str, row_ids: list[str]) -> Iterator[tuple[str
             "ORDER BY row_id, stamp",
             {**params, "t": table},
         ).all()
-
-
-def updates(conn: Conn) -> list[Change]:
-    """Every update operation, by table, row and stamp (for finding concurrent edits)."""
-    rows = conn.execute(
-        f"SELECT {', '.join(OP_FIELDS)} FROM changelog WHERE op = 'update' "
-        "ORDER BY tbl, row_id, stamp"
-    ).all()
-    return [Change(*row) for row in rows]
 
 
 def in_list(items: list[str], size: int = 500) -> Iterator[tuple[str, dict[str, str]]]:

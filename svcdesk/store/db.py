@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from svcdesk import clock, ids
+from svcdesk.domain import history
 from svcdesk.errors import StoreError
 from svcdesk.store import changelog, registry
 from svcdesk.store.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -197,12 +198,14 @@ class Tx:
         return self._last
 
     def _log(self, table: str, row_id: str, op: str, data: dict[str, Any]) -> None:
-        """Append one operation; `parent` is the newest stamp this replica had applied to the
-        row when it wrote, so a sync can tell concurrent edits (neither saw the other) from
-        successive ones."""
+        """Append one operation. An update or removal records, per field it writes, the writes
+        to that field this replica held and nobody had superseded (`domain.history`), so a sync
+        can tell concurrent edits of a field (neither saw the other) from successive ones."""
         parent = None
-        if op == "update":
-            parent = changelog.newest_on_row(self.conn, table=table, row_id=row_id)
+        if op in ("update", "delete"):
+            seen = changelog.row_writes(self.conn, table=table, row_id=row_id)
+            fields = history.removal_fields(seen) if op == "delete" else data.keys()
+            parent = history.parent_for(seen, fields)
         changelog.append(
             self.conn,
             stamp=self.stamp(),

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from svcdesk.domain import history
 from svcdesk.errors import StoreError
 from svcdesk.store import changelog, registry
 from svcdesk.store import sites as site_store
@@ -71,6 +72,8 @@ def checked(op: Change) -> dict[str, Any]:
         raise StoreError(f"{where}: {exc.message}; nothing was applied") from None
     if op.op in ("insert", "append") and data.get("id") != op.row_id:
         raise StoreError(f"{where} creates a row whose id is not its own; nothing was applied")
+    if not history.valid_parent(op.parent):
+        raise StoreError(f"{where} names what it had seen in an unknown form; nothing was applied")
     if op.op == "delete" and set(data) != {"removed_at"}:
         raise StoreError(f"{where} removes a row with other fields; nothing was applied")
     return data
@@ -156,26 +159,21 @@ def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> None:
             ) from None
 
 
+MUTABLE = tuple(t for t in TABLES if t not in APPEND_ONLY)
+
+
 def conflicts(conn: Conn) -> list[dict[str, Any]]:
-    """Concurrent edits of one field: two replicas wrote it, neither having seen the other's
-    write, and no later write settled it. The newer stamp won; the other value is in the log.
-    """
-    by_row: dict[tuple[str, str], list[Change]] = {}
-    for op in changelog.updates(conn):
-        by_row.setdefault((op.tbl, op.row_id), []).append(op)
+    """Every concurrent loser of every field (`domain.history`): two replicas wrote the field
+    without either having seen the other's write, and no later write settled it. The newest
+    stamp won, or the removal when one of them removed the record; the other value is kept in
+    the log for `sync keep`."""
     found = []
-    for (table, row_id), ops in by_row.items():
-        decoded = [(o.stamp, o.replica, orjson.loads(o.data), o.parent or "") for o in ops]
-        for i, (sa, ra, da, _pa) in enumerate(decoded):
-            for sb, rb, db_, pb in decoded[i + 1 :]:
-                if ra == rb or pb >= sa:
-                    continue  # the same writer, or b was written knowing a
-                for field in sorted((da.keys() & db_.keys()) - {"updated_at"}):
-                    settled = any(field in dc and pc >= sb for sc, _, dc, pc in decoded if sc > sb)
-                    if not settled and da[field] != db_[field]:
-                        found.append(
-                            {"table": table, "row": row_id, "field": field,
-                             "kept": db_[field], "kept_stamp": sb,
-                             "lost": da[field], "lost_stamp": sa}
-                        )  # fmt: skip
+    for table, row_id, writes in changelog.shared_rows(conn, tables=MUTABLE):
+        for kept, lost in history.losers(writes):
+            found.append(
+                {"table": table, "row": row_id, "field": lost.field,
+                 "kept": None if kept.removal else kept.value, "kept_stamp": kept.write.stamp,
+                 "removed": kept.removal,
+                 "lost": lost.value, "lost_stamp": lost.write.stamp}
+            )  # fmt: skip
     return found
