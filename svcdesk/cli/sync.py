@@ -44,6 +44,7 @@ def _sync(*, remote: str | None, fmt: str | None) -> Result:
     with progress("syncing") as update:
         result = sync.sync(get_db(), remote, progress=(lambda n: update(n, 0)) if update else None)
     return output.Result(
+        notes=sync.held_notes(result["held_back"]),
         record=result,
         fields=views.SYNC_FIELDS,
         message=(
@@ -117,6 +118,9 @@ def export(
 ) -> Result:
     """Write the change log to a bundle for a site with no network (import it there).
 
+    With --since, the replica importing it must already hold what came before (it refuses the
+    bundle otherwise, saying which --since it needs).
+
     \b
     Example:
       svcdesk sync export /media/usb/bj-hd.svcbundle --since -30d
@@ -143,20 +147,31 @@ def import_(file: str = typer.Argument(..., help="A bundle made by sync export."
     with progress("importing") as update:
         r = sync.import_(get_db(), file, progress=(lambda n: update(n, 0)) if update else None)
     return output.Result(
-        message=f"imported {r['file']}: {r['applied']} new of {r['operations']} operation(s)"
+        notes=sync.held_notes(r["held_back"]),
+        message=f"imported {r['file']}: {r['applied']} new of {r['operations']} operation(s)",
     )
 
 
 @app.command("status")
 @renders
 def status(fmt: str = fmt_option()) -> Result:
-    """Per remote: when it last synced and how many local operations it has not seen."""
+    """Per remote: when it last synced and how many local operations it has not seen; and a
+    line per replica known (from a remote or a bundle) to hold operations this one lacks.
+
+    \b
+    Example:
+      svcdesk sync status -f json
+    """
     from svcdesk import output
     from svcdesk.cli import views
     from svcdesk.services import sync
 
+    rows = sync.status(get_db())
     return output.Result(
-        rows=sync.status(get_db()), cols=views.SYNC_STATUS_COLS, empty="no remotes yet"
+        notes=sync.lacking_notes(rows),
+        rows=rows,
+        cols=views.SYNC_STATUS_COLS,
+        empty="no remotes yet",
     )
 
 

@@ -276,6 +276,7 @@ SYNC_STATUS_COLS = [
     Col("last_sync", "LAST SYNC"),
     Col("not_pushed", "NOT PUSHED", "count"),
     Col("remote", "WHERE"),
+    Col("kind", "KIND"),
 ]
 CONFLICT_COLS = [
     Col("table", "TABLE"),

@@ -3,9 +3,18 @@
 Statuses: `open` (work going on), `paused` (waiting on the customer), `resolved` (fixed;
 incident report due), `closed`. Events other than these transitions (assign, respond,
 escalate, arrive, report, comment) leave the status as it is.
+
+A ticket's status is the fold of its merged timeline (`fold`): its events, from every replica,
+in one total order (instant, then the per-ticket sequence its recorder gave it, then id). An
+event the order makes impossible (a close after a concurrent reopen, a second resolution) is a
+*contradiction*: it changes nothing, stops no clock, and is listed by `sync conflicts` until a
+`void` event settles it by taking one of the two out of the timeline.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from svcdesk.domain.errors import InvalidValue, RuleViolation
 
@@ -27,6 +36,7 @@ EVENT_KINDS = (
     "closed",
     "report-submitted",
     "comment",
+    "void",  # takes another event out of the timeline (settling a contradiction)
 )
 
 # event kind -> (statuses it may happen in, status afterwards or None for unchanged)
@@ -70,6 +80,16 @@ _HINT = {
 }
 
 
+def verb(kind: str) -> str:
+    """`close`, `record a response on`: what recording event `kind` does to a ticket."""
+    return _VERB.get(kind, kind)
+
+
+def allowed(status: str, kind: str) -> bool:
+    """May event `kind` happen to a ticket in `status`?"""
+    return status in TRANSITIONS[kind][0]
+
+
 def next_status(ref: str, status: str, kind: str) -> str:
     """The status after event `kind`, or RuleViolation naming the current status."""
     allowed, after = TRANSITIONS[kind]
@@ -79,6 +99,54 @@ def next_status(ref: str, status: str, kind: str) -> str:
             f"cannot {_VERB[kind]} ticket {ref}: it is {status}" + (f" ({hint})" if hint else "")
         )
     return after or status
+
+
+class Step(Protocol):
+    """What the fold needs of an event (store rows and tuples alike)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def at(self) -> int: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def target(self) -> str | None: ...  # void: the event it takes out
+
+
+S = TypeVar("S", bound=Step)
+
+
+class Timeline(NamedTuple, Generic[S]):
+    status: str
+    effective: list[S]  # the events that took effect, in order (what the clocks see)
+    contradictions: list[tuple[str, str]]  # (impossible event, the one that made it so)
+
+
+def fold(events: Sequence[S]) -> Timeline[S]:
+    """The status a timeline in its total order leads to, the events that took effect, and the
+    ones it made impossible (each with the event that set the status it could not follow)."""
+    voided = {e.target for e in events if e.kind == "void" and e.target}
+    status, setter = "open", ""
+    effective: list[S] = []
+    contradictions: list[tuple[str, str]] = []
+    for e in events:
+        if e.kind == "void" or (voided and e.id in voided):
+            continue
+        rule = TRANSITIONS.get(e.kind)
+        if rule is None:  # opened, or a kind of a newer svcdesk: no change of status
+            if e.kind == "opened":
+                setter = e.id
+            effective.append(e)
+            continue
+        allowed, after = rule
+        if status not in allowed:
+            contradictions.append((e.id, setter))
+            continue
+        if after is not None and after != status:
+            status, setter = after, e.id
+        effective.append(e)
+    return Timeline(status, effective, contradictions)
 
 
 def choose(value: str, choices: tuple[str, ...], what: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ import orjson
 
 from svcdesk import clock
 from svcdesk.domain import sla
+from svcdesk.domain import tickets as lifecycle
 from svcdesk.services import policies
 from svcdesk.services.holiday_cache import cached_holidays
 from svcdesk.services.records import Local, ticket_record
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     from svcdesk.store.db import Database, Tx
 
 # What the stored formats are; a database that holds another is derived again when opened.
-FORMAT = "2"
+FORMAT = "3"  # 3: status and clocks folded from the timeline's total order
 FORMAT_KEY = "derived_format"
 
 _STATE, _LEFT = "\x00S", "\x00L"  # sentinels for the time-dependent fields of running clocks
@@ -76,25 +78,35 @@ class Deriver:
         version = self.versions[max(0, bisect.bisect_right(self.starts, opened_at) - 1)]
         return version.id, policies.parse(version.source), version.timezone
 
-    def derive(self, ticket: TicketRow, events: list[ticket_store.EventTime]) -> TicketDerivedRow:
+    def derive(self, ticket: TicketRow, events: list[ticket_store.EventTime]
+               ) -> tuple[TicketDerivedRow, str]:  # fmt: skip
+        """A ticket's derived state, and its status: both folded from its merged timeline."""
         pid, policy, zone = self.policy_of(ticket.opened_at)
         site = self.sites[ticket.site_id]
+        timeline = lifecycle.fold(events)
+        if timeline.status != ticket.status:
+            ticket = replace(ticket, status=timeline.status)
+        contradictions = (
+            orjson.dumps(timeline.contradictions).decode() if timeline.contradictions else None
+        )
         clocks = compute_clocks(policy, severity=ticket.severity, category=ticket.category,
                                 opened_at=ticket.opened_at, due_at=ticket.due_at,
-                                site_tz=site.tz, events=events)  # fmt: skip
+                                site_tz=site.tz, events=[sla.Event(e.kind, e.at)
+                                                         for e in timeline.effective])  # fmt: skip
         encoded = orjson.dumps([tuple(c) for c in clocks]).decode()
         view = due_view = None
         if ticket.status != "closed":
             asset_ref = self.asset_refs.get(ticket.asset_id) if ticket.asset_id else None
             local = clock.local_times(clock.zone(zone))
             view, due_view = _render(ticket, site.code, asset_ref, encoded, local)
-        return TicketDerivedRow(id=ticket.id, policy_id=pid, clocks=encoded,
-                                next_due_at=sla.next_due(clocks), view=view,
-                                due_view=due_view)  # fmt: skip
+        row = TicketDerivedRow(id=ticket.id, policy_id=pid, clocks=encoded,
+                               next_due_at=sla.next_due(clocks), view=view,
+                               due_view=due_view, contradictions=contradictions)  # fmt: skip
+        return row, timeline.status
 
     def derive_many(self, tickets: list[TicketRow],
                     events_of: Callable[[str], list[ticket_store.EventTime]]
-                    ) -> list[TicketDerivedRow]:  # fmt: skip
+                    ) -> list[tuple[TicketDerivedRow, str]]:  # fmt: skip
         wanted = {t.asset_id for t in tickets if t.asset_id} - self.asset_refs.keys()
         if wanted:
             self.asset_refs.update(asset_store.refs_of(self.conn, wanted))
@@ -122,7 +134,8 @@ def refresh(tx: Tx) -> None:
             tickets = ticket_store.by_ids(conn, chunk)
             events = ticket_store.event_times(conn, chunk)
             rows = work.derive_many(tickets, lambda tid, ev=events: ev.get(tid, []))  # type: ignore[misc]
-            ticket_store.write_derived(conn, rows)
+            moved = {t.id: s for t, (_, s) in zip(tickets, rows, strict=True) if s != t.status}
+            ticket_store.write_derived(conn, [r for r, _ in rows], moved)
 
 
 def install(db: Database) -> Database:
@@ -155,8 +168,13 @@ def rebuild(db: Database, progress: Callable[[int, int], None] | None = None) ->
 
                 for batch in ticket_store.all_with_derived(reader):
                     fresh = work.derive_many([t for t, _ in batch], events_of)
-                    stale = [new for new, (_, old) in zip(fresh, batch, strict=True) if new != old]
-                    ticket_store.write_derived(conn, stale)
+                    stale, moved = [], {}
+                    for (new, status), (t, old) in zip(fresh, batch, strict=True):
+                        if new != old or status != t.status:
+                            stale.append(new)
+                        if status != t.status:
+                            moved[t.id] = status
+                    ticket_store.write_derived(conn, stale, moved)
                     changed += len(stale)
                     done += len(batch)
                     if progress:

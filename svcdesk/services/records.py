@@ -77,6 +77,7 @@ def ticket_record(
 
 def event_record(event: TicketEventRow, local: Local) -> dict[str, Any]:
     return {
+        "id": event.id,
         "kind": event.kind,
         "at": local(event.at),
         "actor": event.actor,

@@ -7,6 +7,7 @@ receiving side, so an interrupted sync leaves both sides consistent and the next
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -101,10 +102,46 @@ def open_remote(db: Database, remote: str) -> Database:
     return other
 
 
+AHEAD_ENV = "SVCDESK_MAX_CLOCK_AHEAD"
+
+
+def max_ahead_ms() -> int:
+    """How far ahead of this computer's clock an operation may be stamped and still be applied:
+    `SVCDESK_MAX_CLOCK_AHEAD` (a duration such as 6h or 2d), default 1 day."""
+    text = os.environ.get(AHEAD_ENV)
+    if not text:
+        return engine.DAY_MS
+    try:
+        return int(clock.parse_duration(text, what=AHEAD_ENV).total_seconds() * 1000)
+    except InvalidValue as exc:
+        raise InvalidValue(f"{exc.message} (in the environment)") from None
+
+
+def held_notes(held: list[dict[str, Any]]) -> list[str]:
+    """One line per replica whose operations were held back, saying what to do."""
+    from svcdesk.store.changelog import decode
+
+    lines = []
+    now_ms = changelog.wall_ms()
+    for h in held:
+        who = h["code"] or h["replica"][:8]
+        newest_ms = decode(h["newest"]).wall_ms
+        when = f"{clock.from_epoch(newest_ms // 1000):%Y-%m-%d %H:%M}"
+        ahead = clock.format_duration(max(0, (newest_ms - now_ms) // 1000))
+        lines.append(
+            f"held back {h['count']} operation(s) from replica {who}: stamped up to {when}, "
+            f"{ahead} ahead of this computer's clock; correct whichever clock is wrong, then "
+            f"sync again (or allow more with {AHEAD_ENV}, now "
+            f"{clock.format_duration(max_ahead_ms() // 1000)})"
+        )
+    return lines
+
+
 def sync(
     db: Database, remote: str | None = None, *, progress: Callable[[int], None] | None = None
 ) -> dict[str, Any]:
     """Push what the remote lacks, then pull what this replica lacks."""
+    ahead = max_ahead_ms()
     name, location = _resolve(db, remote)
     other = open_remote(db, location)
     try:
@@ -117,9 +154,11 @@ def sync(
                 for op in batch:
                     engine.checked(op)
         with db.read() as conn:
-            pushed = engine.apply_ops(other, engine.ops_since(conn, theirs), progress=progress)
+            pushed = engine.apply_ops(other, engine.ops_since(conn, theirs), progress=progress,
+                                      max_ahead_ms=ahead)  # fmt: skip
         with other.read() as conn:
-            pulled = engine.apply_ops(db, engine.ops_since(conn, mine), progress=progress)
+            pulled = engine.apply_ops(db, engine.ops_since(conn, mine), progress=progress,
+                                      max_ahead_ms=ahead)  # fmt: skip
         with other.read() as conn:
             seen = engine.version_vector(conn)
     finally:
@@ -131,28 +170,88 @@ def sync(
         "pushed": pushed["applied"],
         "pulled": pulled["applied"],
         "tickets_updated": pulled["tickets"],
+        "held_back": _merge_held(pushed["held"], pulled["held"]),
     }
 
 
+def _merge_held(*sides: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for side in sides:
+        for h in side:
+            seen = out.setdefault(h["replica"], {**h, "count": 0})
+            seen["count"] += h["count"]
+            seen["newest"] = max(seen["newest"], h["newest"])
+            seen["code"] = seen["code"] or h["code"]
+    return [out[k] for k in sorted(out)]
+
+
 def status(db: Database) -> list[dict[str, Any]]:
-    """Per remote: when it last exchanged, and how many local operations it has not seen."""
+    """Per remote: when it last exchanged, how many local operations it has not seen, and the
+    replicas it was seen holding operations of that this one lacks (`lacking`). Then a row
+    (`kind` bundle) per replica whose bundles showed operations this one lacks."""
+    with db.read() as conn:
+        held = engine.version_vector(conn)
+    notes = _bundle_notes(db)
+    codes = _codes(db, notes)
     out = []
     for r in remotes(db):
         seen_text = _meta(db, f"sync.{r['name']}.seen")
-        seen = orjson.loads(seen_text) if seen_text else {}
+        seen = _vector(seen_text)
         with db.read() as conn:
             pending = sum(len(b) for b in engine.ops_since(conn, seen))
         at = _meta(db, f"sync.{r['name']}.at")
-        out.append({**r, "last_sync": at, "not_pushed": pending})
+        lacking = _lacking(seen, held, codes, f"remote {r['name']}")
+        out.append({**r, "last_sync": at, "not_pushed": pending, "kind": "remote",
+                    "lacking": lacking})  # fmt: skip
+    for exporter, note in sorted(notes.get("from", {}).items()):
+        said = _vector_of(note.get("vector"))
+        where = f"bundle {note.get('file')} from {codes.get(exporter) or exporter[:8]}"
+        lacking = _lacking(said, held, codes, where)
+        if not lacking:
+            continue
+        with db.read() as conn:
+            pending = sum(len(b) for b in engine.ops_since(conn, said))
+        out.append({"name": codes.get(exporter) or exporter[:8], "remote": note.get("file"),
+                    "default": False, "last_sync": note.get("read_at"), "not_pushed": pending,
+                    "kind": "bundle", "lacking": lacking})  # fmt: skip
     return out
 
 
 def conflicts(db: Database) -> list[dict[str, Any]]:
+    """Concurrent edits of one field that lost, then lifecycle events of a merged timeline
+    that its order made impossible (`field` is `lifecycle`: the event that stood, and the one
+    that could not follow it)."""
     with db.read() as conn:
         found = engine.conflicts(conn)
         for c in found:
             c["ref"] = refs.label(conn, c["table"], c["row"])
+        found += _contradictions(conn)
     return found
+
+
+def _contradictions(conn: Any) -> list[dict[str, Any]]:
+    from svcdesk.store import tickets as ticket_store
+
+    out = []
+    for ticket_id, ref, text in ticket_store.with_contradictions(conn):
+        pairs = orjson.loads(text)
+        events = {e.id: e for e in ticket_store.events(conn, ticket_id)}
+        stamps = changelog.stamps_of(conn, table="ticket_event", row_ids=sorted(events))
+        for lost_id, kept_id in pairs:
+            lost, kept = events.get(lost_id), events.get(kept_id)
+            if lost is None or kept is None:
+                continue
+            out.append({"table": "ticket_event", "row": ticket_id, "ref": ref,
+                        "field": "lifecycle", "kept": _event_line(kept),
+                        "kept_stamp": stamps.get(kept_id), "removed": False,
+                        "lost": _event_line(lost), "lost_stamp": stamps.get(lost_id),
+                        "kept_event": kept_id, "lost_event": lost_id})  # fmt: skip
+    return out
+
+
+def _event_line(event: Any) -> str:
+    when = f"{clock.from_epoch(event.at):%Y-%m-%d %H:%M}"
+    return f"{event.kind} at {when}" + (f" by {event.actor}" if event.actor else "")
 
 
 def keep(db: Database, stamp: str) -> dict[str, Any]:
@@ -160,6 +259,12 @@ def keep(db: Database, stamp: str) -> dict[str, Any]:
     stamp = stamp.strip()
     with db.read() as conn:
         match = [c for c in engine.conflicts(conn) if c["lost_stamp"] == stamp]
+        if not match:
+            lifecycle = [
+                c for c in _contradictions(conn) if stamp in (c["lost_stamp"], c["kept_stamp"])
+            ]
+            if lifecycle:
+                return _settle(db, lifecycle[0], keep_lost=lifecycle[0]["lost_stamp"] == stamp)
     if not match:
         raise NotFound(f"no open conflict lost the write {stamp} (see 'svcdesk sync conflicts')")
     c = match[0]
@@ -181,8 +286,19 @@ def keep(db: Database, stamp: str) -> dict[str, Any]:
             "restored": any(m["removed"] for m in match)}  # fmt: skip
 
 
+def _settle(db: Database, c: dict[str, Any], *, keep_lost: bool) -> dict[str, Any]:
+    """Settle a contradiction of a merged timeline: take the other event of the two out of it
+    (a `void` event, which syncs like any other), so the one chosen stands."""
+    from svcdesk.services import tickets
+
+    drop, keep_line = (c["kept_event"], c["lost"]) if keep_lost else (c["lost_event"], c["kept"])
+    tickets.void_event(db, c["row"], drop)
+    return {"ref": c["ref"], "field": "lifecycle", "value": keep_line, "restored": False}
+
+
 def export(db: Database, file: str, *, since: str | None = None) -> dict[str, Any]:
-    """Write every operation (or those recorded since an instant) to a bundle file."""
+    """Write every operation (or those recorded since an instant) to a bundle file, its header
+    stating what it carries of each replica and what this replica holds (bundle.py)."""
     from svcdesk.store.migrations import SCHEMA_VERSION
     from svcdesk.sync.bundle import write_bundle
 
@@ -191,16 +307,20 @@ def export(db: Database, file: str, *, since: str | None = None) -> dict[str, An
         ms = clock.to_epoch(clock.parse_instant(since, what="--since")) * 1000
         after = f"{ms:013d}"
     path = Path(file).expanduser()
+    codes = _codes(db, _bundle_notes(db))
     with db.read() as conn:
-        batches = engine.ops_since(conn, {}, since=after)
-        ops = (changelog.as_dict(op) for batch in batches for op in batch)
+        holds = engine.version_vector(conn)
+        previous: dict[str, str | None] = {}
         count = write_bundle(
             path,
             schema_version=SCHEMA_VERSION,
             replica_id=db.replica_id,
             replica_code=db.replica_code,
             created_at=clock.now().isoformat(),
-            ops=ops,
+            ops=_carried(engine.ops_since(conn, {}), after, previous, codes),
+            holds=holds,
+            previous=previous,
+            codes=codes,
         )
     return {"file": str(path), "operations": count}
 
@@ -208,17 +328,33 @@ def export(db: Database, file: str, *, since: str | None = None) -> dict[str, An
 def import_(
     db: Database, file: str, *, progress: Callable[[int], None] | None = None
 ) -> dict[str, Any]:
-    """Apply a bundle: it is verified whole first; applying it twice changes nothing."""
-    from svcdesk.store.migrations import SCHEMA_VERSION
-    from svcdesk.sync.bundle import read_bundle
+    """Apply a bundle: it is verified whole first; applying it twice changes nothing.
 
-    header, ops = read_bundle(Path(file).expanduser(), max_schema_version=SCHEMA_VERSION)
+    A bundle that would leave this replica without operations it leaves out (made with
+    `--since` for a replica that is further behind) is refused, changing nothing but the note
+    of what it showed (`sync status` reports it); so is one whose operations refer to records
+    this replica does not have.
+    """
+    from svcdesk.store.migrations import SCHEMA_VERSION
+    from svcdesk.sync.bundle import open_bundle
+
+    path = Path(file).expanduser()
+    header, carried, ops = open_bundle(path, max_schema_version=SCHEMA_VERSION)
     if header.get("replica_id") == db.replica_id:
         raise StoreError(f"{file} was exported from this database; nothing to import")
+    with db.read() as conn:
+        held = engine.version_vector(conn)
+    notes = _note_bundle(db, path, header, carried)
+    left_out = _left_out(header, carried, held)
+    if left_out:
+        raise StoreError(_left_out_message(file, left_out, _codes(db, notes)))
 
     def batches() -> Any:
         batch: list[changelog.Change] = []
-        for op in ops:
+        for number, op in enumerate(ops, 1):
+            why = _stamp_problem(op)
+            if why:
+                raise StoreError(f"{file}: operation {number} {why}; nothing was applied")
             batch.append(changelog.Change(**op))
             if len(batch) >= engine.BATCH:
                 yield batch
@@ -226,5 +362,211 @@ def import_(
         if batch:
             yield batch
 
-    result = engine.apply_ops(db, batches(), progress=progress)
-    return {"file": file, "operations": result["received"], "applied": result["applied"]}
+    result = engine.apply_ops(db, batches(), progress=progress, max_ahead_ms=max_ahead_ms())
+    return {"file": file, "operations": result["received"], "applied": result["applied"],
+            "held_back": result.get("held", [])}  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# What bundles carry, and what this replica knows other replicas hold (export, import_, status)
+
+BUNDLE_NOTE = "bundle.seen"  # meta: what the bundles read here said, per exporting replica
+_STAMP = re.compile(r"^[0-9]{13}-[0-9]{5}-(.+)$", re.DOTALL)
+
+
+def _carried(
+    batches: Any, after: str | None, previous: dict[str, str | None], codes: dict[str, str]
+) -> Any:
+    """The operations stamped after `after` (all: None), as bundle lines. Notes in `previous`
+    each replica's newest operation left out (batches come in stamp order per replica), and in
+    `codes` the code of each replica that created a ticket or an asset (its refs start with
+    it), so a bundle names the replicas it carries."""
+    for batch in batches:
+        for op in batch:
+            if op.replica not in codes and op.op == "insert" and op.tbl in ("ticket", "asset"):
+                ref = orjson.loads(op.data).get("ref")
+                if isinstance(ref, str) and "-" in ref:
+                    codes[op.replica] = ref.split("-", 1)[0]
+            if after is not None and op.stamp <= after:
+                previous[op.replica] = op.stamp
+            else:
+                yield changelog.as_dict(op)
+
+
+def _vector(text: str | None) -> dict[str, str]:
+    """A version vector kept as JSON text."""
+    try:
+        return _vector_of(orjson.loads(text) if text else {})
+    except orjson.JSONDecodeError:
+        return {}
+
+
+def _vector_of(value: Any) -> dict[str, str]:
+    """A version vector from a JSON value; anything else in it is ignored."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, str)}
+
+
+def _bundle_notes(db: Database) -> dict[str, Any]:
+    """{"from": {exporter id: what its bundles said}, "codes": {replica id: code}}."""
+    try:
+        value = orjson.loads(_meta(db, BUNDLE_NOTE) or "{}")
+    except orjson.JSONDecodeError:
+        value = {}
+    return value if isinstance(value, dict) else {}
+
+
+def _codes(db: Database, notes: dict[str, Any]) -> dict[str, str]:
+    """The replica codes this replica knows: its own, and those bundles named."""
+    codes = {k: v for k, v in (notes.get("codes") or {}).items() if isinstance(v, str)}
+    codes[db.replica_id] = db.replica_code
+    return codes
+
+
+def _note_bundle(
+    db: Database, path: Path, header: dict[str, Any], carried: dict[str, Any]
+) -> dict[str, Any]:
+    """Remember what a bundle said exists (per-replica bookkeeping in meta, never synced, and
+    never in the data tables): the newest stamp of each replica its exporter held."""
+    exporter = str(header["replica_id"])
+    said = dict(header.get("version_vector") or {})
+    for replica, c in carried.items():
+        said[replica] = max(said.get(replica, ""), c.last)
+    notes = _bundle_notes(db)
+    known = notes.setdefault("from", {})
+    before = known.get(exporter) or {}
+    vector = _vector_of(before.get("vector"))
+    for replica, stamp in said.items():
+        vector[replica] = max(vector.get(replica, ""), stamp)
+    known[exporter] = {
+        "file": str(path.resolve()),
+        "exported_at": header.get("created_at"),
+        "read_at": clock.now().isoformat(),
+        "vector": vector,
+    }
+    codes = notes.setdefault("codes", {})
+    for replica, code in (header.get("codes") or {}).items():
+        codes.setdefault(replica, code)
+    codes[exporter] = str(header["replica_code"])
+    _set_meta(db, {BUNDLE_NOTE: orjson.dumps(notes).decode()})
+    return notes
+
+
+def _left_out(
+    header: dict[str, Any], carried: dict[str, Any], held: dict[str, str]
+) -> list[dict[str, Any]]:
+    """What a bundle leaves out that this replica lacks: per replica, the newest operation the
+    exporter held but did not carry (just before the first carried, or its newest when none
+    is carried), where this replica holds less. A bundle without a version vector (0.1.0)
+    carries everything from the beginning and leaves nothing out."""
+    exporter_held = header.get("version_vector")
+    if exporter_held is None:
+        return []
+    found = []
+    for replica in sorted(exporter_held.keys() | carried.keys()):
+        c = carried.get(replica)
+        needed = c.previous if c is not None else exporter_held[replica]
+        have = held.get(replica)
+        if needed is not None and (have is None or have < needed):
+            found.append({"replica": replica, "needed": needed, "have": have,
+                          "first": c.first if c is not None else None})  # fmt: skip
+    # the replica held least first: the --since that suits it suits every other
+    found.sort(key=lambda g: (g["have"] is not None, g["have"] or "", g["first"] is None))
+    return found
+
+
+def _left_out_message(file: str, left_out: list[dict[str, Any]], codes: dict[str, str]) -> str:
+    g = left_out[0]
+    who = codes.get(g["replica"]) or g["replica"][:8]
+    if g["first"] is not None:
+        said = f"{file} starts replica {who}'s operations at {_when(g['first'])}"
+    else:
+        said = f"{file} leaves out replica {who}'s operations up to {_when(g['needed'])}"
+    if g["have"] is None:
+        have = "this database holds none of them"
+    else:
+        have = f"this database holds them only up to {_when(g['have'])}"
+    more = len(left_out) - 1
+    also = f" ({more} more replica(s) likewise)" if more else ""
+    if g["have"] is None:
+        fix = "export again without --since"
+    else:
+        fix = f"export again with --since {_since(g['have'])} (or without --since)"
+    return f"{said}, but {have}{also}: {fix}; nothing was imported"
+
+
+def _lacking(
+    seen: dict[str, str], held: dict[str, str], codes: dict[str, str], where: str
+) -> list[dict[str, Any]]:
+    """The replicas `seen` holds operations of that this replica lacks."""
+    return [
+        {"replica": replica, "code": codes.get(replica), "newest": _instant(stamp),
+         "newest_stamp": stamp, "held": _instant(held[replica]) if replica in held else None,
+         "seen_in": where}
+        for replica, stamp in sorted(seen.items())
+        if stamp > held.get(replica, "")
+    ]  # fmt: skip
+
+
+def _stamp_problem(op: dict[str, Any]) -> str | None:
+    """What is wrong with an operation's stamp from outside (its order is what keeps each
+    replica's operations a prefix without gaps), or None."""
+    match = _STAMP.match(op["stamp"])
+    if match is None:
+        return f"has a malformed stamp {op['stamp']!r:.60}"
+    if match.group(1) != op["replica"]:
+        return f"has a stamp {op['stamp']!r:.60} of another replica than {op['replica']!r:.40}"
+    return None
+
+
+def _instant(stamp: str) -> Any:
+    """The wall-clock instant of a stamp, in the display zone (None if it is not a stamp)."""
+    if _STAMP.match(stamp) is None:
+        return None
+    return clock.from_epoch(int(stamp[:13]) // 1000)
+
+
+def _when(stamp: str) -> str:
+    """A stamp as people read it: its instant to the minute, in the display zone."""
+    at = _instant(stamp)
+    return at.strftime("%Y-%m-%d %H:%M") if at is not None else f"{stamp!r:.40}"
+
+
+def _since(stamp: str) -> str:
+    """A --since that includes every operation after `stamp`: its minute, with the offset, so
+    an exporter in another time zone reads the same instant."""
+    at = _instant(stamp)
+    if at is None:
+        return "the beginning"
+    return _since_instant(at)
+
+
+def lacking_notes(rows: list[dict[str, Any]]) -> list[str]:
+    """One line per replica that `status` found holding operations this one lacks (the newest
+    known of it, wherever that was seen), saying what brings them."""
+    newest: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        for lack in row.get("lacking") or []:
+            known = newest.get(lack["replica"])
+            if known is None or lack["newest_stamp"] > known["newest_stamp"]:
+                newest[lack["replica"]] = lack
+    lines = []
+    for replica, lack in sorted(newest.items()):
+        who = lack["code"] or replica[:8]
+        held = lack["held"]
+        if held is None:
+            have, fix = "it holds none of them", "import a bundle exported without --since"
+        else:
+            have = f"it holds them up to {held:%Y-%m-%d %H:%M}"
+            fix = f"import a bundle exported with --since {_since_instant(held)}"
+        lines.append(
+            f"replica {who} has operations up to {_when(lack['newest_stamp'])} that this "
+            f"database lacks ({have}; seen in {lack['seen_in']}): {fix}, or sync with a "
+            "replica that has them"
+        )
+    return lines
+
+
+def _since_instant(at: Any) -> str:
+    return str(at.replace(second=0).isoformat(timespec="minutes"))

@@ -128,6 +128,7 @@ def open_ticket(
 def _append_event(
     tx: Tx, ticket_id: str, kind: str, at: int, note: str | None = None, data: dict | None = None
 ) -> None:
+    """Append an event, sequenced after every event this replica holds for the ticket."""
     clean = {k: v for k, v in (data or {}).items() if v is not None}
     store.add_event(
         tx,
@@ -140,6 +141,7 @@ def _append_event(
             note=note,
             data=orjson.dumps(clean).decode() if clean else None,
             recorded_at=clock.to_epoch(clock.now()),
+            seq=store.max_seq(tx.conn, ticket_id) + 1,
         ),
     )
 
@@ -158,30 +160,73 @@ def record(
     data: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Append event `kind` to a ticket if its lifecycle allows it now; returns the ticket."""
+    """Append event `kind` to a ticket if its timeline allows it at that instant; returns the
+    ticket. Its status follows at the commit, folded from the timeline (`rules.fold`)."""
     ts = clock.to_epoch(_instant(at))
     with db.write() as tx:
         conn = tx.conn
         ticket = store.find(conn, typed, replica_code=db.replica_code)
-        ref = ticket.ref
-        status = rules.next_status(ref, ticket.status, kind)
-        if ts < ticket.opened_at:
-            raise RuleViolation(
-                f"--at {_local(ts)} is before ticket {ref} was opened ({_local(ticket.opened_at)})"
-            )
-        if kind != "comment":
-            last = store.last_lifecycle_event(conn, ticket.id)
-            if last is not None and ts < last.at:
-                raise RuleViolation(
-                    f"--at {_local(ts)} is before ticket {ref}'s last event "
-                    f"({last.kind} at {_local(last.at)}); events are recorded in order"
-                )
+        ts = _place(conn, ticket, kind, ts)
         _append_event(tx, ticket.id, kind, ts, note=note, data=data)
-        update = {"status": status, "updated_at": max(ts, ticket.updated_at), **(changes or {})}
+        update = {"updated_at": max(ts, ticket.updated_at), **(changes or {})}
         update = {k: v for k, v in update.items() if getattr(ticket, k) != v}
         if update:
             store.update(tx, ticket.id, update)
     return show(db, ticket.id)
+
+
+def void_event(db: Database, ticket_id: str, event_id: str) -> None:
+    """Take one event out of a ticket's timeline (settling a contradiction): a `void` event at
+    the same instant, naming it. Its status and clocks follow at the commit."""
+    with db.write() as tx:
+        target = next((e for e in store.events(tx.conn, ticket_id) if e.id == event_id), None)
+        if target is None:
+            raise InvalidValue(f"no event {event_id} on that ticket")
+        _append_event(tx, ticket_id, "void", target.at, data={"event": event_id,
+                                                              "kind": target.kind})  # fmt: skip
+
+
+def _place(conn: Conn, ticket: TicketRow, kind: str, ts: int) -> int:
+    """The instant event `kind` goes into the ticket's timeline at (`ts`), once checked that
+    the timeline allows it there and that it contradicts no later event.
+
+    A new event goes after every event at or before its instant. Events stamped later than
+    this computer's now came from a replica whose clock is ahead: they never stop anyone from
+    recording work (they may be contradicted, and are then listed by `sync conflicts`); an
+    opening that lies ahead puts work recorded now at the opening's instant.
+    """
+    ref = ticket.ref
+    now = clock.to_epoch(clock.now())
+    if ts < ticket.opened_at:
+        if ticket.opened_at <= now:
+            raise RuleViolation(
+                f"--at {_local(ts)} is before ticket {ref} was opened ({_local(ticket.opened_at)})"
+            )
+        ts = ticket.opened_at  # opened by a clock ahead of this one
+    events = store.event_times(conn, [ticket.id]).get(ticket.id, [])
+    before = [e for e in events if e.at <= ts]
+    later = [e for e in events if e.at > ts]
+    state = rules.fold(before).status
+    if not later:
+        rules.next_status(ref, state, kind)
+    elif not rules.allowed(state, kind):
+        nxt = later[0]
+        raise RuleViolation(
+            f"cannot {rules.verb(kind)} ticket {ref} at {_local(ts)}: it was {state} then; "
+            f"its next event is {nxt.kind} at {_local(nxt.at)}"
+        )
+    if later and kind != "comment":
+        new = store.EventTime(kind, ts, "\uffff")
+        old = {c for c, _ in rules.fold(events).contradictions}
+        now_contradicted = {c for c, _ in rules.fold([*before, new, *later]).contradictions}
+        broken = [e for e in later if e.id in now_contradicted - old and e.at <= now]
+        if broken:
+            e = broken[0]
+            raise RuleViolation(
+                f"cannot {rules.verb(kind)} ticket {ref} at {_local(ts)}: its {e.kind} at "
+                f"{_local(e.at)} could not follow; record it after that (or without --at)"
+            )
+    return ts
 
 
 def _local(ts: int) -> str:

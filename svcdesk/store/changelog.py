@@ -3,6 +3,10 @@
 A stamp is `WWWWWWWWWWWWW-CCCCC-R…`: 13 digits of wall-clock milliseconds, a 5-digit counter
 and the replica id. Stamps compare as strings in the clock's total order, survive clock skew
 (a stamp never goes below the newest one this replica has seen) and are unique per replica.
+The counter never needs a sixth digit: past 99,999 writes within one millisecond of the clock
+(a replica that saw a stamp from a clock days ahead writes on that millisecond until its own
+clock catches up), the clock moves on a millisecond instead, so the fixed width keeps string
+order equal to numeric order at any number of writes.
 """
 
 from __future__ import annotations
@@ -34,6 +38,14 @@ def decode(stamp: str) -> Stamp:
     return Stamp(int(wall), int(counter), replica)
 
 
+COUNTER_MAX = 99_999
+
+
+def wall_ms() -> int:
+    """This computer's clock, in Unix milliseconds (the physical part of every stamp)."""
+    return time.time_ns() // 1_000_000
+
+
 def tick(last: str | None, replica: str, wall_ms: int | None = None) -> str:
     """The next stamp after `last` (the newest stamp seen) at physical time `wall_ms`."""
     # The physical part of the clock is the real recording time, not the business instant
@@ -44,6 +56,8 @@ def tick(last: str | None, replica: str, wall_ms: int | None = None) -> str:
     prev = decode(last)
     if wall > prev.wall_ms:
         return Stamp(wall, 0, replica).encode()
+    if prev.counter >= COUNTER_MAX:
+        return Stamp(prev.wall_ms + 1, 0, replica).encode()
     return Stamp(prev.wall_ms, prev.counter + 1, replica).encode()
 
 
@@ -67,6 +81,19 @@ def row_writes(conn: Conn, *, table: str, row_id: str) -> list[Write]:
         {"t": table, "i": row_id},
     ).all()
     return [Write(str(s), str(o), orjson.loads(d), p) for s, o, d, p in rows]
+
+
+def stamps_of(conn: Conn, *, table: str, row_ids: list[str]) -> dict[str, str]:
+    """Row id -> the stamp of the operation that created it (append-only rows: events)."""
+    out: dict[str, str] = {}
+    for marks, params in in_list(row_ids):
+        rows = conn.execute(
+            f"SELECT row_id, min(stamp) FROM changelog WHERE tbl = :t AND row_id IN ({marks}) "
+            "GROUP BY row_id",
+            {**params, "t": table},
+        ).all()
+        out.update((str(r), str(s)) for r, s in rows)
+    return out
 
 
 def shared_rows(conn: Conn, *, tables: tuple[str, ...]) -> Iterator[tuple[str, str, list[Write]]]:

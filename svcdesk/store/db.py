@@ -284,6 +284,12 @@ def _explain(exc: Exception, label: str) -> str:
         return f"{label} is not a svcdesk database (not an SQLite file); it was left untouched"
     if "unable to open" in low:
         return f"cannot open database {label}: check the path and its permissions"
+    if "foreign key" in low:
+        return (
+            f"database {label}: the change refers to a record this database does not have, so "
+            "nothing was written; if it came from a bundle, import one exported without "
+            "--since (or sync with the replica it came from)"
+        )
     if "password authentication failed" in low:
         return f"database {label}: the password was refused"
     if "connection refused" in low or "could not connect" in low or "timeout" in low:

@@ -29,5 +29,15 @@ def m001_initial(conn: Conn) -> None:
     ddl.create_all(conn)
 
 
-MIGRATIONS: list[Migration] = [m001_initial]
+def m002_timeline_order(conn: Conn) -> None:
+    """Events keep the order they were recorded in at one instant; a ticket notes the events
+    its merged timeline made impossible."""
+    from svcdesk.store import ddl
+
+    ddl.add_column(conn, "ticket_event", "seq")
+    ddl.add_column(conn, "ticket", "contradictions")
+    ddl.create_index(conn, "ticket", "ix_ticket_contradictions")
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_timeline_order]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -99,6 +99,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_opened", "opened_at"),
         Index("ix_ticket_site", "site_id", "opened_at"),
         Index("ix_ticket_assignee", "assignee"),
+        _open_only("id", name="ix_ticket_contradictions", where="contradictions IS NOT NULL"),
     )  # fmt: skip
     id: str = _text(primary_key=True)
     ref: str = _text(nullable=False, unique=True)
@@ -125,6 +126,9 @@ class Ticket(SQLModel, table=True):
     # of 100,000 open tickets fast.
     view: str | None = _text(derived=True)
     due_view: str | None = _text(derived=True)
+    # JSON [[event id, the event it contradicts], ...]: lifecycle events of the merged timeline
+    # that its order made impossible (a close after a concurrent reopen), for `sync conflicts`.
+    contradictions: str | None = _text(derived=True)
 
 
 class TicketEvent(SQLModel, table=True):
@@ -140,6 +144,9 @@ class TicketEvent(SQLModel, table=True):
     note: str | None = _text()
     data: str | None = _text()  # JSON object with the event's fields (reason, to, type, ...)
     recorded_at: int = _ts()
+    # The timeline's order is (at, seq, id): seq is one more than the largest its recorder held
+    # for the ticket, so events recorded at one instant keep the order they were recorded in.
+    seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class Change(SQLModel, table=True):

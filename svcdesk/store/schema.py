@@ -50,8 +50,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "next_due_at",
         "view",
         "due_view",
+        "contradictions",
     ),
-    "ticket_event": ("id", "ticket_id", "kind", "at", "actor", "note", "data", "recorded_at"),
+    "ticket_event": (
+        "id",
+        "ticket_id",
+        "kind",
+        "at",
+        "actor",
+        "note",
+        "data",
+        "recorded_at",
+        "seq",
+    ),
 }
 
 # Columns the one writer of derived state computes: never synced.
@@ -62,7 +73,9 @@ DERIVED: dict[str, frozenset[str]] = {
     "policy": frozenset([]),
     "site": frozenset([]),
     "svcdesk_meta": frozenset([]),
-    "ticket": frozenset(["clocks", "due_view", "next_due_at", "policy_id", "view"]),
+    "ticket": frozenset(
+        ["clocks", "contradictions", "due_view", "next_due_at", "policy_id", "view"]
+    ),
     "ticket_event": frozenset([]),
 }
 
@@ -138,6 +151,7 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
         "next_due_at": (int, True),
         "view": (str, True),
         "due_view": (str, True),
+        "contradictions": (str, True),
     },
     "ticket_event": {
         "id": (str, False),
@@ -148,6 +162,7 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
         "note": (str, True),
         "data": (str, True),
         "recorded_at": (int, False),
+        "seq": (int, True),
     },
 }
 
@@ -343,6 +358,7 @@ class TicketDerivedRow:
         "next_due_at",
         "view",
         "due_view",
+        "contradictions",
     )
     TABLE: ClassVar[str] = "ticket"
 
@@ -352,6 +368,7 @@ class TicketDerivedRow:
     next_due_at: int | None
     view: str | None
     due_view: str | None
+    contradictions: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,6 +384,7 @@ class TicketEventRow:
         "note",
         "data",
         "recorded_at",
+        "seq",
     )
     TABLE: ClassVar[str] = "ticket_event"
 
@@ -378,3 +396,4 @@ class TicketEventRow:
     note: str | None
     data: str | None
     recorded_at: int
+    seq: int | None

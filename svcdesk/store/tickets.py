@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
+import orjson
+
 from svcdesk.store import refs
 from svcdesk.store.changelog import in_list
 from svcdesk.store.db import Tx
@@ -20,15 +22,25 @@ _COLS = select_list(TicketRow.COLUMNS)
 _T_COLS = select_list(TicketRow.COLUMNS, "t")
 _EVENT_COLS = select_list(TicketEventRow.COLUMNS)
 _DERIVED_COLS = select_list(TicketDerivedRow.COLUMNS)
-_EVENT_ORDER = "at, recorded_at, id"
+# The timeline's one total order (domain.tickets.fold): instant, the recorder's sequence (events
+# of 0.1.0 have none: 0), id. Ids are lowercase hex: the same order under every collation.
+_EVENT_ORDER = "at, COALESCE(seq, 0), id"
+_EVENT_TIME = "kind, at, id, CASE WHEN kind = 'void' THEN data END"
 _N = len(TicketRow.COLUMNS)
 
 
 class EventTime(NamedTuple):
-    """What the clocks need of an event (a recompute reads millions of these)."""
+    """What the timeline and the clocks need of an event (a recompute reads millions)."""
 
     kind: str
     at: int
+    id: str = ""
+    target: str | None = None  # void: the event it takes out of the timeline
+
+
+def _event_time(kind: str, at: int, event_id: str, void: str | None) -> EventTime:
+    target = orjson.loads(void).get("event") if void else None
+    return EventTime(kind, at, event_id, target if isinstance(target, str) else None)
 
 
 class ViewRow(NamedTuple):
@@ -248,12 +260,12 @@ def event_times(conn: Conn, ids: list[str]) -> dict[str, list[EventTime]]:
     """Ticket id -> its events' kinds and instants, in timeline order."""
     out: dict[str, list[EventTime]] = {}
     for marks, params in in_list(ids):
-        for tid, kind, at in conn.execute(
-            f"SELECT ticket_id, kind, at FROM ticket_event WHERE ticket_id IN ({marks}) "
+        for tid, kind, at, eid, void in conn.execute(
+            f"SELECT ticket_id, {_EVENT_TIME} FROM ticket_event WHERE ticket_id IN ({marks}) "
             f"ORDER BY ticket_id, {_EVENT_ORDER}",
             params,
         ).all():
-            out.setdefault(tid, []).append(EventTime(kind, at))
+            out.setdefault(tid, []).append(_event_time(kind, at, eid, void))
     return out
 
 
@@ -263,24 +275,48 @@ def all_event_times(conn: Conn, *, batch: int = 5000
     current: str | None = None
     acc: list[EventTime] = []
     rows_iter = conn.execute(
-        f"SELECT ticket_id, kind, at FROM ticket_event ORDER BY ticket_id, {_EVENT_ORDER}"
+        f"SELECT ticket_id, {_EVENT_TIME} FROM ticket_event ORDER BY ticket_id, {_EVENT_ORDER}"
     ).batches(batch)
     for rows in rows_iter:
-        for tid, kind, at in rows:
+        for tid, kind, at, eid, void in rows:
             if tid != current:
                 if current is not None:
                     yield current, acc
                 current, acc = tid, []
-            acc.append(EventTime(kind, at))
+            acc.append(EventTime(kind, at, eid, None) if void is None
+                       else _event_time(kind, at, eid, void))  # fmt: skip
     if current is not None:
         yield current, acc
 
 
-def write_derived(conn: Conn, rows: list[TicketDerivedRow]) -> None:
-    """Store the derived state of these tickets (not logged: every replica derives its own)."""
+def write_derived(conn: Conn, rows: list[TicketDerivedRow],
+                  statuses: dict[str, str] | None = None) -> None:  # fmt: skip
+    """Store the derived state of these tickets, and their status where `statuses` says it
+    changed (not logged: every replica folds its own timeline)."""
     if rows:
+        sets = ", ".join(f"{c} = :{c}" for c in TicketDerivedRow.COLUMNS if c != "id")
         conn.executemany(
-            "UPDATE ticket SET policy_id = :policy_id, clocks = :clocks, "
-            "next_due_at = :next_due_at, view = :view, due_view = :due_view WHERE id = :id",
+            f"UPDATE ticket SET {sets} WHERE id = :id",
             [{c: getattr(r, c) for c in TicketDerivedRow.COLUMNS} for r in rows],
         )
+    if statuses:
+        conn.executemany(
+            "UPDATE ticket SET status = :s WHERE id = :i",
+            [{"s": s, "i": i} for i, s in statuses.items()],
+        )
+
+
+def max_seq(conn: Conn, ticket_id: str) -> int:
+    """The largest sequence number among a ticket's events (0: none has one)."""
+    value = conn.execute(
+        "SELECT max(seq) FROM ticket_event WHERE ticket_id = :t", {"t": ticket_id}
+    ).scalar()
+    return int(value or 0)
+
+
+def with_contradictions(conn: Conn) -> list[tuple[str, str, str]]:
+    """(id, ref, contradictions JSON) of every ticket whose timeline holds contradictions."""
+    rows = conn.execute(
+        "SELECT id, ref, contradictions FROM ticket WHERE contradictions IS NOT NULL ORDER BY id"
+    ).all()
+    return [(str(i), str(r), str(c)) for i, r, c in rows]

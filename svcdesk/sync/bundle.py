@@ -4,10 +4,23 @@ Export on one side, carry the file (a USB stick), import on the other. A bundle 
 member of UTF-8 text, one JSON object a line:
 
     {"format": "svcdesk-bundle/1", "schema_version": 7, "replica_id": "…",
-     "replica_code": "…", "created_at": "…", "count": 2}                  the header
+     "replica_code": "…", "created_at": "…", "count": 2,
+     "version_vector": {"R…": "…"}, "codes": {"R…": "K7QM"},
+     "ranges": {"R…": {"first": "…", "last": "…", "count": 2, "previous": "…"}}}  the header
     {"stamp": "…", "replica": "…", "tbl": "…", "row_id": "…",
      "op": "…", "data": "{…}", "parent": null}                            one line an operation
     {"end": true, "count": 2, "sha256": "…"}                               the end marker
+
+What a bundle carries (DESIGN.md, Sync: every replica holds a gap-free prefix of every other
+replica's operations, and a sync sends only what follows it): `ranges` names, for every replica
+whose operations the bundle carries, the first and last stamp carried, how many, and
+`previous`, the stamp of that replica's operation just before the first carried (null: the
+bundle starts at that replica's first operation). `version_vector` is the newest stamp the
+exporter held from each replica, so an importer can tell what the bundle leaves out, and
+`codes` the replica codes the exporter knew. A header without them (svcdesk 0.1.0, or
+`write_bundle` called without `holds`) carries every operation from the beginning; the reader
+then reports the ranges it counted, each with a null `previous`. A reader checks that the
+ranges a header states are exactly the operations that follow it, in stamp order.
 
 The end marker's `sha256` is the digest of every line before it, header included, each with its
 newline. The gzip header also records the file's length (an `SB` extra field, covered by the gzip
@@ -36,6 +49,7 @@ import struct
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -72,6 +86,21 @@ class BundleError(StoreError):
     """A bundle cannot be written or read as asked: missing, damaged, altered or too new."""
 
 
+@dataclass(frozen=True)
+class Carried:
+    """What a bundle carries of one replica's operations: stamps `first` to `last`, `count` of
+    them, after `previous` (that replica's operation just before; None: from its first)."""
+
+    first: str
+    last: str
+    count: int
+    previous: str | None
+
+    def as_header(self) -> dict[str, Any]:
+        return {"first": self.first, "last": self.last, "count": self.count,
+                "previous": self.previous}  # fmt: skip
+
+
 # -- writing ---------------------------------------------------------------------------------
 
 
@@ -83,8 +112,18 @@ def write_bundle(
     replica_code: str,
     created_at: str,
     ops: Iterable[Mapping[str, Any]],
+    holds: Mapping[str, str] | None = None,
+    previous: Mapping[str, str | None] | None = None,
+    codes: Mapping[str, str] | None = None,
 ) -> int:
-    """Write `ops` to a bundle at `path` (replacing it only once complete); the number of ops."""
+    """Write `ops` to a bundle at `path` (replacing it only once complete); the number of ops.
+
+    With `holds` (the exporter's version vector) the header also states what the bundle
+    carries (`ranges`, counted from `ops`, which must come in stamp order per replica) and the
+    replica `codes` the exporter knows. `previous` maps a replica to its operation just before
+    the first one in `ops` (absent: `ops` start at its first). `previous` and `codes` are read
+    only once every operation has been written, so the generator of `ops` may fill them.
+    """
     path = Path(path)
     header: dict[str, Any] = {
         "format": FORMAT,
@@ -105,10 +144,18 @@ def write_bundle(
     try:
         with tempfile.TemporaryFile(dir=path.parent, prefix=".svcdesk-bundle-") as spool:
             writer = _GzipWriter(spool, _SPOOL_LEVEL)
-            count = _spool_ops(ops, writer)
+            ranges = _Ranges() if holds is not None else None
+            count = _spool_ops(ops, writer, ranges)
             writer.finish()
             spool.seek(0)
             header["count"] = count
+            if ranges is not None and holds is not None:
+                header["version_vector"] = dict(holds)
+                header["codes"] = dict(codes or {})
+                header["ranges"] = ranges.stated(previous or {})
+                problem = _header_problem(header)
+                if problem:
+                    raise BundleError(f"cannot export a bundle: {problem}")
             try:
                 with open(partial, "wb") as raw:
                     _write_final(raw, header, spool)
@@ -125,12 +172,18 @@ def write_bundle(
     return count
 
 
-def _spool_ops(ops: Iterable[Mapping[str, Any]], writer: _GzipWriter) -> int:
-    """Check and write each op as a line; the number written."""
+def _spool_ops(
+    ops: Iterable[Mapping[str, Any]], writer: _GzipWriter, ranges: _Ranges | None = None
+) -> int:
+    """Check and write each op as a line (counting its range); the number written."""
     count = 0
     batch = bytearray()
     for count, op in enumerate(ops, 1):
         batch += _op_line(op, count)
+        if ranges is not None:
+            why = ranges.add(op)
+            if why:
+                raise BundleError(f"cannot export operation {count}: {why}")
         if len(batch) >= _CHUNK:
             writer.write(batch)
             batch.clear()
@@ -226,15 +279,28 @@ def read_bundle(
 ) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
     """Verify the bundle at `path` completely, then return its header and an iterator over its
     operations (a second pass over the file; see the module docstring)."""
+    header, _, ops = open_bundle(path, max_schema_version=max_schema_version)
+    return header, ops
+
+
+def open_bundle(
+    path: Path, *, max_schema_version: int
+) -> tuple[dict[str, Any], dict[str, Carried], Iterator[dict[str, Any]]]:
+    """As `read_bundle`, and what the bundle carries per replica: the ranges its header states
+    (checked against its operations), or for a header without them (svcdesk 0.1.0) the ranges
+    counted, each from that replica's first operation."""
     path = Path(path)
     with _open(path) as raw:
         identity = _identity(raw)
-        header, sized = _verify(raw, path, max_schema_version)
-    return header, _ops(path, identity, sized=sized)
+        header, carried, sized = _verify(raw, path, max_schema_version)
+    return header, carried, _ops(path, identity, sized=sized)
 
 
-def _verify(raw: IO[bytes], path: Path, max_schema_version: int) -> tuple[dict[str, Any], bool]:
-    """The first pass: (header, whether the file records its length), or a BundleError."""
+def _verify(
+    raw: IO[bytes], path: Path, max_schema_version: int
+) -> tuple[dict[str, Any], dict[str, Carried], bool]:
+    """The first pass: (header, what it carries, whether the file records its length), or a
+    BundleError."""
     head = raw.read(64)
     if not head:
         raise _not_bundle(path, "the file is empty")
@@ -276,6 +342,8 @@ def _verify(raw: IO[bytes], path: Path, max_schema_version: int) -> tuple[dict[s
     digest = hashlib.sha256(first)
     count = 0
     end: Any = None
+    ranges = _Ranges()
+    stated = "ranges" in header  # an older header carries everything from the beginning
     while (line := lines.next()) is not None:
         if end is not None:
             raise _altered(path, "it has data after its end marker")
@@ -287,6 +355,8 @@ def _verify(raw: IO[bytes], path: Path, max_schema_version: int) -> tuple[dict[s
         count += 1
         if problem is None:
             why = _op_problem(obj) if obj is not _INVALID else "it is not valid JSON"
+            if why is None:
+                why = ranges.add(obj, ordered=stated)
             if why:
                 problem = f"line {lines.number} is not a valid operation: {why}"
 
@@ -317,7 +387,18 @@ def _verify(raw: IO[bytes], path: Path, max_schema_version: int) -> tuple[dict[s
         raise _altered(
             path, f"it holds {count} operations, its header says {header['count']}", "count"
         )
-    return header, recorded is not None
+    carried = ranges.carried({})
+    if stated:
+        said = _stated_ranges(header["ranges"])
+        if {r: (c.first, c.last, c.count) for r, c in said.items()} != {
+            r: (c.first, c.last, c.count) for r, c in carried.items()
+        }:
+            raise BundleError(
+                f"{path} line 1 is not a valid bundle header: the ranges it states are not "
+                f"the operations it holds ({_range_difference(said, carried)})"
+            )
+        carried = said
+    return header, carried, recorded is not None
 
 
 def _ops(path: Path, identity: tuple[int, ...], *, sized: bool) -> Iterator[dict[str, Any]]:
@@ -441,7 +522,109 @@ def _header_problem(header: Mapping[str, Any]) -> str | None:
             return f"{key} must be an integer, not {_kind(value)}"
         if kind is str and not isinstance(value, str):
             return f"{key} must be a string, not {_kind(value)}"
+    stated = [key for key in _CARRY_KEYS if key in header]
+    if stated and len(stated) != len(_CARRY_KEYS):
+        missing = [key for key in _CARRY_KEYS if key not in header]
+        return f"it states {', '.join(stated)} without {', '.join(missing)}"
+    for key in ("version_vector", "codes"):
+        if key in header:
+            why = _string_map_problem(header[key])
+            if why:
+                return f"{key} {why}"
+    if "ranges" in header:
+        ranges = header["ranges"]
+        if not isinstance(ranges, Mapping):
+            return f"ranges must be an object, not {_kind(ranges)}"
+        for replica, entry in ranges.items():
+            why = _range_problem(entry)
+            if why:
+                return f"the range of replica {str(replica):.40} {why}"
     return None
+
+
+_CARRY_KEYS = ("version_vector", "codes", "ranges")
+_RANGE_KEYS = frozenset({"first", "last", "count", "previous"})
+
+
+def _string_map_problem(value: Any) -> str | None:
+    if not isinstance(value, Mapping):
+        return f"must be an object, not {_kind(value)}"
+    for key, item in value.items():
+        if not isinstance(item, str):
+            return f"must map to strings, not {_kind(item)} (at {str(key):.40})"
+    return None
+
+
+def _range_problem(entry: Any) -> str | None:
+    if not isinstance(entry, Mapping):
+        return f"must be an object, not {_kind(entry)}"
+    if entry.keys() != _RANGE_KEYS:
+        return "must have exactly " + ", ".join(sorted(_RANGE_KEYS))
+    for key in ("first", "last"):
+        if not isinstance(entry[key], str):
+            return f"{key} must be a string, not {_kind(entry[key])}"
+    if not _is_int(entry["count"]) or entry["count"] < 1:
+        return f"count must be a positive integer, not {entry['count']!r:.20}"
+    previous = entry["previous"]
+    if previous is not None and not isinstance(previous, str):
+        return f"previous must be a string or null, not {_kind(previous)}"
+    if previous is not None and previous >= entry["first"]:
+        return "previous must come before first"
+    return None
+
+
+def _stated_ranges(ranges: Mapping[str, Any]) -> dict[str, Carried]:
+    return {
+        replica: Carried(e["first"], e["last"], e["count"], e["previous"])
+        for replica, e in ranges.items()
+    }
+
+
+def _range_difference(said: Mapping[str, Carried], held: Mapping[str, Carried]) -> str:
+    for replica in sorted(said.keys() | held.keys()):
+        a, b = said.get(replica), held.get(replica)
+        if a is None:
+            return f"it holds operations of replica {replica:.40} but states no range for them"
+        if b is None:
+            return f"it states a range for replica {replica:.40} but holds none of its operations"
+        if (a.first, a.last, a.count) != (b.first, b.last, b.count):
+            return (
+                f"replica {replica:.40}: it states {a.count} from {a.first:.60} to "
+                f"{a.last:.60}, holds {b.count} from {b.first:.60} to {b.last:.60}"
+            )
+    return "they differ"
+
+
+class _Ranges:
+    """The first and last stamp and the count of each replica's operations, as they pass."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, list[Any]] = {}  # replica -> [first, last, count]
+
+    def add(self, op: Mapping[str, Any], *, ordered: bool = True) -> str | None:
+        """Count `op`; what is wrong with its order (each replica's stamps must grow), or None."""
+        replica, stamp = op["replica"], op["stamp"]
+        seen = self._seen.get(replica)
+        if seen is None:
+            self._seen[replica] = [stamp, stamp, 1]
+            return None
+        if stamp <= seen[1]:
+            if ordered:
+                return f"its stamp {stamp:.60} does not follow {seen[1]:.60} of its replica"
+            seen[0] = min(seen[0], stamp)
+        else:
+            seen[1] = stamp
+        seen[2] += 1
+        return None
+
+    def carried(self, previous: Mapping[str, str | None]) -> dict[str, Carried]:
+        return {
+            replica: Carried(first, last, count, previous.get(replica))
+            for replica, (first, last, count) in self._seen.items()
+        }
+
+    def stated(self, previous: Mapping[str, str | None]) -> dict[str, dict[str, Any]]:
+        return {replica: c.as_header() for replica, c in self.carried(previous).items()}
 
 
 def _is_int(value: Any) -> bool:

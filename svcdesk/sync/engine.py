@@ -79,21 +79,34 @@ def checked(op: Change) -> dict[str, Any]:
     return data
 
 
+DAY_MS = 86_400_000
+
+
 def apply_ops(
     db: Database,
     batches: Iterable[list[Change]],
     *,
     progress: Callable[[int], None] | None = None,
-) -> dict[str, int]:
-    """Apply operations in one transaction: all of them, or (on any error) none."""
+    max_ahead_ms: int = DAY_MS,
+) -> dict[str, Any]:
+    """Apply operations in one transaction: all of them, or (on any error) none.
+
+    Operations stamped more than `max_ahead_ms` ahead of this computer's clock are held back,
+    with every later one of the same replica (each replica's operations are kept as a prefix
+    without gaps): applied, they would drag this replica's clock, and so every stamp it writes,
+    into that future. They arrive at a later sync once the clocks agree. `held` says whose.
+    """
     received = applied = 0
     touched: dict[str, set[str]] = {t: set() for t in TABLES}
+    limit = changelog.wall_ms() + max_ahead_ms
+    held: dict[str, dict[str, Any]] = {}
     with db.write() as tx:
         conn = tx.conn
         for batch in batches:
             received += len(batch)
             for op in batch:
                 checked(op)
+            batch = _hold_back(batch, limit, held)
             for op in _store_new(conn, batch):
                 applied += 1
                 touched[op.tbl].add(op.row_id)
@@ -102,7 +115,28 @@ def apply_ops(
         for table in TABLES:
             rebuild_many(tx, table, sorted(touched[table]))
         tickets = len(tx.dirty_tickets)
-    return {"received": received, "applied": applied, "tickets": tickets}
+    return {"received": received, "applied": applied, "tickets": tickets,
+            "held": sorted(held.values(), key=lambda h: h["replica"])}  # fmt: skip
+
+
+def _hold_back(batch: list[Change], limit: int, held: dict[str, dict[str, Any]]) -> list[Change]:
+    """The operations of `batch` to apply now; notes the others in `held`, per replica."""
+    keep = []
+    for op in batch:
+        note = held.get(op.replica)
+        if note is None and changelog.decode(op.stamp).wall_ms <= limit:
+            keep.append(op)
+            continue
+        if note is None:
+            note = held[op.replica] = {"replica": op.replica, "code": None, "count": 0,
+                                       "first": op.stamp, "newest": op.stamp}  # fmt: skip
+        note["count"] += 1
+        note["newest"] = max(note["newest"], op.stamp)
+        if note["code"] is None and op.tbl in ("ticket", "asset") and op.op == "insert":
+            ref = orjson.loads(op.data).get("ref")
+            if isinstance(ref, str) and "-" in ref:
+                note["code"] = ref.split("-", 1)[0]  # refs start with their replica's code
+    return keep
 
 
 def _store_new(conn: Conn, batch: list[Change]) -> list[Change]:

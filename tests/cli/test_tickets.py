@@ -132,14 +132,31 @@ def test_illegal_transitions_name_the_current_status(cli, ticket, setup, command
     assert cli("ticket", "show", ref, "-f", "json").json() == before  # nothing written
 
 
-def test_events_before_the_ticket_or_its_last_event_are_refused(cli, ticket):
+def test_events_go_into_the_timeline_where_it_allows_them(cli, ticket):
+    """Work recorded after the fact goes in at its instant, if the timeline allows it there and
+    it contradicts nothing later; else it is refused, naming why, and nothing is written."""
     ref = ticket["ref"]
     r = cli("ticket", "respond", ref, "--at", "2026-10-13T09:00")
     assert r.exit_code == 1 and "before ticket" in r.stderr and "was opened" in r.stderr
     assert cli("ticket", "pause", ref, "--reason", "r", "--at", "2026-10-14T09:30").exit_code == 0
+    before = cli("ticket", "show", ref, "-f", "json").json()
     r = cli("ticket", "resume", ref, "--at", "2026-10-14T09:20")
-    assert r.exit_code == 1 and "last event (paused at 2026-10-14 09:30)" in r.stderr
-    r = cli("ticket", "comment", ref, "late note", "--at", "2026-10-14T09:10")
+    assert r.stderr == (f"svcdesk: error: cannot resume ticket {ref} at 2026-10-14 09:20: it was "
+                        "open then; its next event is paused at 2026-10-14 09:30\n")  # fmt: skip
+    r = cli("ticket", "resolve", ref, "--note", "n", "--at", "2026-10-14T09:25")
+    assert r.exit_code == 1
+    assert "its paused at 2026-10-14 09:30 could not follow" in r.stderr
+    assert cli("ticket", "show", ref, "-f", "json").json() == before
+    # a response made by phone at 09:10, recorded later: it meets the respond clock then
+    r = cli("ticket", "respond", ref, "--at", "2026-10-14T09:10", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    shown = r.json()
+    assert shown["status"] == "paused"
+    assert [e["kind"] for e in cli("ticket", "show", ref, "-f", "json").json()["events"]] == [
+        "opened", "responded", "paused"]  # fmt: skip
+    respond = {c["name"]: c for c in shown["clocks"]}["respond"]
+    assert respond["state"] == "met" and respond["met_at"] == "2026-10-14T09:10:00+08:00"
+    r = cli("ticket", "comment", ref, "late note", "--at", "2026-10-14T09:05")
     assert r.exit_code == 0  # comments may be added for any time after opening
 
 

@@ -81,25 +81,27 @@ def test_an_old_database_is_backed_up_then_upgraded_in_place(cli, env_setup, mon
     cli("site", "add", "BJ-HD", "--name", "Haidian")
     assert cli("ticket", "open", "--site", "BJ-HD", "--title", "kept").exit_code == 0
 
-    def m002_add_priority(conn):
+    version = migrations.SCHEMA_VERSION
+
+    def m_next_add_priority(conn):
         conn.execute("ALTER TABLE ticket ADD COLUMN priority INTEGER")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m002_add_priority])
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m_next_add_priority])
     monkeypatch.setattr("svcdesk.store.db.MIGRATIONS", migrations.MIGRATIONS)
-    monkeypatch.setattr("svcdesk.store.db.SCHEMA_VERSION", 2)
+    monkeypatch.setattr("svcdesk.store.db.SCHEMA_VERSION", version + 1)
     r = cli("ticket", "list", "-f", "json")
     assert r.exit_code == 0, r.stderr
     assert [t["title"] for t in r.json()] == ["kept"]
-    backups = list(env_setup.parent.glob("svcdesk.db.v1-*.bak"))
+    backups = list(env_setup.parent.glob(f"svcdesk.db.v{version}-*.bak"))
     assert len(backups) == 1
     with sqlite3.connect(backups[0]) as old, sqlite3.connect(env_setup) as new:
         assert (
             old.execute("SELECT value FROM svcdesk_meta WHERE key='schema_version'").fetchone()[0]
-            == "1"
+            == str(version)
         )
         assert (
             new.execute("SELECT value FROM svcdesk_meta WHERE key='schema_version'").fetchone()[0]
-            == "2"
+            == str(version + 1)
         )
         assert "priority" in [c[1] for c in new.execute("PRAGMA table_info(ticket)")]
         assert old.execute("SELECT title FROM ticket").fetchall() == [("kept",)]

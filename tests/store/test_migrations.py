@@ -45,10 +45,15 @@ def sqlite_schema(path: Path) -> dict[str, object]:
     return out
 
 
-def test_init_makes_exactly_the_schema_of_svcdesk_0_1_0(tmp_path):
-    """Version 1 is 0.1.0's schema: the declaration compiles to the tables that release made."""
+def test_a_0_1_0_database_upgrades_to_exactly_the_schema_init_makes(tmp_path):
+    """Version 1 is 0.1.0's schema; the numbered migrations take a file that release made to
+    the tables, columns (in order) and indexes the declaration compiles to today."""
+    old = old_database(tmp_path)
+    v1 = sqlite_schema(old)
+    open_database(str(old)).close()  # migrates in place
     open_database(str(tmp_path / "new.db"), create=True).close()
-    assert sqlite_schema(tmp_path / "new.db") == sqlite_schema(old_database(tmp_path))
+    assert sqlite_schema(tmp_path / "new.db") == sqlite_schema(old)
+    assert sqlite_schema(old) != v1  # (the check would see a difference)
 
 
 def test_the_declaration_compiles_for_both_databases():
