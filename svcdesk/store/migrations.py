@@ -39,5 +39,12 @@ def m002_timeline_order(conn: Conn) -> None:
     ddl.create_index(conn, "ticket", "ix_ticket_contradictions")
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_timeline_order]
+def m003_aliases(conn: Conn) -> None:
+    """Old codes, refs and ids of records renamed, re-keyed or merged."""
+    from svcdesk.store import ddl
+
+    ddl.create_table(conn, "alias")
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_timeline_order, m003_aliases]
 SCHEMA_VERSION = len(MIGRATIONS)

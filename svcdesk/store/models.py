@@ -181,6 +181,19 @@ class Policy(SQLModel, table=True):
     loaded_at: int = _ts()
 
 
+class Alias(SQLModel, table=True):
+    """Names a record was known by and is no more: a site's old code, an asset's or a ticket's
+    old ref, the id of a record merged into another (kind `id`). Derived from the change log on
+    every replica alike (never synced); lookups that miss try it."""
+
+    __tablename__ = "alias"
+    __table_args__ = (Index("ix_alias_row", "tbl", "row_id"), {"info": {"local": True}})
+    tbl: str = _text(primary_key=True)
+    name: str = _text(primary_key=True)  # the old code, ref or id, as stored
+    row_id: str = _text(nullable=False)  # the record it names now
+    kind: str = _text(nullable=False)  # code | ref | id
+
+
 class HolidayCache(SQLModel, table=True):
     """Public days from the `holidays` package, per year and package version (a local cache)."""
 

@@ -55,6 +55,12 @@ def resolve(
     row = conn.execute(sql, {"q": key}).first()
     if row is None and local and q.isdigit():
         row = conn.execute(sql, {"q": local % int(q)}).first()
+    if row is None:  # an old code or ref (renamed, merged, re-keyed)
+        from svcdesk.store import aliases
+
+        now = aliases.lookup(conn, tbl=table, name=key)
+        if now is not None:
+            row = conn.execute(f"SELECT {cols} FROM {table} WHERE id = :i", {"i": now}).first()
     if row is not None:
         return row_type(*row)
     hits: dict[str, Any] = {}

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 # Every column of every table, in declaration order.
 COLUMNS: dict[str, tuple[str, ...]] = {
+    "alias": ("tbl", "name", "row_id", "kind"),
     "asset": (
         "id",
         "ref",
@@ -67,6 +68,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 # Columns the one writer of derived state computes: never synced.
 DERIVED: dict[str, frozenset[str]] = {
+    "alias": frozenset([]),
     "asset": frozenset([]),
     "changelog": frozenset([]),
     "holiday_cache": frozenset([]),
@@ -81,6 +83,12 @@ DERIVED: dict[str, frozenset[str]] = {
 
 # The Python type each column holds (None allowed where nullable).
 TYPES: dict[str, dict[str, tuple[type, bool]]] = {
+    "alias": {
+        "tbl": (str, False),
+        "name": (str, False),
+        "row_id": (str, False),
+        "kind": (str, False),
+    },
     "asset": {
         "id": (str, False),
         "ref": (str, False),
@@ -168,6 +176,19 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
 
 # Tables whose rows replicas exchange through the change log.
 REPLICATED: frozenset[str] = frozenset(["asset", "policy", "site", "ticket", "ticket_event"])
+
+
+@dataclass(frozen=True, slots=True)
+class AliasRow:
+    """A row of `alias`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("tbl", "name", "row_id", "kind")
+    TABLE: ClassVar[str] = "alias"
+
+    tbl: str
+    name: str
+    row_id: str
+    kind: str
 
 
 @dataclass(frozen=True, slots=True)
