@@ -4,32 +4,37 @@ Each clock of a ticket's class starts at an event, stops at another, and is due 
 of business time (working time, or around the clock) has elapsed, not counting the time the
 ticket spent paused. Nothing here reads the clock: `state` and `seconds_left` take `now`.
 
-When clocks start and stop (DESIGN.md, the service contract):
+The events come in their one total order (instant, then the order they were recorded, then
+stamp: DESIGN.md, Sync), and that order decides: a clock starts at a place in it and is met only
+by an event after that place, so of two events in the same second the one recorded first is
+the earlier. When clocks start and stop (DESIGN.md, the service contract):
 
 | clock | starts | stops (met) |
 | --- | --- | --- |
 | respond | the report (ticket opened) | the first response: `responded`, `arrived` or `resolved` |
 | resolve, restore | the report, or the latest reopening | the next `resolved` |
-| onsite | the latest escalation | the next `arrived` (or `resolved`: no visit needed any more) |
+| onsite | each escalation | the next `arrived` (or `resolved`: no visit needed any more) |
 | report | the latest resolution (unless reopened since) | the next `report-submitted` |
 | upgrade | the request | the next `resolved`; due at the date the customer gave |
 
+Escalating again before the on-site clock was met replaces that clock, unless it was already
+breached then: a breach stays on the record, met late by the next arrival. So a ticket may have
+several `onsite` clocks (ordered by start); the latest escalation's is always one of them.
+
 Pausing (waiting on the customer) stops every running clock: its deadline moves out by the
-business time spent paused. A pause ends at `resumed`, `resolved` or `closed`. A clock already
-past due when the ticket is paused stays breached: pausing does not hide a breach.
+business time spent paused. A pause ends at `resumed`, `resolved` or `closed`; a pause begun
+after a clock was met does not move that clock's deadline. A clock already past due when the
+ticket is paused stays breached: pausing does not hide a breach.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
-RESPONSES = frozenset({"responded", "arrived", "resolved"})
-RESOLVED = frozenset({"resolved"})
-ON_SITE = frozenset({"arrived", "resolved"})
-REPORTED = frozenset({"report-submitted"})
 PAUSE_ENDS = frozenset({"resumed", "resolved", "closed"})
 CLOCK_ORDER = ("respond", "onsite", "resolve", "restore", "upgrade", "report")
+_RANK = {name: i for i, name in enumerate(CLOCK_ORDER)}
 STATES = ("running", "paused", "met", "breached")
 
 
@@ -136,40 +141,6 @@ def deadline(
     return cal.add_ts(cursor, remaining), None
 
 
-def _first(events: Sequence[Event], kinds: frozenset[str], after: int) -> int | None:
-    for e in events:
-        if e.at >= after and e.kind in kinds:
-            return e.at
-    return None
-
-
-def window(
-    name: str, facts: Facts, events: Sequence[Event], last: dict[str, int] | None = None
-) -> tuple[int | None, int | None]:
-    """When clock `name` started (None: not started) and when it was met (None: not yet).
-
-    `last` maps each event kind to its latest instant (computed from `events` if not given).
-    """
-    if last is None:
-        last = {e.kind: e.at for e in events}
-    cycle = max(facts.opened_at, last.get("reopened", facts.opened_at))
-    if name == "respond":
-        return facts.opened_at, _first(events, RESPONSES, facts.opened_at)
-    if name in ("resolve", "restore", "upgrade"):
-        return cycle, _first(events, RESOLVED, cycle)
-    if name == "onsite":
-        escalated = last.get("escalated")
-        if escalated is None:
-            return None, None
-        return escalated, _first(events, ON_SITE, escalated)
-    if name == "report":
-        resolved = last.get("resolved")
-        if resolved is None or resolved < cycle:
-            return None, None
-        return resolved, _first(events, REPORTED, resolved)
-    raise ValueError(f"unknown clock {name!r}")
-
-
 def compute(
     rules: Sequence[Rule],
     facts: Facts,
@@ -179,25 +150,105 @@ def compute(
     """Every clock of a ticket whose class has `rules`, given its events in order.
 
     `calendar(basis)` gives the business-time calendar of a basis ("working" or "always").
+    The order of `events` is the truth (the caller sorts them: instant, then the order they were
+    recorded, then stamp): a clock starts at a position in it and is met only by an event after
+    that position, so events that share an instant are told apart by where they stand. The
+    opening comes before every event (an `opened` event changes nothing).
     """
-    paused = pauses(events)
-    last = {e.kind: e.at for e in events}
-    clocks = []
-    for rule in sorted(rules, key=lambda r: CLOCK_ORDER.index(r.name)):
-        start, stop = window(rule.name, facts, events, last)
-        if start is None:
-            continue
+    # One walk over the events. Each clock: its start, when it was met, and how many pauses
+    # had begun when it was met (pauses begun after that no longer move its deadline).
+    opened_at = facts.opened_at
+    respond_met: int | None = None
+    respond_n = 0
+    cycle_at, cycle_n = opened_at, 0  # resolve, restore, upgrade: the current cycle
+    cycle_met: int | None = None
+    report_at: int | None = None
+    report_met: int | None = None
+    report_n = 0
+    onsite: list[list[Any]] | None = None  # [start, met, pauses when met, superseded at]
+    onsite_open = 0  # onsite[onsite_open:] are not met yet
+    paused: list[tuple[int, int | None]] = []
+    pause_at: int | None = None
+    begun = 0  # pauses begun so far
+    for e in events:  # by attribute: callers may pass wider rows than Event
+        kind, at = e.kind, e.at
+        if kind == "responded":
+            if respond_met is None:
+                respond_met, respond_n = at, begun
+        elif kind == "arrived" or kind == "resolved":
+            if respond_met is None:
+                respond_met, respond_n = at, begun
+            if onsite is not None:
+                while onsite_open < len(onsite):
+                    visit = onsite[onsite_open]
+                    visit[1], visit[2] = at, begun
+                    onsite_open += 1
+            if kind == "resolved":
+                if cycle_met is None:
+                    cycle_met, cycle_n = at, begun
+                report_at, report_met = at, None
+                if pause_at is not None:
+                    paused.append((pause_at, at))
+                    pause_at = None
+        elif kind == "escalated":
+            if onsite is None:
+                onsite = []
+            elif onsite_open < len(onsite):
+                onsite[-1][3] = at  # escalated again before that clock was met
+            onsite.append([at, None, 0, None])
+        elif kind == "paused":
+            if pause_at is None:
+                pause_at = at
+                begun += 1
+        elif kind == "resumed" or kind == "closed":
+            if pause_at is not None:
+                paused.append((pause_at, at))
+                pause_at = None
+        elif kind == "reopened":
+            cycle_at, cycle_met = max(opened_at, at), None
+            report_at = None
+        elif kind == "report-submitted" and report_at is not None and report_met is None:
+            report_met, report_n = at, begun
+    if pause_at is not None:
+        paused.append((pause_at, None))
+
+    def clock(rule: Rule, start: int, met: int | None, n: int) -> Clock:
         if rule.target is None:  # upgrade: the customer's date, whatever the pauses
             due, remaining = facts.due_at, None
         else:
-            due, remaining = deadline(calendar(rule.basis), start, rule.target, paused, stop)
-        clocks.append(
-            Clock(rule.name, start, due, stop, remaining, rule.target, rule.basis, rule.class_name)
-        )
+            # only the pauses begun before the clock was met move its deadline
+            ps = paused if met is None or n == len(paused) else paused[:n]
+            due, remaining = deadline(calendar(rule.basis), start, rule.target, ps)
+        return Clock(rule.name, start, due, met, remaining, rule.target, rule.basis,
+                     rule.class_name)  # fmt: skip
+
+    clocks = []
+    for rule in sorted(rules, key=_rank):
+        name = rule.name
+        if name == "respond":
+            clocks.append(clock(rule, opened_at, respond_met, respond_n))
+        elif name in ("resolve", "restore", "upgrade"):
+            clocks.append(clock(rule, cycle_at, cycle_met, cycle_n))
+        elif name == "onsite":
+            for start, met, n, superseded in onsite or ():
+                c = clock(rule, start, met, n)
+                # superseded before it was met: kept only if already breached by then
+                if superseded is None or (c.due_at is not None and c.due_at < superseded):
+                    clocks.append(c)
+        elif name == "report":
+            if report_at is not None:
+                clocks.append(clock(rule, report_at, report_met, report_n))
+        else:
+            raise ValueError(f"unknown clock {name!r}")
     return clocks
 
 
+def _rank(rule: Rule) -> int:
+    return _RANK.get(rule.name, len(_RANK))  # an unknown clock sorts last, then is refused
+
+
 def next_due(clocks: Sequence[Clock]) -> int | None:
-    """The earliest deadline among the clocks still running (the ticket's urgency)."""
+    """The earliest deadline among the clocks not met yet (the ticket's urgency). A breached
+    clock counts until it is met: so does an on-site clock kept after a re-escalation."""
     dues = [c.due_at for c in clocks if c.met_at is None and c.due_at is not None]
     return min(dues) if dues else None

@@ -91,8 +91,7 @@ class Deriver:
         )
         clocks = compute_clocks(policy, severity=ticket.severity, category=ticket.category,
                                 opened_at=ticket.opened_at, due_at=ticket.due_at,
-                                site_tz=site.tz, events=[sla.Event(e.kind, e.at)
-                                                         for e in timeline.effective])  # fmt: skip
+                                site_tz=site.tz, events=timeline.effective)  # fmt: skip
         encoded = orjson.dumps([tuple(c) for c in clocks]).decode()
         view = due_view = None
         if ticket.status != "closed":
