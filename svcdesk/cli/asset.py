@@ -151,6 +151,24 @@ def edit(
     return _asset(rec)
 
 
+@app.command("merge")
+@renders
+def merge(
+    asset: str = typer.Argument(..., metavar="ASSET", help="The duplicate record (ref)."),
+    into: str = typer.Argument(..., metavar="INTO_ASSET", help="The record to keep (ref)."),
+    fmt: str = fmt_option(),
+) -> Result:
+    """Join two records of one device: ASSET's tickets move to INTO_ASSET; its ref still works.
+
+    \b
+    Example:
+      svcdesk asset merge KQ7M-A3 P2XD-A7
+    """
+    from svcdesk.services import assets
+
+    return _asset(assets.merge_assets(get_db(), asset, into))
+
+
 @app.command("remove")
 @renders
 def remove(

@@ -75,3 +75,51 @@ def show(
     from svcdesk.services import sites
 
     return output.Result(record=sites.show_site(get_db(), site), fields=views.SITE_FIELDS)
+
+
+@app.command("edit")
+@renders
+def edit(
+    site: str = typer.Argument(..., help="Site code or a unique prefix."),
+    code: str = typer.Option(None, "--code", help="A new code (the old one keeps working)."),
+    name: str = typer.Option(None, "--name", help="Full name of the site."),
+    tz: str = typer.Option(None, "--tz", help='The site\'s time zone ("" for the policy\'s).'),
+    region: str = typer.Option(None, "--region", help='Region ("" clears it).'),
+    contact: str = typer.Option(None, "--contact", help='Contact person and phone ("" clears it).'),
+    fmt: str = fmt_option(),
+) -> Result:
+    """Change what is given of a site; a new code keeps the old one as an alias.
+
+    \b
+    Example:
+      svcdesk site edit BJ-HD --code BJ-HDQ --contact "Wang Li 139..."
+    """
+    from svcdesk import output
+    from svcdesk.cli import views
+    from svcdesk.services import sites
+
+    rec = sites.edit_site(get_db(), site, code=code, name=name, tz=tz, region=region,
+                          contact=contact)  # fmt: skip
+    return output.Result(record=rec, fields=views.SITE_FIELDS)
+
+
+@app.command("merge")
+@renders
+def merge(
+    site: str = typer.Argument(..., help="The duplicate site (code)."),
+    into: str = typer.Argument(..., metavar="INTO_SITE", help="The site to keep (code)."),
+    fmt: str = fmt_option(),
+) -> Result:
+    """Join two records of one site: SITE's tickets and assets move to INTO_SITE, and its code
+    keeps working.
+
+    \b
+    Example:
+      svcdesk site merge BJHD BJ-HD
+    """
+    from svcdesk import output
+    from svcdesk.cli import views
+    from svcdesk.services import sites
+
+    rec = sites.merge_sites(get_db(), site, into)
+    return output.Result(record=rec, fields=views.SITE_FIELDS)

@@ -82,7 +82,13 @@ def fields_of(writes: Iterable[Write]) -> set[str]:
 
 
 def _writes_field(w: Write, field: str) -> bool:
-    return w.op == "delete" or field in w.data
+    """A removal writes every field; a creation, those it gives a value (two records of one
+    thing made on two replicas, then merged, do not disagree where one of them said nothing)."""
+    if w.op == "delete":
+        return True
+    if w.op == "insert":
+        return w.data.get(field) is not None
+    return field in w.data
 
 
 def heads(writes: Sequence[Write], field: str) -> list[Write]:

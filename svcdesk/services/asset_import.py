@@ -399,6 +399,7 @@ def _apply(tx: Tx, plan: _Plan, replica_code: str, progress: Progress | None) ->
             created_at=now,
             updated_at=now,
             removed_at=None,
+            merged_into=None,
         )
         store.insert(tx, asset)
         done += 1

@@ -164,6 +164,7 @@ def add_asset(
             created_at=now,
             updated_at=now,
             removed_at=None,
+            merged_into=None,
         )
         store.insert(tx, asset)
     return asset_record(asset, site_row.code)
@@ -270,3 +271,30 @@ def remove_asset(db: Database, typed: str, *, at: str | None = None) -> dict[str
         store.remove(tx, asset.id, at=when)
         code = site_store.code_of(tx.conn, asset.site_id)
     return asset_record(replace(asset, removed_at=when), code)
+
+
+def merge_assets(db: Database, typed: str, into: str) -> dict[str, Any]:
+    """Join two records of one device: ASSET's tickets move to INTO_ASSET, and ASSET's ref
+    becomes an alias of it. Syncs like any edit; fields they disagree on are listed by
+    `sync conflicts`."""
+    from svcdesk.sync import identity
+
+    with db.write() as tx:
+        loser = find_asset(tx.conn, typed, db.replica_code)
+        survivor = find_asset(tx.conn, into, db.replica_code)
+        if loser.id == survivor.id:
+            raise InvalidValue(f"{typed!r} and {into!r} are the same asset ({loser.ref})")
+        if loser.site_id != survivor.site_id:
+            here, there = (site_store.code_of(tx.conn, a.site_id) for a in (loser, survivor))
+            raise RuleViolation(
+                f"asset {loser.ref} is at site {here} and {survivor.ref} at {there}: one device "
+                "is at one site (move it with 'asset edit' first, or merge the sites)"
+            )
+        store.update(tx, loser.id, {"merged_into": survivor.id,
+                                    "updated_at": clock.to_epoch(clock.now())})  # fmt: skip
+        identity.merge(tx, "asset", loser=loser.id, survivor=survivor.id)
+        identity.rebuild(tx, "asset", [survivor.id])  # as every replica will fold it
+        merged = store.by_id(tx.conn, survivor.id)
+        assert merged is not None
+        code = site_store.code_of(tx.conn, merged.site_id)
+    return asset_record(merged, code)

@@ -7,11 +7,19 @@ from typing import Any
 from svcdesk import clock, ids
 from svcdesk.errors import InvalidValue, RuleViolation
 from svcdesk.services.records import site_record
+from svcdesk.store import aliases
 from svcdesk.store import assets as asset_store
 from svcdesk.store import sites as store
 from svcdesk.store import tickets as ticket_store
 from svcdesk.store.db import Database
 from svcdesk.store.schema import SiteRow
+
+
+def _code(code: str) -> str:
+    code = code.strip().upper()
+    if not code or any(c.isspace() for c in code) or "~" in code:
+        raise InvalidValue(f"invalid site code {code!r}: one word, such as BJ-HD")
+    return code
 
 
 def add_site(
@@ -25,16 +33,14 @@ def add_site(
     at: str | None = None,
 ) -> dict[str, Any]:
     """Register a customer site under a short unique CODE (stored upper-case)."""
-    code = code.strip().upper()
-    if not code or any(c.isspace() for c in code):
-        raise InvalidValue(f"invalid site code {code!r}: one word, such as BJ-HD")
+    code = _code(code)
     if not name.strip():
         raise InvalidValue("a site needs a --name")
     if tz:
         clock.zone(tz)
     now = clock.to_epoch(clock.parse_instant(at, what="--at") if at else clock.now())
     site = SiteRow(id=ids.uuid7(), code=code, name=name.strip(), tz=tz, region=region,
-                   contact=contact, created_at=now, updated_at=now)  # fmt: skip
+                   contact=contact, created_at=now, updated_at=now, merged_into=None)  # fmt: skip
     with db.write() as tx:
         if store.with_code(tx.conn, code) is not None:
             raise RuleViolation(f"site {code} already exists (see 'svcdesk site show {code}')")
@@ -56,3 +62,70 @@ def show_site(db: Database, typed: str) -> dict[str, Any]:
         rec["open_tickets"] = ticket_store.open_counts(conn).get(site.id, 0)
         rec["assets"] = len(asset_store.at_site(conn, site.id))
     return rec
+
+
+def edit_site(
+    db: Database,
+    typed: str,
+    *,
+    code: str | None = None,
+    name: str | None = None,
+    tz: str | None = None,
+    region: str | None = None,
+    contact: str | None = None,
+) -> dict[str, Any]:
+    """Change the given fields of a site (None: leave as is; "": clear region, contact or tz).
+    A new code keeps the old one as an alias: refs and scripts that name it still work."""
+    if all(v is None for v in (code, name, tz, region, contact)):
+        raise InvalidValue(
+            "nothing to change: give one or more of --code, --name, --tz, --region, --contact"
+        )
+    new: dict[str, Any] = {}
+    if code is not None:
+        new["code"] = _code(code)
+    if name is not None:
+        if not name.strip():
+            raise InvalidValue("a site keeps a --name: it cannot be empty")
+        new["name"] = name.strip()
+    if tz is not None:
+        if tz.strip():
+            clock.zone(tz.strip())
+        new["tz"] = tz.strip() or None
+    for key, value in (("region", region), ("contact", contact)):
+        if value is not None:
+            new[key] = value.strip() or None
+    with db.write() as tx:
+        site = store.find(tx.conn, typed)
+        changes = {k: v for k, v in new.items() if getattr(site, k) != v}
+        if "code" in changes:
+            taken = store.with_code(tx.conn, changes["code"])
+            if taken is not None:
+                raise RuleViolation(
+                    f"site {changes['code']} already exists; if they are one site: "
+                    f"svcdesk site merge {site.code} {changes['code']}"
+                )
+        if changes:
+            changes["updated_at"] = max(clock.to_epoch(clock.now()), site.updated_at)
+            tx.update("site", site.id, changes)
+            if "code" in changes:
+                aliases.add(tx.conn, tbl="site", names=[site.code], row_id=site.id, kind="code")
+        site = store.by_id(tx.conn, site.id)
+    return site_record(site)
+
+
+def merge_sites(db: Database, typed: str, into: str) -> dict[str, Any]:
+    """Join two records of one site: SITE's tickets and assets move to INTO_SITE, and SITE's
+    code becomes an alias of it. Syncs like any edit; fields they disagree on are listed by
+    `sync conflicts`."""
+    from svcdesk.sync import identity
+
+    with db.write() as tx:
+        loser, survivor = store.find(tx.conn, typed), store.find(tx.conn, into)
+        if loser.id == survivor.id:
+            raise InvalidValue(f"{typed!r} and {into!r} are the same site ({loser.code})")
+        tx.update("site", loser.id, {"merged_into": survivor.id,
+                                     "updated_at": clock.to_epoch(clock.now())})  # fmt: skip
+        identity.merge(tx, "site", loser=loser.id, survivor=survivor.id)
+        identity.rebuild(tx, "site", [survivor.id])  # as every replica will fold it
+        site = store.by_id(tx.conn, survivor.id)
+    return site_record(site)

@@ -69,3 +69,8 @@ def names_of(conn: Conn, *, tbl: str, row_id: str) -> list[str]:
         {"t": registry.table(tbl), "r": row_id},
     ).all()
     return [str(n) for (n,) in rows]
+
+
+def any_merged(conn: Conn) -> bool:
+    """Was any record merged into another here (else nothing needs following)?"""
+    return conn.execute("SELECT 1 FROM alias WHERE kind = 'id' LIMIT 1").first() is not None

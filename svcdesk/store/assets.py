@@ -36,10 +36,12 @@ def refs_of(conn: Conn, ids: Iterable[str]) -> dict[str, str]:
 
 
 def serial_taken(conn: Conn, *, site_id: str, serial: str, but: str | None = None) -> str | None:
-    """The ref of the asset at this site with this serial (any case), other than `but`."""
+    """The ref of the asset at this site with this serial (case and spaces aside), other than
+    `but`: engineers read serials off devices, and sync merges such assets into one."""
     value = conn.execute(
-        "SELECT ref FROM asset WHERE site_id = :s AND upper(serial) = upper(:n) AND id <> :i",
-        {"s": site_id, "n": serial, "i": but or ""},
+        "SELECT ref FROM asset WHERE site_id = :s AND upper(replace(serial, ' ', '')) = :n "
+        "AND id <> :i",
+        {"s": site_id, "n": "".join(serial.split()).upper(), "i": but or ""},
     ).scalar()
     return None if value is None else str(value)
 

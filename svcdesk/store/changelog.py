@@ -74,11 +74,18 @@ def newest(conn: Conn) -> str | None:
 
 
 def row_writes(conn: Conn, *, table: str, row_id: str) -> list[Write]:
-    """Every operation on one record, in stamp order (what a new write to it has seen)."""
+    """Every operation on one record, in stamp order (what a new write to it has seen),
+    those of records merged into it included."""
+    ids = [row_id]
+    if table in ("site", "asset"):
+        from svcdesk.store import aliases
+
+        ids += aliases.merged_ids(conn, tbl=table, row_id=row_id)
+    marks = ", ".join(f":i{n}" for n in range(len(ids)))
     rows = conn.execute(
-        "SELECT stamp, op, data, parent FROM changelog WHERE tbl = :t AND row_id = :i "
+        f"SELECT stamp, op, data, parent FROM changelog WHERE tbl = :t AND row_id IN ({marks}) "
         "ORDER BY stamp",
-        {"t": table, "i": row_id},
+        {"t": table, **{f"i{n}": v for n, v in enumerate(ids)}},
     ).all()
     return [Write(str(s), str(o), orjson.loads(d), p) for s, o, d, p in rows]
 
@@ -96,9 +103,9 @@ def stamps_of(conn: Conn, *, table: str, row_ids: list[str]) -> dict[str, str]:
     return out
 
 
-def shared_rows(conn: Conn, *, tables: tuple[str, ...]) -> Iterator[tuple[str, str, list[Write]]]:
-    """(table, row id, operations in stamp order) of every record of `tables` written by more
-    than one replica: the only records that can hold concurrent writes."""
+def shared_rows(conn: Conn, *, tables: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(table, row id) of every record of `tables` written by more than one replica, or into
+    which another was merged: the only records that can hold concurrent writes."""
     from svcdesk.store import registry
 
     names = [registry.replicated(t) for t in tables]
@@ -106,11 +113,13 @@ def shared_rows(conn: Conn, *, tables: tuple[str, ...]) -> Iterator[tuple[str, s
     params = {f"t{n}": t for n, t in enumerate(names)}
     keys = conn.execute(
         f"SELECT tbl, row_id FROM changelog WHERE tbl IN ({marks}) AND op <> 'append' "
-        "GROUP BY tbl, row_id HAVING count(DISTINCT replica) > 1 ORDER BY tbl, row_id",
+        "GROUP BY tbl, row_id HAVING count(DISTINCT replica) > 1",
         params,
     ).all()
-    for tbl, row_id in keys:
-        yield str(tbl), str(row_id), row_writes(conn, table=str(tbl), row_id=str(row_id))
+    merged = conn.execute(
+        f"SELECT DISTINCT tbl, row_id FROM alias WHERE kind = 'id' AND tbl IN ({marks})", params
+    ).all()
+    return sorted({(str(t), str(r)) for t, r in [*keys, *merged]})
 
 
 def append(conn: Conn, *, stamp: str, replica: str, table: str, row_id: str, op: str,
@@ -158,6 +167,17 @@ def append_many(conn: Conn, ops: list[Change]) -> None:
         f"VALUES ({', '.join(':' + f for f in OP_FIELDS)})",
         [as_dict(op) for op in ops],
     )
+
+
+def row_ops_stamped(conn: Conn, *, table: str, row_ids: list[str]
+                    ) -> Iterator[tuple[str, str, str, str]]:  # fmt: skip
+    """(row id, stamp, op, data) of every operation on these rows, per row in stamp order."""
+    for marks, params in in_list(row_ids):
+        yield from conn.execute(
+            f"SELECT row_id, stamp, op, data FROM changelog WHERE tbl = :t "
+            f"AND row_id IN ({marks}) ORDER BY row_id, stamp",
+            {**params, "t": table},
+        ).all()
 
 
 def row_ops(conn: Conn, *, table: str, row_ids: list[str]) -> Iterator[tuple[str, str, str]]:

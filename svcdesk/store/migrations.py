@@ -44,6 +44,8 @@ def m003_aliases(conn: Conn) -> None:
     from svcdesk.store import ddl
 
     ddl.create_table(conn, "alias")
+    ddl.add_column(conn, "site", "merged_into")
+    ddl.add_column(conn, "asset", "merged_into")
 
 
 MIGRATIONS: list[Migration] = [m001_initial, m002_timeline_order, m003_aliases]

@@ -65,6 +65,8 @@ class Site(SQLModel, table=True):
     contact: str | None = _text()
     created_at: int = _ts()
     updated_at: int = _ts()
+    # `site merge`: the site this one was merged into (its tickets and assets moved there).
+    merged_into: str | None = _text()
 
 
 class Asset(SQLModel, table=True):
@@ -85,6 +87,8 @@ class Asset(SQLModel, table=True):
     updated_at: int = _ts()
     # A tombstone: a removed asset stays (tickets name it, sync must see the removal).
     removed_at: int | None = _ts(nullable=True)
+    # `asset merge`: the asset this one was merged into (its tickets moved there).
+    merged_into: str | None = _text()
 
 
 class Ticket(SQLModel, table=True):

@@ -25,11 +25,22 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "created_at",
         "updated_at",
         "removed_at",
+        "merged_into",
     ),
     "changelog": ("stamp", "replica", "tbl", "row_id", "op", "data", "parent"),
     "holiday_cache": ("country", "subdiv", "year", "package", "days_off", "workdays"),
     "policy": ("id", "name", "timezone", "source", "effective_at", "loaded_at"),
-    "site": ("id", "code", "name", "tz", "region", "contact", "created_at", "updated_at"),
+    "site": (
+        "id",
+        "code",
+        "name",
+        "tz",
+        "region",
+        "contact",
+        "created_at",
+        "updated_at",
+        "merged_into",
+    ),
     "svcdesk_meta": ("key", "value"),
     "ticket": (
         "id",
@@ -102,6 +113,7 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
         "created_at": (int, False),
         "updated_at": (int, False),
         "removed_at": (int, True),
+        "merged_into": (str, True),
     },
     "changelog": {
         "stamp": (str, False),
@@ -137,6 +149,7 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
         "contact": (str, True),
         "created_at": (int, False),
         "updated_at": (int, False),
+        "merged_into": (str, True),
     },
     "svcdesk_meta": {"key": (str, False), "value": (str, False)},
     "ticket": {
@@ -208,6 +221,7 @@ class AssetRow:
         "created_at",
         "updated_at",
         "removed_at",
+        "merged_into",
     )
     TABLE: ClassVar[str] = "asset"
 
@@ -223,6 +237,7 @@ class AssetRow:
     created_at: int
     updated_at: int
     removed_at: int | None
+    merged_into: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +321,7 @@ class SiteRow:
         "contact",
         "created_at",
         "updated_at",
+        "merged_into",
     )
     TABLE: ClassVar[str] = "site"
 
@@ -317,6 +333,7 @@ class SiteRow:
     contact: str | None
     created_at: int
     updated_at: int
+    merged_into: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,9 @@ import orjson
 
 from svcdesk.domain import history
 from svcdesk.errors import StoreError
-from svcdesk.store import changelog, registry
-from svcdesk.store import sites as site_store
+from svcdesk.store import aliases, changelog, merges, registry
 from svcdesk.store.changelog import Change
+from svcdesk.sync import identity
 
 if TYPE_CHECKING:
     from svcdesk.store.db import Database, Tx
@@ -156,14 +156,19 @@ def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> None:
     """Set rows to the fold of their operations in stamp order (newest value per field),
     a batch at a time, and tell the transaction what that means for derived state."""
     conn = tx.conn
+    if table in merges.IDENTITY:  # the same site code or serial made twice is one record
+        identity.rebuild(tx, table, row_ids)
+        return
+    merged = aliases.any_merged(conn)
     for start in range(0, len(row_ids), 500):
         chunk = row_ids[start : start + 500]
         states: dict[str, dict[str, Any]] = {}
         for row_id, op, data in changelog.row_ops(conn, table=table, row_ids=chunk):
             if op in OPS:  # delete: the tombstone field
                 states.setdefault(row_id, {}).update(orjson.loads(data))
+        if merged and table == "ticket":  # a ticket at a site or of an asset merged away
+            _follow_merges(conn, states)
         existing = changelog.existing_ids(conn, table=table, row_ids=chunk)
-        sites = {s.id: s for s in site_store.all_sites(conn)} if table == "site" else {}
         inserts, updates = [], []
         for row_id, state in states.items():
             if "id" not in state:
@@ -173,12 +178,7 @@ def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> None:
                 tx.touch(table, row_id, state)
             elif table not in APPEND_ONLY:
                 updates.append(state)
-                old = sites.get(row_id)
-                # A site's tickets show its code and keep time in its zone: only a change of
-                # those touches them (a sync of N operations costs O(N), not O(tickets)).
-                moved = {k: v for k, v in state.items() if k in ("code", "tz")
-                         and getattr(old, k) != v} if old else state  # fmt: skip
-                tx.touch(table, row_id, moved)
+                tx.touch(table, row_id, state)
         try:
             changelog.write_rows(conn, table=table, inserts=inserts, updates=updates)
         except StoreError:
@@ -196,14 +196,34 @@ def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> None:
 MUTABLE = tuple(t for t in TABLES if t not in APPEND_ONLY)
 
 
+def _follow_merges(conn: Conn, states: dict[str, dict[str, Any]]) -> None:
+    for col, table in (("site_id", "site"), ("asset_id", "asset")):
+        ids = [s[col] for s in states.values() if isinstance(s.get(col), str)]
+        canon = aliases.canonical(conn, tbl=table, ids=ids)
+        if canon:
+            for s in states.values():
+                if s.get(col) in canon:
+                    s[col] = canon[s[col]]
+
+
 def conflicts(conn: Conn) -> list[dict[str, Any]]:
     """Every concurrent loser of every field (`domain.history`): two replicas wrote the field
     without either having seen the other's write, and no later write settled it. The newest
     stamp won, or the removal when one of them removed the record; the other value is kept in
     the log for `sync keep`."""
     found = []
-    for table, row_id, writes in changelog.shared_rows(conn, tables=MUTABLE):
+    seen: set[tuple[str, str]] = set()
+    for table, row_id in changelog.shared_rows(conn, tables=MUTABLE):
+        if table in merges.IDENTITY:  # a record merged into another: its writes are the other's
+            row_id = aliases.canonical(conn, tbl=table, ids=[row_id]).get(row_id, row_id)
+        if (table, row_id) in seen or not merges.exists(conn, table, row_id):
+            continue
+        seen.add((table, row_id))
+        writes = changelog.row_writes(conn, table=table, row_id=row_id)
+        merged = table in merges.IDENTITY and aliases.merged_ids(conn, tbl=table, row_id=row_id)
         for kept, lost in history.losers(writes):
+            if merged and lost.field in identity.OWN_FIELDS[table]:
+                continue  # the record merged into it keeps its name as an alias
             found.append(
                 {"table": table, "row": row_id, "field": lost.field,
                  "kept": None if kept.removal else kept.value, "kept_stamp": kept.write.stamp,

@@ -269,7 +269,9 @@ def test_each_update_names_the_change_it_was_made_on_top_of(cli, env_setup, tick
         ).fetchall()
     (insert, _, no_parent), (first, _, p1), (_, _, p2) = ops
     assert no_parent is None
-    assert (json.loads(p1), json.loads(p2)) == ({"assignee": [insert]}, {"assignee": [first]})
+    # opened unassigned, so the first assignment overwrote nothing; the second, the first
+    assert (json.loads(p1), json.loads(p2)) == ({"assignee": []}, {"assignee": [first]})
+    assert insert
 
 
 def test_driver_errors_become_one_line_without_secrets():

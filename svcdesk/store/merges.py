@@ -1,0 +1,88 @@
+"""Two records that are one thing, joined: the SQL of a merge (sync/identity.py decides).
+
+Sites are one thing when they have one code; assets, when one site has them under one serial
+(case and spaces aside). The record that goes away leaves its references to the one that stays,
+and its old id and names to the alias table. Nothing here is logged: every replica does the same
+from the same operations.
+"""
+
+from __future__ import annotations
+
+from svcdesk.store import registry
+from svcdesk.store.sql import Conn
+
+IDENTITY = ("site", "asset")
+
+# What points at a record of each table: (table, column).
+_REFERENCES = {"site": (("ticket", "site_id"), ("asset", "site_id")),
+               "asset": (("ticket", "asset_id"),)}  # fmt: skip
+
+
+def serial_key(serial: str) -> str:
+    """An asset's serial as engineers read it off the device: case and spaces do not count."""
+    return "".join(serial.split()).upper()
+
+
+def holder(conn: Conn, table: str, state: dict[str, object]) -> str | None:
+    """The id of another record holding the natural key of `state` (None: no other)."""
+    if table == "site":
+        value = conn.execute(
+            "SELECT id FROM site WHERE code = :c AND id <> :i",
+            {"c": state.get("code"), "i": state.get("id")},
+        ).scalar()
+    else:
+        value = conn.execute(
+            "SELECT id FROM asset WHERE site_id = :s AND id <> :i "
+            "AND upper(replace(serial, ' ', '')) = :k",
+            {"s": state.get("site_id"), "i": state.get("id"),
+             "k": serial_key(str(state.get("serial") or ""))},
+        ).scalar()  # fmt: skip
+    return None if value is None else str(value)
+
+
+def park(conn: Conn, table: str, row_id: str) -> None:
+    """Free a record's natural key before the record it merges into takes it."""
+    if table == "site":
+        conn.execute("UPDATE site SET code = code || '~' || id WHERE id = :i", {"i": row_id})
+    else:
+        conn.execute("UPDATE asset SET serial = serial || '~' || id WHERE id = :i", {"i": row_id})
+
+
+def move_references(conn: Conn, table: str, old: str, new: str) -> list[str]:
+    """Point what pointed at `old` at `new`; returns the tickets that moved."""
+    registry.table(table)
+    moved = [str(i) for (i,) in conn.execute(
+        f"SELECT id FROM ticket WHERE {'site_id' if table == 'site' else 'asset_id'} = :o",
+        {"o": old}).all()]  # fmt: skip
+    for child, col in _REFERENCES[table]:
+        conn.execute(f"UPDATE {child} SET {col} = :n WHERE {col} = :o", {"n": new, "o": old})
+    return moved
+
+
+def park_clashing_assets(conn: Conn, old_site: str, new_site: str) -> list[str]:
+    """Park the serials of the assets of `old_site` that `new_site` has too (they are about to
+    meet there); returns their ids, to merge once they do."""
+    ids = [str(i) for (i,) in conn.execute(
+        "SELECT a.id FROM asset a JOIN asset b ON b.site_id = :n "
+        "AND upper(replace(b.serial, ' ', '')) = upper(replace(a.serial, ' ', '')) "
+        "WHERE a.site_id = :o ORDER BY a.id", {"o": old_site, "n": new_site}).all()]  # fmt: skip
+    for asset_id in ids:
+        park(conn, "asset", asset_id)
+    return ids
+
+
+def drop(conn: Conn, table: str, row_id: str) -> None:
+    conn.execute(f"DELETE FROM {registry.table(table)} WHERE id = :i", {"i": row_id})
+
+
+def exists(conn: Conn, table: str, row_id: str) -> bool:
+    name = registry.table(table)
+    return conn.execute(f"SELECT 1 FROM {name} WHERE id = :i", {"i": row_id}).first() is not None
+
+
+def shown(conn: Conn, table: str, row_id: str) -> dict[str, object]:
+    """What a ticket's stored rendering takes from a site (its code and zone)."""
+    if table != "site":
+        return {}
+    row = conn.execute("SELECT code, tz FROM site WHERE id = :i", {"i": row_id}).first()
+    return {} if row is None else {"code": row[0], "tz": row[1]}
