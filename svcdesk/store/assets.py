@@ -10,7 +10,7 @@ from svcdesk.store.changelog import in_list
 from svcdesk.store.db import Tx
 from svcdesk.store.registry import select_list
 from svcdesk.store.schema import AssetRow
-from svcdesk.store.sql import Conn
+from svcdesk.store.sql import Conn, by_code_points
 
 _COLS = select_list(AssetRow.COLUMNS)
 _A_COLS = select_list(AssetRow.COLUMNS, "a")
@@ -71,7 +71,8 @@ def listing(conn: Conn, *, site_id: str | None = None, kind: str | None = None,
     sql = (
         f"SELECT {_A_COLS}, s.code FROM asset a JOIN site s ON s.id = a.site_id"
         + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY s.code, a.kind, upper(a.serial), a.id"
+        + f" ORDER BY {by_code_points(conn, 's.code')}, {by_code_points(conn, 'a.kind')}, "
+        f"{by_code_points(conn, 'upper(a.serial)')}, a.id"
     )
     n = len(AssetRow.COLUMNS)
     return [(AssetRow(*r[:n]), str(r[n])) for r in conn.execute(sql, params).all()]

@@ -70,6 +70,14 @@ def add_column(conn: Conn, table: str, column: str) -> None:
     conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}{null}{default}")
 
 
+def drop_index(conn: Conn, index: str) -> None:
+    """A migration's index to declare anew (its name comes from the declaration)."""
+    names = {i.name for t in _metadata().tables.values() for i in t.indexes}
+    if index not in names:
+        raise ValueError(f"no declared index {index!r}")
+    conn.execute(f"DROP INDEX IF EXISTS {index}")
+
+
 def create_index(conn: Conn, table: str, index: str) -> None:
     from sqlalchemy.schema import CreateIndex
 

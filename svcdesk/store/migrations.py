@@ -48,5 +48,14 @@ def m003_aliases(conn: Conn) -> None:
     ddl.add_column(conn, "asset", "merged_into")
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_timeline_order, m003_aliases]
+def m004_list_order(conn: Conn) -> None:
+    """The open-ticket and deadline indexes order ties by id (the same order everywhere)."""
+    from svcdesk.store import ddl
+
+    for index in ("ix_ticket_open", "ix_ticket_due"):
+        ddl.drop_index(conn, index)
+        ddl.create_index(conn, "ticket", index)
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_timeline_order, m003_aliases, m004_list_order]
 SCHEMA_VERSION = len(MIGRATIONS)

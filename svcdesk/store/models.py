@@ -96,10 +96,12 @@ class Ticket(SQLModel, table=True):
 
     __tablename__ = "ticket"
     __table_args__ = (
-        _open_only("opened_at", "site_id", "assignee", "id", "view",
+        # Lists order ties by id: lowercase hex sorts alike under every collation, so rows with
+        # equal instants list in the same order on SQLite and PostgreSQL.
+        _open_only("opened_at", "id", "site_id", "assignee", "view",
                    name="ix_ticket_open", where="status <> 'closed'"),
-        _open_only("next_due_at", "site_id", "ref", "title", "assignee", "status", "due_view",
-                   "clocks", name="ix_ticket_due", where="next_due_at IS NOT NULL"),
+        _open_only("next_due_at", "id", "site_id", "ref", "title", "assignee", "status",
+                   "due_view", "clocks", name="ix_ticket_due", where="next_due_at IS NOT NULL"),
         Index("ix_ticket_opened", "opened_at"),
         Index("ix_ticket_site", "site_id", "opened_at"),
         Index("ix_ticket_assignee", "assignee"),

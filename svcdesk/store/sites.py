@@ -6,7 +6,7 @@ from svcdesk.store import refs
 from svcdesk.store.db import Tx
 from svcdesk.store.registry import select_list
 from svcdesk.store.schema import SiteRow
-from svcdesk.store.sql import Conn
+from svcdesk.store.sql import Conn, by_code_points
 
 _COLS = select_list(SiteRow.COLUMNS)
 
@@ -33,7 +33,8 @@ def with_code(conn: Conn, code: str) -> SiteRow | None:
 
 
 def all_sites(conn: Conn) -> list[SiteRow]:
-    return [SiteRow(*r) for r in conn.execute(f"SELECT {_COLS} FROM site ORDER BY code").all()]
+    order = by_code_points(conn, "code")
+    return [SiteRow(*r) for r in conn.execute(f"SELECT {_COLS} FROM site ORDER BY {order}").all()]
 
 
 def codes(conn: Conn) -> dict[str, str]:

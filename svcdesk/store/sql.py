@@ -110,3 +110,9 @@ class Conn:
 
     def close(self) -> None:
         self.raw.close()
+
+
+def by_code_points(conn: Conn, expr: str) -> str:
+    """`expr` to sort text by code point, as SQLite does, on PostgreSQL too (whatever the
+    database's collation): lists order alike on a laptop and on the hub."""
+    return f'{expr} COLLATE "C"' if conn.dialect == "postgresql" else expr

@@ -160,7 +160,7 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
         params["site"] = site_id
     filters = " WHERE " + " AND ".join(where) if where else ""
     cols = "t.id, t.view" if views else f"{_T_COLS}, t.clocks"
-    sql = f"SELECT {cols} FROM ticket t{filters} ORDER BY t.opened_at DESC"
+    sql = f"SELECT {cols} FROM ticket t{filters} ORDER BY t.opened_at DESC, t.id DESC"
     for rows in conn.execute(sql, params).batches(batch):
         if views:
             yield [ViewRow(*r) for r in rows]
@@ -180,7 +180,7 @@ def due(conn: Conn, *, before: int, site_id: str | None = None, with_clocks: boo
     sql = (
         "SELECT t.next_due_at, t.ref, t.title, t.site_id, t.assignee, t.status, t.due_view, "
         "CASE WHEN t.due_view IS NULL OR :plain THEN t.clocks END FROM ticket t "
-        f"WHERE t.next_due_at < :limit{site} ORDER BY t.next_due_at"
+        f"WHERE t.next_due_at < :limit{site} ORDER BY t.next_due_at, t.id"
     )
     for rows in conn.execute(sql, params).batches(batch):
         yield [DueRow(*r) for r in rows]
@@ -197,7 +197,7 @@ def board(conn: Conn, *, site_id: str | None = None, batch: int = 500
     sql = (
         "SELECT t.ref, t.title, s.code, t.assignee, t.status, t.severity, t.next_due_at, "
         "t.clocks FROM ticket t JOIN site s ON s.id = t.site_id "
-        f"WHERE {where} ORDER BY t.next_due_at IS NULL, t.next_due_at, t.opened_at"
+        f"WHERE {where} ORDER BY t.next_due_at IS NULL, t.next_due_at, t.opened_at, t.id"
     )
     for rows in conn.execute(sql, params).batches(batch):
         yield [BoardRow(*r) for r in rows]

@@ -93,3 +93,28 @@ def test_a_hub_keeps_sla_clocks_and_lists_what_is_overdue(cli, pg_url):
     shown = cli("--db", pg_url, "ticket", "show", t["ref"], "-f", "json").json()
     shown.pop("events")
     assert listed == [shown]
+
+
+def test_rows_with_equal_instants_and_lookalike_codes_list_alike_on_both(cli, pg_url, tmp_path):
+    """Ties in instants order by id, text by code point, on a laptop and on the hub alike."""
+    laptop = str(tmp_path / "laptop.db")
+    for db in (laptop, pg_url):
+        assert cli("--db", db, "init").exit_code == 0
+    for code in ("BJHA", "BJ-HD", "BJ_HC", "BJ.HB"):
+        assert cli("--db", laptop, "site", "add", code, "--name", code).exit_code == 0
+        for serial in ("a-1", "A1", "a 2"):
+            cli("--db", laptop, "asset", "add", "--site", code, "--kind", "server",
+                "--serial", f"{serial}{code}")  # fmt: skip
+        for n in range(3):
+            r = cli("--db", laptop, "ticket", "open", "--site", code, "--title", f"t{n}",
+                    "--at", "2026-10-14T09:00")  # fmt: skip
+            assert r.exit_code == 0, r.stderr
+    assert cli("--db", laptop, "sync", pg_url).exit_code == 0
+    for command in (("ticket", "list", "--status", "all"), ("site", "list"), ("asset", "list"),
+                    ("sla", "overdue", "--within", "30d"), ("sla", "board")):  # fmt: skip
+        mine = cli("--db", laptop, *command, "-f", "json").json()
+        hubs = cli("--db", pg_url, *command, "-f", "json").json()
+        assert [r.get("ref") or r.get("code") or r.get("ticket") for r in mine] == [
+            r.get("ref") or r.get("code") or r.get("ticket") for r in hubs
+        ], command
+        assert len(mine) >= 4

@@ -159,7 +159,6 @@ def test_asset_merge_and_its_refusals_from_the_command_line(cli, site):
     assert [s["code"] for s in cli("site", "list", "-f", "json").json()] == [site]
 
 
-@pytest.mark.pg
 def test_two_laptops_add_the_same_site_and_meet_at_the_hub(pg_url, tmp_path):
     hub = open_db(pg_url, create=True)
     init(hub)
