@@ -1,0 +1,178 @@
+"""A team of laptops and a hub, as an adversary drives it: random work drawn from every command
+that syncs (tickets through their whole lifecycle, assets edited and removed, sites added twice
+under one code, `sync keep`, policy loads), random exchanges through files, bundles (with and
+without --since) and a hub, and steps taken on a laptop whose whole clock is hours ahead.
+
+Whatever happens: every refusal is one clear line, no sync is ever stuck, and once everyone has
+synced every replica holds the same tables, the same conflicts, and statuses that agree with the
+timelines."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from svcdesk.domain import tickets as rules
+from svcdesk.errors import SvcdeskError
+from svcdesk.services import assets, policies, sites, sync, tickets
+from svcdesk.services.dbadmin import init
+from svcdesk.services.session import open_database as open_db
+
+TABLES = ("site", "asset", "ticket", "ticket_event", "policy", "changelog")
+REAL = time.time_ns
+
+ACTIONS = ["open", "assign", "respond", "escalate", "arrive", "pause", "resume", "resolve",
+           "reopen", "close", "report", "comment", "site", "site-edit", "asset", "model",
+           "notes", "remove", "keep", "policy", "sync", "carry", "carry-since", "hub"]  # fmt: skip
+
+steps = st.lists(
+    st.tuples(
+        st.sampled_from(ACTIONS),
+        st.integers(0, 2),  # which laptop
+        st.integers(0, 5),  # another laptop / which ticket or asset
+        st.booleans(),  # this step on a clock 2 h ahead
+    ),
+    min_size=10,
+    max_size=50,
+)
+
+
+def dump(path: Path) -> dict[str, list]:
+    with sqlite3.connect(path) as conn:
+        return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+                for t in TABLES}  # fmt: skip
+
+
+def refs(db, table: str) -> list[str]:
+    with db.read() as conn:
+        return [str(r) for (r,) in conn.execute(f"SELECT ref FROM {table} ORDER BY ref").all()]
+
+
+def folded_status(shown: dict) -> str:
+    voided = {e["details"].get("event") for e in shown["events"] if e["kind"] == "void"}
+    status = "open"
+    for e in shown["events"]:
+        if e["kind"] in ("opened", "void", "comment") or e["id"] in voided:
+            continue
+        allowed, after = rules.TRANSITIONS[e["kind"]]
+        if status in allowed and after:
+            status = after
+    return status
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(script=steps)
+def test_a_team_converges_whatever_it_does(tmp_path_factory, monkeypatch, script):
+    folder = tmp_path_factory.mktemp("team")
+    monkeypatch.delenv("SVCDESK_NOW", raising=False)
+    laptops = []
+    for i in range(3):
+        db = open_db(str(folder / f"laptop{i}.db"), create=True)
+        init(db)
+        laptops.append(db)
+    hub = open_db(str(folder / "hub.db"), create=True)
+    init(hub)
+    everyone = [*laptops, hub]
+    sites.add_site(laptops[0], code="BJ-HD", name="Haidian")
+    for title in ("queue machine jammed", "DVR not recording"):
+        tickets.open_ticket(laptops[0], site="BJ-HD", title=title, category="hardware")
+    for db in laptops[1:]:
+        sync.sync(laptops[0], str(db.path))
+    policy = folder / "policy.toml"
+    from svcdesk.resources import default_policy_text
+
+    policy.write_text(default_policy_text().replace('resolve = "1h"', 'resolve = "2h"'),
+                      encoding="utf-8")  # fmt: skip
+    n = 0
+    try:
+        for action, who, pick, fast in script:
+            db = laptops[who]
+            other = laptops[pick % 3]
+            n += 1
+            if fast:  # this laptop's whole clock runs 2 h ahead for this step
+                monkeypatch.setattr(time, "time_ns", lambda: REAL() + 2 * 3600 * 10**9)
+            try:
+                ticket_refs, asset_refs = refs(db, "ticket"), refs(db, "asset")
+                ref = ticket_refs[pick % len(ticket_refs)] if ticket_refs else None
+                asset = asset_refs[pick % len(asset_refs)] if asset_refs else None
+                if action == "open":
+                    tickets.open_ticket(db, site="BJ-HD", title=f"fault {n}", category="hardware")
+                elif action == "site":
+                    sites.add_site(db, code=("SH-PD", "GZ-TH")[pick % 2], name=f"site {n}")
+                elif action == "site-edit":
+                    sites.edit_site(db, "BJ-HD", contact=f"contact {n}")
+                elif action == "asset":
+                    assets.add_asset(db, site="BJ-HD", kind="server",
+                                     serial=("SRV-1", "srv 1", "SRV-2")[pick % 3])  # fmt: skip
+                elif action in ("model", "notes") and asset:
+                    assets.edit_asset(db, asset, **{action: f"{action} {n}"})
+                elif action == "remove" and asset:
+                    assets.remove_asset(db, asset)
+                elif action == "keep":
+                    found = sync.conflicts(db)
+                    if found:
+                        c = found[pick % len(found)]
+                        sync.keep(db, c["lost_stamp"] if pick % 2 else c["kept_stamp"] or
+                                  c["lost_stamp"])  # fmt: skip
+                elif action == "policy":
+                    policies.load(db, str(policy))
+                elif action == "sync" and other is not db:
+                    sync.sync(db, str(other.path))
+                elif action == "hub":
+                    sync.sync(db, str(hub.path))
+                elif action in ("carry", "carry-since") and other is not db:
+                    bundle = folder / f"carry-{n}.svcbundle"
+                    sync.export(db, str(bundle), since="-1h" if action == "carry-since" else None)
+                    sync.import_(other, str(bundle))
+                elif ref:
+                    lifecycle(db, action, ref)
+            except SvcdeskError as exc:  # refused on this laptop's view: one clear line
+                assert "\n" not in str(exc) and "internal" not in str(exc), exc
+            finally:
+                monkeypatch.setattr(time, "time_ns", REAL)
+        # everyone meets the hub, twice round (the hub relays what each holds)
+        for _ in range(2):
+            for db in laptops:
+                result = sync.sync(db, str(hub.path))
+                assert result["held_back"] == []  # 2 h ahead is within the bound
+        dumps = [dump(db.path) for db in everyone]
+        assert all(d == dumps[0] for d in dumps[1:])
+        found = sync.conflicts(hub)
+        for db in laptops:
+            assert sync.conflicts(db) == found
+            for ref in refs(db, "ticket"):
+                shown = tickets.show_ticket(db, ref)
+                assert shown["status"] == folded_status(shown), ref
+    finally:
+        for db in everyone:
+            db.close()
+
+
+def lifecycle(db, action: str, ref: str) -> None:
+    if action == "assign":
+        tickets.assign(db, ref, "Li Wei")
+    elif action == "respond":
+        tickets.respond(db, ref)
+    elif action == "escalate":
+        tickets.escalate(db, ref, to="Zhang Min")
+    elif action == "arrive":
+        tickets.arrive(db, ref, engineer="Zhang Min")
+    elif action == "pause":
+        tickets.pause(db, ref, reason="waiting for the customer")
+    elif action == "resume":
+        tickets.resume(db, ref)
+    elif action == "resolve":
+        tickets.resolve_ticket(db, ref, note="fixed")
+    elif action == "reopen":
+        tickets.reopen(db, ref, reason="again")
+    elif action == "close":
+        tickets.close(db, ref)
+    elif action == "report":
+        tickets.report(db, ref, type="hardware", cause="worn part", method="replaced it")
+    elif action == "comment":
+        tickets.comment(db, ref, "called the hall manager")
