@@ -103,6 +103,9 @@ def ticket_human(rec: dict[str, Any]) -> dict[str, Any]:
     """A ticket as people read it: its warranty in one line, a one-line summary per event."""
     rec["warranty_summary"] = warranty_line(rec.get("warranty"))
     for ev in rec.get("events", []):
+        if ev["kind"] == "void":  # `sync keep` settling a contradiction
+            ev["summary"] = f"took the {ev['details'].get('kind', 'event')} out of the timeline"
+            continue
         parts = [f"{k}: {v}" for k, v in ev["details"].items()]
         if ev["note"]:
             parts.insert(0, ev["note"])

@@ -225,3 +225,29 @@ def check(db, ref: str) -> None:
         assert running <= {"report"} and ref not in overdue_refs(db)
     if status in ("open", "paused"):  # no report is due before the (next) resolution
         assert "report" not in {c["name"] for c in shown["clocks"] if c["state"] != "met"}
+
+
+def test_a_contradiction_from_the_command_line(cli, tmp_path):
+    a, b = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    for db in (a, b):
+        assert cli("--db", db, "init").exit_code == 0
+    cli("--db", a, "site", "add", "BJ-HD", "--name", "Haidian")
+    ref = cli("--db", a, "ticket", "open", "--site", "BJ-HD", "--title", "DVR down",
+              "--at", "2026-10-14T09:00", "-f", "json").json()["ref"]  # fmt: skip
+    cli("--db", a, "ticket", "resolve", ref, "--note", "rebooted", "--at", "2026-10-14T09:20")
+    assert cli("--db", a, "sync", b).exit_code == 0
+    cli("--db", a, "ticket", "reopen", ref, "--reason", "blank again", "--at", "2026-10-14T09:30")
+    cli("--db", b, "ticket", "close", ref, "--at", "2026-10-14T09:40")
+    assert cli("--db", a, "sync", b).exit_code == 0
+    r = cli("--db", b, "sync", "conflicts")
+    assert r.exit_code == 0
+    assert "lifecycle" in r.stdout and "reopened at 2026-10-14 09:30" in r.stdout
+    assert "closed at 2026-10-14 09:40" in r.stdout
+    (c,) = cli("--db", b, "sync", "conflicts", "-f", "json").json()
+    r = cli("--db", b, "sync", "keep", c["lost_stamp"])
+    assert r.exit_code == 0, r.stderr
+    assert "closed at 2026-10-14 09:40" in r.stderr
+    shown = cli("--db", b, "ticket", "show", ref)
+    assert "took the reopened out of the timeline" in shown.stdout
+    assert cli("--db", b, "ticket", "show", ref, "-f", "json").json()["status"] == "closed"
+    assert cli("--db", b, "sync", "conflicts", "-f", "json").json() == []
