@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from svcdesk.store import registry
-from svcdesk.store.changelog import in_list
-from svcdesk.store.sql import Conn
+from svcdesk.store.sql import Conn, in_list
 
 KINDS = ("code", "ref", "id")
 

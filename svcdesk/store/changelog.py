@@ -19,6 +19,7 @@ import orjson
 
 from svcdesk.domain.history import Write
 from svcdesk.store.schema import ChangelogRow as Change
+from svcdesk.store.sql import in_list
 
 if TYPE_CHECKING:
     from svcdesk.store.sql import Conn
@@ -188,16 +189,6 @@ def row_ops(conn: Conn, *, table: str, row_ids: list[str]) -> Iterator[tuple[str
             "ORDER BY row_id, stamp",
             {**params, "t": table},
         ).all()
-
-
-def in_list(items: list[str], size: int = 500) -> Iterator[tuple[str, dict[str, str]]]:
-    """(`:k0, :k1, ...`, params) for IN lists of at most `size` values."""
-    for start in range(0, len(items), size):
-        chunk = items[start : start + size]
-        yield (
-            ", ".join(f":k{n}" for n in range(len(chunk))),
-            {f"k{n}": v for n, v in enumerate(chunk)},
-        )
 
 
 def as_dict(op: Change) -> dict[str, str | None]:

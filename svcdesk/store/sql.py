@@ -116,3 +116,13 @@ def by_code_points(conn: Conn, expr: str) -> str:
     """`expr` to sort text by code point, as SQLite does, on PostgreSQL too (whatever the
     database's collation): lists order alike on a laptop and on the hub."""
     return f'{expr} COLLATE "C"' if conn.dialect == "postgresql" else expr
+
+
+def in_list(items: list[str], size: int = 500) -> Iterator[tuple[str, dict[str, str]]]:
+    """(`:k0, :k1, ...`, params) for IN lists of at most `size` values."""
+    for start in range(0, len(items), size):
+        chunk = items[start : start + size]
+        yield (
+            ", ".join(f":k{n}" for n in range(len(chunk))),
+            {f"k{n}": v for n, v in enumerate(chunk)},
+        )
