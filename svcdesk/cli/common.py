@@ -86,6 +86,7 @@ def get_db(*, create: bool = False) -> Database:
         from svcdesk.services.session import open_database
 
         state._db = open_database(state.db_url, create=create)
+        state.notes.extend(state._db.notes)  # a copied or restored file re-keyed as it opened
         with state._db.read() as conn:
             clock.set_policy_tz(policies.timezone_now(conn))
     return state._db

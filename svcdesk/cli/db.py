@@ -1,4 +1,4 @@
-"""svcdesk db: back up, check and describe the database."""
+"""svcdesk db: back up, restore, check and describe the database."""
 
 from __future__ import annotations
 
@@ -35,6 +35,47 @@ def backup(
         record=result,
         fields=views.BACKUP_FIELDS,
         message=f"backed up {result['database']} to {result['backup']} ({result['bytes']} bytes)",
+        brief=True,
+    )
+
+
+@app.command("restore")
+@renders
+def restore(
+    file: str = typer.Argument(..., help="The backup to put in place of the database."),
+    fmt: str = fmt_option(),
+) -> Result:
+    """Put a backup in place of the database (--db), as a new replica.
+
+    The restored database takes a new replica code (its refs start again with it), so it never
+    writes under the identity the lost database went on with; the next sync brings back what
+    that one had synced after the backup. A database it replaces is kept beside it.
+
+    \b
+    Example:
+      svcdesk db restore ~/backups/svcdesk-20261014T090000.db && svcdesk sync
+    """
+    from svcdesk import output
+    from svcdesk.cli.common import state
+    from svcdesk.output import Col
+    from svcdesk.services import dbadmin
+
+    result = dbadmin.restore(state.db_url, file)
+    kept = f"; the database it replaced is kept as {result['kept']}" if result["kept"] else ""
+    return output.Result(
+        record=result,
+        fields=[
+            Col("database", "Database"),
+            Col("restored_from", "Restored from"),
+            Col("replica_code", "Replica code"),
+            Col("previous_code", "Previous code"),
+            Col("kept", "Replaced database kept as"),
+        ],  # fmt: skip
+        message=(
+            f"restored {result['database']} from {result['restored_from']} as replica "
+            f"{result['replica_code']} (it was {result['previous_code']}; sync to bring back "
+            f"what was synced after the backup){kept}"
+        ),
         brief=True,
     )
 

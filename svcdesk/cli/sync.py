@@ -44,7 +44,7 @@ def _sync(*, remote: str | None, fmt: str | None) -> Result:
     with progress("syncing") as update:
         result = sync.sync(get_db(), remote, progress=(lambda n: update(n, 0)) if update else None)
     return output.Result(
-        notes=sync.held_notes(result["held_back"]),
+        notes=[*result["notes"], *sync.held_notes(result["held_back"])],
         record=result,
         fields=views.SYNC_FIELDS,
         message=(

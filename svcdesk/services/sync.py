@@ -17,6 +17,7 @@ import orjson
 
 from svcdesk import clock
 from svcdesk.errors import InvalidValue, NotFound, StoreError
+from svcdesk.services import rekey
 from svcdesk.services.session import open_database
 from svcdesk.store import changelog, refs, registry
 from svcdesk.store import meta as meta_store
@@ -87,19 +88,26 @@ def _resolve(db: Database, remote: str | None) -> tuple[str, str]:
 
 
 def open_remote(db: Database, remote: str) -> Database:
+    """The remote as a database (opening it re-keys a copied or restored file); this very
+    database is refused. Another file with this replica's id or code is a copy, or a chance
+    collision of codes: `sync` re-keys one side before anything is exchanged."""
     other = open_database(remote)  # refuses what is not a svcdesk database, newer schemas
-    if other.replica_id == db.replica_id:
+    if other.replica_id == db.replica_id and _same_database(db, other):
         other.close()
-        raise StoreError(
-            f"{other.label} is this same replica (a copy of this database?): sync needs another"
-        )
-    if other.replica_code == db.replica_code:
-        other.close()
-        raise StoreError(
-            f"{other.label} uses the same replica code {db.replica_code} as this database; "
-            "their ticket refs would collide"
-        )
+        raise StoreError(f"{other.label} is this same replica (this very database): sync needs "
+                         "another")  # fmt: skip
     return other
+
+
+def _same_database(db: Database, other: Database) -> bool:
+    if db.path is not None and other.path is not None:
+        try:
+            return db.path.samefile(other.path)
+        except OSError:
+            return False
+    if db.path is None and other.path is None:
+        return without_password(db.url) == without_password(other.url)
+    return False
 
 
 AHEAD_ENV = "SVCDESK_MAX_CLOCK_AHEAD"
@@ -140,15 +148,30 @@ def held_notes(held: list[dict[str, Any]]) -> list[str]:
 def sync(
     db: Database, remote: str | None = None, *, progress: Callable[[int], None] | None = None
 ) -> dict[str, Any]:
-    """Push what the remote lacks, then pull what this replica lacks."""
+    """Push what the remote lacks, then pull what this replica lacks; first, a side that turns
+    out to be a copy of a replica (a copied or restored file) is re-keyed (`notes` says so)."""
     ahead = max_ahead_ms()
     name, location = _resolve(db, remote)
     other = open_remote(db, location)
     try:
+        notes = list(other.notes)  # the remote re-keyed as it was opened
         with db.read() as conn:
             mine = engine.version_vector(conn)
         with other.read() as conn:
             theirs = engine.version_vector(conn)
+        # A side that is a copy of the other's replica, or of one whose work went on elsewhere,
+        # takes a new identity before anything is exchanged (services/rekey.py).
+        settled = rekey.settle(db, other, mine=mine, theirs=theirs)
+        if settled.notes:
+            notes += settled.notes
+            with db.read() as conn:
+                mine = engine.version_vector(conn)
+            with other.read() as conn:
+                theirs = engine.version_vector(conn)
+            # An identity just left behind is another replica now, whose operations either
+            # side may hold below the other's newest: all are offered, the known ones skipped.
+            mine = {**mine, **dict.fromkeys(settled.mine, "")}
+            theirs = {**theirs, **dict.fromkeys(settled.theirs, "")}
         with other.read() as conn:  # refuse a crafted remote before either side changes
             for batch in engine.ops_since(conn, mine):
                 for op in batch:
@@ -171,6 +194,7 @@ def sync(
         "pulled": pulled["applied"],
         "tickets_updated": pulled["tickets"],
         "held_back": _merge_held(pushed["held"], pulled["held"]),
+        "notes": notes,  # one line per side re-keyed (a copied or restored file)
     }
 
 

@@ -12,7 +12,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,10 @@ class Database:
     path: Path | None = None
     create: bool = False  # may the SQLite file be created (init)?
     meta: dict[str, str] = field(default_factory=dict)
+    # Remarks made while opening (a copied or restored file re-keyed), one line each.
+    notes: list[str] = field(default_factory=list)
+    # (id, code) of the replica this file was before opening re-keyed it (a copy, a restore)
+    rekeyed_from: tuple[str, str] | None = None
     # The one writer of derived state (services/derived.py installs it when it opens the
     # database): called before every write transaction commits that touched a ticket.
     derive: Callable[[Tx], None] | None = field(default=None, repr=False)
@@ -112,12 +116,22 @@ class Database:
             yield self._tx
             return
         with self._transaction(write=True) as conn:
+            self._refresh_identity(conn)
             self._tx = Tx(conn, self.replica_id)
             try:
                 yield self._tx
                 self.settle()
             finally:
                 self._tx = None
+
+    def _refresh_identity(self, conn: Conn) -> None:
+        """This replica's identity as the database holds it now, under the write lock: another
+        command may have re-keyed it since this one opened it."""
+        from svcdesk.store import meta
+
+        for key, value in meta.with_prefix(conn, "replica_").items():
+            if key in ("replica_id", "replica_code") and value:
+                self.meta[key] = value
 
     def settle(self) -> None:
         """Recompute the derived state of what the open write touched (once, by the one
@@ -326,13 +340,25 @@ def _connect(db: Database) -> Conn:
     return _sqlite_connect(db.path, create=db.create)
 
 
+def resolve_url(url: str | None) -> str:
+    """The database a command means: `url`, else SVCDESK_DB, else the user data directory."""
+    return url or os.environ.get("SVCDESK_DB") or default_db()
+
+
+def sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///")).expanduser()
+
+
 def open_db(url: str | None = None, *, create: bool = False) -> Database:
-    """Open (and with `create`, initialise) the database at `url`, migrating it if older."""
-    url = url or os.environ.get("SVCDESK_DB") or default_db()
+    """Open (and with `create`, initialise) the database at `url`, migrating it if older.
+
+    A SQLite file opened where it was not before (a copy, a restore, a backup opened directly)
+    is re-keyed before anything writes to it: see `_check_home`."""
+    url = resolve_url(url)
     if is_postgres(url):
         db = Database(url=url, dialect="postgresql", create=create)
     else:
-        path = Path(url.removeprefix("sqlite:///")).expanduser()
+        path = sqlite_path(url)
         _check_sqlite_file(path, create=create)
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -419,6 +445,63 @@ def _prepare(db: Database, *, create: bool) -> None:
         meta["migrated_backup"] = str(backup) if backup else ""
     db.meta = meta
     db.meta["schema_version"] = str(SCHEMA_VERSION)
+    if db.path is not None:
+        _check_home(db)
+
+
+def _check_home(db: Database) -> None:
+    """Record where this SQLite file lives the first time it is opened; opened anywhere else
+    (another inode or device, another computer: a copy, a restore, a backup opened directly),
+    give it a new replica identity before anything writes to it. The original keeps its own,
+    so the two never write operations or refs under one identity; the old id becomes just
+    another replica whose operations this file holds a prefix of, and a sync brings back what
+    the original wrote after the copy. A file that cannot be written cannot write under
+    anyone's name: it is left as it is."""
+    from svcdesk.store import meta
+
+    assert db.path is not None
+    if not os.access(db.path, os.W_OK):
+        return
+    here = meta.home_of(db.path)
+    if meta.same_home(meta.parse_home(db.meta.get(meta.HOME)), here):
+        return
+    with db._transaction(write=True) as conn:
+        values = meta.read_all(conn)  # again under the write lock: another command may have
+        was = meta.parse_home(values.get(meta.HOME))  # just recorded it, or re-keyed the file
+        if meta.same_home(was, here) or was is None:
+            if was is None:
+                values[meta.HOME] = meta.encode_home(here)
+                meta.put(conn, {meta.HOME: values[meta.HOME]})
+            db.meta.update(values)
+            return
+        old_id, old_code = values["replica_id"], values["replica_code"]
+        wrote = meta.wrote_under(conn, old_id)
+        new_id, new_code = meta.new_identity(conn, avoid={old_code})
+        where = _where(was, here)
+        meta.take_identity(conn, replica_id=new_id, replica_code=new_code, at=_now_iso(),
+                           why=f"copied or restored from {where}", home=here)  # fmt: skip
+        values = meta.read_all(conn)
+    for key in [k for k in db.meta if k.startswith("seq.")]:
+        del db.meta[key]  # the counters start again for the new code
+    db.meta.update(values)
+    db.rekeyed_from = (old_id, old_code)
+    if wrote:
+        db.notes.append(
+            f"re-keyed {db.label} as replica {new_code} (it was replica {old_code}): it is a "
+            f"copy or restore of {where}, and two files must not write under one identity; "
+            f"its new refs start at {new_code}-1"
+        )
+
+
+def _where(was: dict[str, Any], here: dict[str, Any]) -> str:
+    path, host = was.get("path"), was.get("host")
+    if path == here.get("path") and host == here.get("host"):
+        return "the file that was here before"
+    return f"{path} on {host}" if host != here.get("host") else str(path)
+
+
+def _now_iso() -> str:
+    return clock.now().isoformat()
 
 
 def _initialise(db: Database) -> None:
@@ -431,6 +514,8 @@ def _initialise(db: Database) -> None:
         "replica_code": ids.new_replica_code(),
         "created_at": str(clock.to_epoch(clock.now())),
     }
+    if db.path is not None:
+        values[meta.HOME] = meta.encode_home(meta.home_of(db.path))
     with db._transaction(write=True) as conn:
         ddl.create_all(conn)
         meta.put(conn, values)
@@ -470,3 +555,27 @@ def backup_sqlite(source: Path, target: Path) -> None:
     finally:
         src.close()
     shutil.move(str(tmp), target)
+
+
+def replace_sqlite(new: Path, target: Path, *, keep_as: Path | None) -> None:
+    """Put the SQLite file `new` (closed: no -wal beside it) in place of `target`. The file it
+    replaces is checkpointed first where it can be, then moves to `keep_as` with its -wal (its
+    -shm index is rebuilt when opened), so no write-ahead log of one database is ever left
+    beside another. Without `keep_as` it is dropped."""
+    if target.exists():
+        with suppress(sqlite3.Error):
+            conn = sqlite3.connect(f"file:{target}?mode=rw", uri=True,
+                                   timeout=busy_timeout_ms() / 1000)  # fmt: skip
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()
+    for suffix in ("-wal", "-shm", ""):
+        old = Path(f"{target}{suffix}")
+        if not old.exists():
+            continue
+        if keep_as is None or suffix == "-shm":
+            old.unlink()
+        else:
+            os.replace(old, f"{keep_as}{suffix}")
+    os.replace(new, target)
