@@ -156,7 +156,7 @@ def _rekey(
             continue
         data = orjson.loads(op.data)
         if isinstance(data.get("ref"), str):
-            n = meta_store.next_counter(conn, op.tbl)
+            n, _ = meta_store.next_counter(conn, op.tbl)
             fresh = meta_store.REFS[op.tbl].format(code=new_code, n=n)
             refs[(op.tbl, op.row_id)] = (data["ref"], fresh)
             if op.tbl == "asset" and isinstance(data.get("site_id"), str):

@@ -184,6 +184,7 @@ class Tx:
         self.conn = conn
         self.replica_id = replica_id
         self._last: str | None = changelog.newest(conn)
+        self._counters: dict[str, Any] = {}  # counter name -> last value; "" -> replica code
         self.dirty_tickets: set[str] = set()
         self.dirty_sites: set[str] = set()
         self.policy_since: int | None = None  # tickets opened since then follow a new version
@@ -256,10 +257,14 @@ class Tx:
         self._log(table, row_id, "delete", {"removed_at": at})
 
     def next_counter(self, name: str) -> int:
-        """The next value of a per-replica counter (refs); local, never synced."""
+        """The next value of a per-replica counter (refs); local, never synced. The counter
+        and the replica code are read once per transaction (an import numbers thousands)."""
         from svcdesk.store import meta
 
-        return meta.next_counter(self.conn, name)
+        last, code = self._counters.get(name), self._counters.get("")
+        value, code = meta.next_counter(self.conn, name, last=last, code=code)
+        self._counters[name], self._counters[""] = value, code
+        return value
 
 
 @contextmanager

@@ -51,9 +51,10 @@ def with_prefix(conn: Conn, prefix: str) -> dict[str, str]:
 def put(conn: Conn, values: Mapping[str, str]) -> None:
     """Set each key to its value (inserting or replacing)."""
     for key, value in values.items():
-        conn.execute("DELETE FROM svcdesk_meta WHERE key = :k", {"k": key})
         conn.execute(
-            "INSERT INTO svcdesk_meta (key, value) VALUES (:k, :v)", {"k": key, "v": value}
+            "INSERT INTO svcdesk_meta (key, value) VALUES (:k, :v) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            {"k": key, "v": value},
         )
 
 
@@ -62,28 +63,34 @@ def delete(conn: Conn, keys: list[str]) -> None:
         conn.execute("DELETE FROM svcdesk_meta WHERE key = :k", {"k": key})
 
 
-def next_counter(conn: Conn, name: str) -> int:
-    """The next value of a per-replica counter (refs); local, never synced. A counter that
-    numbers refs skips any value whose ref this database already knows (a record, or an old
-    name in the alias table), whatever the counter said."""
+def next_counter(conn: Conn, name: str, *, last: int | None = None,
+                 code: str | None = None) -> tuple[int, str | None]:  # fmt: skip
+    """(the next value of a per-replica counter (refs), the replica code); local, never
+    synced. `last` and `code`, when the caller holds them from this transaction, save reading
+    them again. A counter that numbers refs skips any value whose ref this database already
+    knows (a record, or an old name in the alias table), whatever the counter said."""
     key = f"seq.{name}"
-    value = int(get(conn, key) or 0) + 1
+    value = (int(get(conn, key) or 0) if last is None else last) + 1
     pattern = REFS.get(name)
-    code = get(conn, "replica_code") if pattern else None
+    if pattern and code is None:
+        code = get(conn, "replica_code")
     while pattern and code and ref_taken(conn, name, pattern.format(code=code, n=value)):
         value += 1
     put(conn, {key: str(value)})
-    return value
+    return value, code
 
 
 def ref_taken(conn: Conn, table: str, ref: str) -> bool:
     """Does a record of `table` have this ref, or had it (an alias)?"""
-    from svcdesk.store import aliases, registry
+    from svcdesk.store import registry
 
     name = registry.table(table)
-    if conn.execute(f"SELECT 1 FROM {name} WHERE ref = :r", {"r": ref}).first() is not None:
-        return True
-    return aliases.lookup(conn, tbl=name, name=ref) is not None
+    found = conn.execute(
+        f"SELECT 1 FROM {name} WHERE ref = :r UNION ALL "
+        "SELECT 1 FROM alias WHERE tbl = :t AND name = :r LIMIT 1",
+        {"r": ref, "t": name},
+    ).first()
+    return found is not None
 
 
 # --------------------------------------------------------------------------------------------

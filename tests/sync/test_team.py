@@ -9,7 +9,7 @@ timelines."""
 
 from __future__ import annotations
 
-import sqlite3
+import os
 import time
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from svcdesk.domain import tickets as rules
 from svcdesk.errors import SvcdeskError
-from svcdesk.services import assets, policies, sites, sync, tickets
+from svcdesk.services import assets, dbadmin, policies, sites, sync, tickets
 from svcdesk.services.dbadmin import init
 from svcdesk.services.session import open_database as open_db
 
@@ -27,7 +27,8 @@ REAL = time.time_ns
 
 ACTIONS = ["open", "assign", "respond", "escalate", "arrive", "pause", "resume", "resolve",
            "reopen", "close", "report", "comment", "site", "site-edit", "asset", "model",
-           "notes", "remove", "keep", "policy", "sync", "carry", "carry-since", "hub"]  # fmt: skip
+           "notes", "remove", "keep", "policy", "sync", "carry", "carry-since", "hub",
+           "backup", "restore", "copy"]  # fmt: skip
 
 steps = st.lists(
     st.tuples(
@@ -41,10 +42,13 @@ steps = st.lists(
 )
 
 
-def dump(path: Path) -> dict[str, list]:
-    with sqlite3.connect(path) as conn:
-        return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
-                for t in TABLES}  # fmt: skip
+def dump(db) -> dict[str, list]:
+    """Every synced table, in a canonical order (the change log: its operations, whoever has
+    them; a re-keyed file's own bookkeeping aside)."""
+    from svcdesk.store import admin
+
+    with db.read() as conn:
+        return {t: sorted(map(tuple, admin.dump(conn, t)), key=repr) for t in TABLES}
 
 
 def refs(db, table: str) -> list[str]:
@@ -69,15 +73,27 @@ def folded_status(shown: dict) -> str:
 @given(script=steps)
 def test_a_team_converges_whatever_it_does(tmp_path_factory, monkeypatch, script):
     folder = tmp_path_factory.mktemp("team")
+    team(folder, monkeypatch, script, str(folder / "hub.db"))
+
+
+@settings(max_examples=6, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(script=steps)
+def test_a_team_with_a_postgresql_hub_converges(tmp_path_factory, monkeypatch, pg_url_factory,
+                                                script):  # fmt: skip
+    team(tmp_path_factory.mktemp("team-pg"), monkeypatch, script, pg_url_factory())
+
+
+def team(folder: Path, monkeypatch, script, hub_url: str) -> None:
     monkeypatch.delenv("SVCDESK_NOW", raising=False)
     laptops = []
     for i in range(3):
         db = open_db(str(folder / f"laptop{i}.db"), create=True)
         init(db)
         laptops.append(db)
-    hub = open_db(str(folder / "hub.db"), create=True)
+    hub = open_db(hub_url, create=True)
     init(hub)
-    everyone = [*laptops, hub]
+    backups: dict[int, str] = {}
     sites.add_site(laptops[0], code="BJ-HD", name="Haidian")
     for title in ("queue machine jammed", "DVR not recording"):
         tickets.open_ticket(laptops[0], site="BJ-HD", title=title, category="hardware")
@@ -124,7 +140,23 @@ def test_a_team_converges_whatever_it_does(tmp_path_factory, monkeypatch, script
                 elif action == "sync" and other is not db:
                     sync.sync(db, str(other.path))
                 elif action == "hub":
-                    sync.sync(db, str(hub.path))
+                    sync.sync(db, hub_url)
+                elif action == "backup":
+                    made = dbadmin.backup(db, str(folder / f"backup-{who}-{n}.db"))
+                    backups[who] = made["backup"]
+                elif action == "restore" and who in backups:  # back to the backup, re-keyed
+                    path = str(db.path)
+                    db.close()
+                    try:
+                        dbadmin.restore(path, backups[who])
+                    finally:
+                        laptops[who] = open_db(path)
+                elif action == "copy" and other is not db:  # this laptop's file onto another's
+                    path, copy = str(other.path), folder / f"copy-{n}.db"
+                    dbadmin.backup(db, str(copy))
+                    other.close()
+                    os.replace(copy, path)
+                    laptops[pick % 3] = open_db(path)  # taken for a copy: a new identity
                 elif action in ("carry", "carry-since") and other is not db:
                     bundle = folder / f"carry-{n}.svcbundle"
                     sync.export(db, str(bundle), since="-1h" if action == "carry-since" else None)
@@ -138,18 +170,21 @@ def test_a_team_converges_whatever_it_does(tmp_path_factory, monkeypatch, script
         # everyone meets the hub, twice round (the hub relays what each holds)
         for _ in range(2):
             for db in laptops:
-                result = sync.sync(db, str(hub.path))
+                result = sync.sync(db, hub_url)
                 assert result["held_back"] == []  # 2 h ahead is within the bound
-        dumps = [dump(db.path) for db in everyone]
+        everyone = [*laptops, hub]
+        dumps = [dump(db) for db in everyone]
         assert all(d == dumps[0] for d in dumps[1:])
         found = sync.conflicts(hub)
         for db in laptops:
             assert sync.conflicts(db) == found
+            codes = [x["code"] for x in sites.list_sites(db)]
+            assert len(codes) == len(set(codes))
             for ref in refs(db, "ticket"):
                 shown = tickets.show_ticket(db, ref)
                 assert shown["status"] == folded_status(shown), ref
     finally:
-        for db in everyone:
+        for db in [*laptops, hub]:
             db.close()
 
 
