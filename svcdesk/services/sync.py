@@ -177,11 +177,12 @@ def sync(
                 for op in batch:
                     engine.checked(op)
         with db.read() as conn:
+            # this replica's own log: checked when each operation arrived or was written
             pushed = engine.apply_ops(other, engine.ops_since(conn, theirs), progress=progress,
-                                      max_ahead_ms=ahead)  # fmt: skip
+                                      max_ahead_ms=ahead, checked_already=True)  # fmt: skip
         with other.read() as conn:
             pulled = engine.apply_ops(db, engine.ops_since(conn, mine), progress=progress,
-                                      max_ahead_ms=ahead)  # fmt: skip
+                                      max_ahead_ms=ahead, checked_already=True)  # fmt: skip
         with other.read() as conn:
             seen = engine.version_vector(conn)
     finally:
