@@ -100,6 +100,9 @@ def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+_PLAIN: dict[str, Any] = {"str": str, "bool": bool, "int": int, "float": float}
+
+
 def renders(command: Callable[..., Result]) -> Callable[..., None]:
     """Run a command that returns a `Result` and hand it to `output.render_result`.
 
@@ -127,9 +130,13 @@ def renders(command: Callable[..., Result]) -> Callable[..., None]:
             raise typer.Exit(code)
 
     # Typer reads the parameters from the signature and evaluates their annotations; the return
-    # annotation (`Result`, imported for type checkers only) is not its business.
+    # annotation (`Result`, imported for type checkers only) is not its business. The usual
+    # ones are looked up here: typing.get_type_hints for every command costs start-up time.
     run.__annotations__ = {k: v for k, v in command.__annotations__.items() if k != "return"}
-    hints = typing.get_type_hints(run)
+    hints = {k: _PLAIN.get(v, v) if isinstance(v, str) else v
+             for k, v in run.__annotations__.items()}  # fmt: skip
+    if any(isinstance(v, str) for v in hints.values()):
+        hints = typing.get_type_hints(run)
     signature = inspect.signature(command)
     params = [
         p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()

@@ -14,7 +14,7 @@ event the order makes impossible (a close after a concurrent reopen, a second re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Generic, NamedTuple, Protocol, TypeVar
+from typing import Any, NamedTuple
 
 from svcdesk.domain.errors import InvalidValue, RuleViolation
 
@@ -101,34 +101,21 @@ def next_status(ref: str, status: str, kind: str) -> str:
     return after or status
 
 
-class Step(Protocol):
-    """What the fold needs of an event (store rows and tuples alike)."""
+class Timeline(NamedTuple):
+    """A ticket's timeline folded. Events are anything with `kind`, `at`, `id` and `target`
+    (void: the event it takes out), store rows and tuples alike."""
 
-    @property
-    def kind(self) -> str: ...
-    @property
-    def at(self) -> int: ...
-    @property
-    def id(self) -> str: ...
-    @property
-    def target(self) -> str | None: ...  # void: the event it takes out
-
-
-S = TypeVar("S", bound=Step)
-
-
-class Timeline(NamedTuple, Generic[S]):
     status: str
-    effective: list[S]  # the events that took effect, in order (what the clocks see)
+    effective: list[Any]  # the events that took effect, in order (what the clocks see)
     contradictions: list[tuple[str, str]]  # (impossible event, the one that made it so)
 
 
-def fold(events: Sequence[S]) -> Timeline[S]:
+def fold(events: Sequence[Any]) -> Timeline:
     """The status a timeline in its total order leads to, the events that took effect, and the
     ones it made impossible (each with the event that set the status it could not follow)."""
     voided = {e.target for e in events if e.kind == "void" and e.target}
     status, setter = "open", ""
-    effective: list[S] = []
+    effective: list[Any] = []
     contradictions: list[tuple[str, str]] = []
     for e in events:
         if e.kind == "void" or (voided and e.id in voided):
