@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import replicas
 
 from svcdesk.errors import SvcdeskError
 from svcdesk.services import assets, sites, sync, tickets
@@ -18,12 +19,7 @@ from svcdesk.services.session import open_database as open_db
 
 
 def laptops(folder: Path, n: int = 2):
-    dbs = []
-    for i in range(n):
-        db = open_db(str(folder / f"l{i}.db"), create=True)
-        init(db)
-        dbs.append(db)
-    return dbs
+    return replicas(folder, n, "l")
 
 
 def site_codes(db) -> list[str]:

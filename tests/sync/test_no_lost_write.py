@@ -5,24 +5,13 @@ restores. Causality is per field, and a removal is a write to every field."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import replicas
 
 from svcdesk.services import assets, sites, sync
-from svcdesk.services.dbadmin import init
-from svcdesk.services.session import open_database as open_db
 from svcdesk.store.db import Database
-
-
-def replicas(folder: Path, n: int) -> list[Database]:
-    dbs = []
-    for i in range(n):
-        db = open_db(str(folder / f"r{i}.db"), create=True)
-        init(db)
-        dbs.append(db)
-    return dbs
 
 
 def shared_asset(dbs: list[Database]) -> str:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import walked_status
 
-from svcdesk.domain import tickets as rules
 from svcdesk.errors import SvcdeskError
 from svcdesk.services import assets, dbadmin, policies, sites, sync, tickets
 from svcdesk.services.dbadmin import init
@@ -54,18 +54,6 @@ def dump(db) -> dict[str, list]:
 def refs(db, table: str) -> list[str]:
     with db.read() as conn:
         return [str(r) for (r,) in conn.execute(f"SELECT ref FROM {table} ORDER BY ref").all()]
-
-
-def folded_status(shown: dict) -> str:
-    voided = {e["details"].get("event") for e in shown["events"] if e["kind"] == "void"}
-    status = "open"
-    for e in shown["events"]:
-        if e["kind"] in ("opened", "void", "comment") or e["id"] in voided:
-            continue
-        allowed, after = rules.TRANSITIONS[e["kind"]]
-        if status in allowed and after:
-            status = after
-    return status
 
 
 @settings(max_examples=40, deadline=None,
@@ -182,7 +170,7 @@ def team(folder: Path, monkeypatch, script, hub_url: str) -> None:
             assert len(codes) == len(set(codes))
             for ref in refs(db, "ticket"):
                 shown = tickets.show_ticket(db, ref)
-                assert shown["status"] == folded_status(shown), ref
+                assert shown["status"] == walked_status(shown), ref
     finally:
         for db in [*laptops, hub]:
             db.close()

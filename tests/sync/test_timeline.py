@@ -9,20 +9,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import replicas, walked_status
 
-from svcdesk.domain import tickets as rules
 from svcdesk.domain.errors import RuleViolation
 from svcdesk.services import sites, sla, sync, tickets
-from svcdesk.services.dbadmin import init
-from svcdesk.services.session import open_database as open_db
 
 
 def laptops(folder: Path, n: int = 2):
-    dbs = []
-    for i in range(n):
-        db = open_db(str(folder / f"l{i}.db"), create=True)
-        init(db)
-        dbs.append(db)
+    dbs = replicas(folder, n, "l")
     sites.add_site(dbs[0], code="BJ-HD", name="Haidian")
     return dbs
 
@@ -211,14 +205,7 @@ def test_status_agrees_with_the_timeline_on_every_replica(tmp_path_factory, scri
 def check(db, ref: str) -> None:
     """The status the replica shows is the independent walk of its events in their order."""
     shown = tickets.show_ticket(db, ref)
-    voided = {e["details"].get("event") for e in shown["events"] if e["kind"] == "void"}
-    status = "open"
-    for e in shown["events"]:
-        if e["kind"] in ("opened", "void", "comment") or e["id"] in voided:
-            continue
-        allowed, after = rules.TRANSITIONS[e["kind"]]
-        if status in allowed and after:
-            status = after
+    status = walked_status(shown)
     assert shown["status"] == status
     running = {c["name"] for c in shown["clocks"] if c["state"] in ("running", "breached")}
     if status == "closed":  # only the incident report may still be owed
