@@ -262,8 +262,12 @@ class Tx:
         from svcdesk.store import meta
 
         last, code = self._counters.get(name), self._counters.get("")
-        value, code = meta.next_counter(self.conn, name, last=last, code=code)
+        free = self._counters.get(f"free.{name}")
+        value, code = meta.next_counter(self.conn, name, last=last, code=code, free_above=free)
         self._counters[name], self._counters[""] = value, code
+        if free is None and last is not None and code and name in meta.REFS:
+            # many refs in one transaction (an import): look once which are taken
+            self._counters[f"free.{name}"] = max(value, meta.highest_ref(self.conn, name, code))
         return value
 
 

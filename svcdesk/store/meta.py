@@ -64,20 +64,39 @@ def delete(conn: Conn, keys: list[str]) -> None:
 
 
 def next_counter(conn: Conn, name: str, *, last: int | None = None,
-                 code: str | None = None) -> tuple[int, str | None]:  # fmt: skip
+                 code: str | None = None, free_above: int | None = None
+                 ) -> tuple[int, str | None]:  # fmt: skip
     """(the next value of a per-replica counter (refs), the replica code); local, never
     synced. `last` and `code`, when the caller holds them from this transaction, save reading
     them again. A counter that numbers refs skips any value whose ref this database already
-    knows (a record, or an old name in the alias table), whatever the counter said."""
+    knows (a record, or an old name in the alias table), whatever the counter said; values
+    above `free_above` are known to be free (the caller looked once: `highest_ref`)."""
     key = f"seq.{name}"
     value = (int(get(conn, key) or 0) if last is None else last) + 1
     pattern = REFS.get(name)
     if pattern and code is None:
         code = get(conn, "replica_code")
-    while pattern and code and ref_taken(conn, name, pattern.format(code=code, n=value)):
+    while (pattern and code and (free_above is None or value <= free_above)
+           and ref_taken(conn, name, pattern.format(code=code, n=value))):  # fmt: skip
         value += 1
     put(conn, {key: str(value)})
     return value, code
+
+
+def highest_ref(conn: Conn, name: str, code: str) -> int:
+    """The largest number N of a ref `code-N` (`code-AN`) of `name` this database knows, as a
+    record's ref or an old name (0: none)."""
+    from svcdesk.store import registry
+
+    prefix = REFS[name].format(code=code, n="")
+    table = registry.table(name)
+    rows = conn.execute(
+        f"SELECT ref FROM {table} WHERE ref >= :lo AND ref < :hi UNION ALL "
+        "SELECT name FROM alias WHERE tbl = :t AND name >= :lo AND name < :hi",
+        {"lo": prefix, "hi": prefix + "\U0010ffff", "t": table},
+    ).all()
+    numbers = [int(r[len(prefix):]) for (r,) in rows if r[len(prefix):].isdigit()]
+    return max(numbers, default=0)
 
 
 def ref_taken(conn: Conn, table: str, ref: str) -> bool:

@@ -286,3 +286,19 @@ def test_driver_errors_become_one_line_without_secrets():
     gone = Exception("connection failed: Connection refused\nIs the server running?")
     text = _explain(gone, label)
     assert text.startswith("cannot reach database postgresql://svc:***@") and "\n" not in text
+
+
+def test_a_counter_that_went_back_skips_taken_refs_in_a_bulk_import(cli, env_setup, site, tmp_path):
+    """Refs already taken are skipped, one at a time or many in one transaction alike."""
+    for serial in ("S1", "S2", "S3"):
+        cli("asset", "add", "--site", site, "--kind", "server", "--serial", serial)
+    with sqlite3.connect(env_setup) as conn:
+        conn.execute("UPDATE svcdesk_meta SET value = '1' WHERE key = 'seq.asset'")
+    rows = "".join(f"{site},server,N{n}\n" for n in range(5))
+    (tmp_path / "more.csv").write_text("site,kind,serial\n" + rows, encoding="utf-8")
+    r = cli("asset", "import", str(tmp_path / "more.csv"))
+    assert r.exit_code == 0, r.stderr
+    refs = [a["ref"] for a in cli("asset", "list", "-f", "json").json()]
+    assert len(refs) == len(set(refs)) == 8
+    numbers = sorted(int(ref.rsplit("A", 1)[1]) for ref in refs)
+    assert numbers == [1, 2, 3, 4, 5, 6, 7, 8]
