@@ -163,11 +163,7 @@ def known_stamps(conn: Conn, stamps: list[str]) -> set[str]:
 
 
 def append_many(conn: Conn, ops: list[Change]) -> None:
-    conn.executemany(
-        f"INSERT INTO changelog ({', '.join(OP_FIELDS)}) "
-        f"VALUES ({', '.join(':' + f for f in OP_FIELDS)})",
-        [as_dict(op) for op in ops],
-    )
+    conn.insert_many("changelog", OP_FIELDS, [as_dict(op) for op in ops])
 
 
 def row_ops_stamped(conn: Conn, *, table: str, row_ids: list[str]
@@ -225,9 +221,7 @@ def write_rows(conn: Conn, *, table: str, inserts: list[dict[str, Any]],
         for cols, group in groups.items():
             registry.columns(name, cols)
             if insert:
-                sql = (f"INSERT INTO {name} ({', '.join(cols)}) "
-                       f"VALUES ({', '.join(':' + c for c in cols)})")  # fmt: skip
-            else:
-                sets = ", ".join(f"{c} = :{c}" for c in cols if c != "id")
-                sql = f"UPDATE {name} SET {sets} WHERE id = :id"
-            conn.executemany(sql, group)
+                conn.insert_many(name, cols, group)
+                continue
+            sets = ", ".join(f"{c} = :{c}" for c in cols if c != "id")
+            conn.executemany(f"UPDATE {name} SET {sets} WHERE id = :id", group)
