@@ -71,24 +71,18 @@ def settle(
     with db.read() as here, other.read() as there:
         this_forked = forked(here, there, db.replica_id, theirs.get(db.replica_id))
         that_forked = forked(there, here, other.replica_id, mine.get(other.replica_id))
-    if this_forked:
-        old_id, old_code = db.replica_id, db.replica_code
-        done = _rekey_against(db, other, why=f"forked: {other.label} holds work it lacks")
+    sides = ((this_forked, db, other, f"{other.label} holds some this file lacks", out.mine),
+             (that_forked, other, db, "this database holds some it lacks", out.theirs))  # fmt: skip
+    for forked_, copy, holder, where, old_ids in sides:
+        if not forked_:
+            continue
+        old_id, old_code = copy.replica_id, copy.replica_code
+        done = _rekey_against(copy, holder, why=f"forked: {holder.label} holds work it lacks")
         out.notes.append(
-            f"{db.label} is a copy or restore of replica {old_code}, whose work went on "
-            f"elsewhere ({other.label} holds some this file lacks): re-keyed it as replica "
-            f"{done['code']}{_moved(done)}"
+            f"{copy.label} is a copy or restore of replica {old_code}, whose work went on "
+            f"elsewhere ({where}): re-keyed it as replica {done['code']}{_moved(done)}"
         )
-        out.mine.append(old_id)
-    if that_forked:
-        old_id, old_code = other.replica_id, other.replica_code
-        done = _rekey_against(other, db, why=f"forked: {db.label} holds work it lacks")
-        out.notes.append(
-            f"{other.label} is a copy or restore of replica {old_code}, whose work went on "
-            f"elsewhere (this database holds some it lacks): re-keyed it as replica "
-            f"{done['code']}{_moved(done)}"
-        )
-        out.theirs.append(old_id)
+        old_ids.append(old_id)
     return out
 
 

@@ -127,15 +127,12 @@ def max_ahead_ms() -> int:
 
 def held_notes(held: list[dict[str, Any]]) -> list[str]:
     """One line per replica whose operations were held back, saying what to do."""
-    from svcdesk.store.changelog import decode
-
     lines = []
     now_ms = changelog.wall_ms()
     for h in held:
         who = h["code"] or h["replica"][:8]
-        newest_ms = decode(h["newest"]).wall_ms
-        when = f"{clock.from_epoch(newest_ms // 1000):%Y-%m-%d %H:%M}"
-        ahead = clock.format_duration(max(0, (newest_ms - now_ms) // 1000))
+        when = _when(h["newest"])
+        ahead = clock.format_duration(max(0, (int(h["newest"][:13]) - now_ms) // 1000))
         lines.append(
             f"held back {h['count']} operation(s) from replica {who}: stamped up to {when}, "
             f"{ahead} ahead of this computer's clock; correct whichever clock is wrong, then "
@@ -408,10 +405,10 @@ def _carried(
     it), so a bundle names the replicas it carries."""
     for batch in batches:
         for op in batch:
-            if op.replica not in codes and op.op == "insert" and op.tbl in ("ticket", "asset"):
-                ref = orjson.loads(op.data).get("ref")
-                if isinstance(ref, str) and "-" in ref:
-                    codes[op.replica] = ref.split("-", 1)[0]
+            if op.replica not in codes:
+                code = changelog.code_named(op)
+                if code is not None:
+                    codes[op.replica] = code
             if after is not None and op.stamp <= after:
                 previous[op.replica] = op.stamp
             else:

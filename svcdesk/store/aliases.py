@@ -61,15 +61,6 @@ def merged_ids(conn: Conn, *, tbl: str, row_id: str) -> list[str]:
     return [str(n) for (n,) in rows]
 
 
-def names_of(conn: Conn, *, tbl: str, row_id: str) -> list[str]:
-    """Every old code or ref of a row, for showing it."""
-    rows = conn.execute(
-        "SELECT name FROM alias WHERE tbl = :t AND row_id = :r AND kind <> 'id' ORDER BY name",
-        {"t": registry.table(tbl), "r": row_id},
-    ).all()
-    return [str(n) for (n,) in rows]
-
-
 def any_merged(conn: Conn) -> bool:
     """Was any record merged into another here (else nothing needs following)?"""
     return conn.execute("SELECT 1 FROM alias WHERE kind = 'id' LIMIT 1").first() is not None

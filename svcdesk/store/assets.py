@@ -38,10 +38,12 @@ def refs_of(conn: Conn, ids: Iterable[str]) -> dict[str, str]:
 def serial_taken(conn: Conn, *, site_id: str, serial: str, but: str | None = None) -> str | None:
     """The ref of the asset at this site with this serial (case and spaces aside), other than
     `but`: engineers read serials off devices, and sync merges such assets into one."""
+    from svcdesk.store.merges import serial_key, serial_key_sql
+
     value = conn.execute(
-        "SELECT ref FROM asset WHERE site_id = :s AND upper(replace(serial, ' ', '')) = :n "
+        f"SELECT ref FROM asset WHERE site_id = :s AND {serial_key_sql('serial')} = :n "
         "AND id <> :i",
-        {"s": site_id, "n": "".join(serial.split()).upper(), "i": but or ""},
+        {"s": site_id, "n": serial_key(serial), "i": but or ""},
     ).scalar()
     return None if value is None else str(value)
 

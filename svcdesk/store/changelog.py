@@ -187,6 +187,15 @@ def row_ops(conn: Conn, *, table: str, row_ids: list[str]) -> Iterator[tuple[str
         ).all()
 
 
+def code_named(op: Change) -> str | None:
+    """The replica code an operation shows: a ticket's or an asset's ref starts with the code
+    of the replica that created it (None for other operations)."""
+    if op.op != "insert" or op.tbl not in ("ticket", "asset"):
+        return None
+    ref = orjson.loads(op.data).get("ref")
+    return ref.split("-", 1)[0] if isinstance(ref, str) and "-" in ref else None
+
+
 def as_dict(op: Change) -> dict[str, str | None]:
     return {f: getattr(op, f) for f in OP_FIELDS}
 

@@ -23,6 +23,11 @@ def serial_key(serial: str) -> str:
     return "".join(serial.split()).upper()
 
 
+def serial_key_sql(column: str) -> str:
+    """`serial_key` of a stored serial, in SQL (the same on SQLite and PostgreSQL)."""
+    return f"upper(replace({column}, ' ', ''))"
+
+
 def holder(conn: Conn, table: str, state: dict[str, object]) -> str | None:
     """The id of another record holding the natural key of `state` (None: no other)."""
     if table == "site":
@@ -33,7 +38,7 @@ def holder(conn: Conn, table: str, state: dict[str, object]) -> str | None:
     else:
         value = conn.execute(
             "SELECT id FROM asset WHERE site_id = :s AND id <> :i "
-            "AND upper(replace(serial, ' ', '')) = :k",
+            f"AND {serial_key_sql('serial')} = :k",
             {"s": state.get("site_id"), "i": state.get("id"),
              "k": serial_key(str(state.get("serial") or ""))},
         ).scalar()  # fmt: skip
@@ -64,7 +69,7 @@ def park_clashing_assets(conn: Conn, old_site: str, new_site: str) -> list[str]:
     meet there); returns their ids, to merge once they do."""
     ids = [str(i) for (i,) in conn.execute(
         "SELECT a.id FROM asset a JOIN asset b ON b.site_id = :n "
-        "AND upper(replace(b.serial, ' ', '')) = upper(replace(a.serial, ' ', '')) "
+        f"AND {serial_key_sql('b.serial')} = {serial_key_sql('a.serial')} "
         "WHERE a.site_id = :o ORDER BY a.id", {"o": old_site, "n": new_site}).all()]  # fmt: skip
     for asset_id in ids:
         park(conn, "asset", asset_id)

@@ -98,16 +98,6 @@ def events(conn: Conn, ticket_id: str) -> list[TicketEventRow]:
     return [TicketEventRow(*r) for r in rows]
 
 
-def last_lifecycle_event(conn: Conn, ticket_id: str) -> EventTime | None:
-    """The latest event that is not a comment."""
-    row = conn.execute(
-        "SELECT kind, at FROM ticket_event WHERE ticket_id = :t AND kind <> 'comment' "
-        "ORDER BY at DESC LIMIT 1",
-        {"t": ticket_id},
-    ).first()
-    return EventTime(*row) if row else None
-
-
 def insert(tx: Tx, ticket: TicketRow) -> None:
     tx.insert("ticket", {c: getattr(ticket, c) for c in TicketRow.COLUMNS})
 

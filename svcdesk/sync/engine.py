@@ -135,10 +135,8 @@ def _hold_back(batch: list[Change], limit: int, held: dict[str, dict[str, Any]])
                                        "first": op.stamp, "newest": op.stamp}  # fmt: skip
         note["count"] += 1
         note["newest"] = max(note["newest"], op.stamp)
-        if note["code"] is None and op.tbl in ("ticket", "asset") and op.op == "insert":
-            ref = orjson.loads(op.data).get("ref")
-            if isinstance(ref, str) and "-" in ref:
-                note["code"] = ref.split("-", 1)[0]  # refs start with their replica's code
+        if note["code"] is None:
+            note["code"] = changelog.code_named(op)
     return keep
 
 
@@ -189,9 +187,10 @@ def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> None:
         except Exception as exc:
             if "unique" not in str(exc).lower():
                 raise
-            what = {"site": "site code", "asset": "serial at one site", "ticket": "ticket ref"}
+            # (sites and assets merge instead: sync/identity.py)
+            what = {"ticket": "ticket ref"}.get(table, "key")
             raise StoreError(
-                f"the same {what.get(table, 'key')} was created on two replicas ({exc}); "
+                f"the same {what} was created on two replicas ({exc}); "
                 "rename one of them on its replica, then sync again"
             ) from None
 
