@@ -41,3 +41,28 @@ def walked_status(shown: dict) -> str:
         if status in allowed and after:
             status = after
     return status
+
+
+LIFECYCLE = ("assign", "respond", "escalate", "arrive", "pause", "resume", "resolve", "reopen",
+             "close", "report", "comment")  # fmt: skip
+
+
+def lifecycle(db, action: str, ref: str, at: str | None = None) -> None:
+    """Record lifecycle event `action` on ticket `ref` as its command would (at `at`)."""
+    from svcdesk.services import tickets
+
+    steps = {
+        "assign": lambda: tickets.assign(db, ref, "Li Wei", at=at),
+        "respond": lambda: tickets.respond(db, ref, at=at),
+        "escalate": lambda: tickets.escalate(db, ref, to="Zhang Min", at=at),
+        "arrive": lambda: tickets.arrive(db, ref, engineer="Zhang Min", at=at),
+        "pause": lambda: tickets.pause(db, ref, reason="waiting for the customer", at=at),
+        "resume": lambda: tickets.resume(db, ref, at=at),
+        "resolve": lambda: tickets.resolve_ticket(db, ref, note="fixed", at=at),
+        "reopen": lambda: tickets.reopen(db, ref, reason="again", at=at),
+        "close": lambda: tickets.close(db, ref, at=at),
+        "report": lambda: tickets.report(db, ref, type="hardware", cause="worn part",
+                                         method="replaced it", at=at),
+        "comment": lambda: tickets.comment(db, ref, "called the hall manager", at=at),
+    }  # fmt: skip
+    steps[action]()

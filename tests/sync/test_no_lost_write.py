@@ -26,7 +26,7 @@ def listed(db: Database) -> list[tuple[str, object, object]]:
     return sorted((c["field"], c["kept"], c["lost"]) for c in sync.conflicts(db))
 
 
-def test_an_edit_of_another_field_first_does_not_hide_a_concurrent_edit(tmp_path):
+def edits_the_notes_then_the_model(tmp_path) -> tuple[Database, Database, str]:
     """D edits the model; E edits the notes, then the model, not having seen D's edit."""
     d, e = replicas(tmp_path, 2)
     ref = shared_asset([d, e])
@@ -34,6 +34,11 @@ def test_an_edit_of_another_field_first_does_not_hide_a_concurrent_edit(tmp_path
     assets.edit_asset(e, ref, notes="rack 3")
     assets.edit_asset(e, ref, model="E's model")
     sync.sync(d, str(e.path))
+    return d, e, ref
+
+
+def test_an_edit_of_another_field_first_does_not_hide_a_concurrent_edit(tmp_path):
+    d, e, ref = edits_the_notes_then_the_model(tmp_path)
     for db in (d, e):
         shown = assets.show_asset(db, ref)
         assert (shown["model"], shown["notes"]) == ("E's model", "rack 3")
@@ -244,10 +249,5 @@ def test_the_loss_comes_back_unlisted_when_causality_is_per_record(tmp_path, mon
         return writes[-1].stamp if writes else None  # a 0.1.0-style parent
 
     monkeypatch.setattr(history, "parent_for", per_record)
-    d, e = replicas(tmp_path, 2)
-    ref = shared_asset([d, e])
-    assets.edit_asset(d, ref, model="D's model")
-    assets.edit_asset(e, ref, notes="rack 3")
-    assets.edit_asset(e, ref, model="E's model")
-    sync.sync(d, str(e.path))
+    d, _, _ = edits_the_notes_then_the_model(tmp_path)
     assert listed(d) == []  # lost, and nobody is told: what per-field causality prevents

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import replicas, walked_status
+from support import lifecycle, replicas, walked_status
 
 from svcdesk.domain.errors import RuleViolation
 from svcdesk.services import sites, sla, sync, tickets
@@ -146,21 +146,6 @@ work = st.lists(
     max_size=30,
 )  # fmt: skip
 
-COMMANDS = {
-    "respond": lambda db, ref, at: tickets.respond(db, ref, at=at),
-    "escalate": lambda db, ref, at: tickets.escalate(db, ref, to="Zhang Min", at=at),
-    "arrive": lambda db, ref, at: tickets.arrive(db, ref, engineer="Zhang Min", at=at),
-    "pause": lambda db, ref, at: tickets.pause(db, ref, reason="customer", at=at),
-    "resume": lambda db, ref, at: tickets.resume(db, ref, at=at),
-    "resolve": lambda db, ref, at: tickets.resolve_ticket(db, ref, note="fixed", at=at),
-    "reopen": lambda db, ref, at: tickets.reopen(db, ref, reason="again", at=at),
-    "close": lambda db, ref, at: tickets.close(db, ref, at=at),
-    "report": lambda db, ref, at: tickets.report(db, ref, type="hardware", cause="c",
-                                                method="m", at=at),
-    "comment": lambda db, ref, at: tickets.comment(db, ref, "note", at=at),
-}  # fmt: skip
-
-
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(script=work)
@@ -185,7 +170,7 @@ def test_status_agrees_with_the_timeline_on_every_replica(tmp_path_factory, scri
                     sync.keep(db, found[0]["lost_stamp" if step % 2 else "kept_stamp"])
             else:
                 try:
-                    COMMANDS[action](db, t["ref"], at)
+                    lifecycle(db, action, t["ref"], at)
                 except RuleViolation as exc:
                     assert "cannot" in str(exc)
             check(db, t["ref"])
