@@ -44,6 +44,11 @@ def add_site(
     with db.write() as tx:
         if store.with_code(tx.conn, code) is not None:
             raise RuleViolation(f"site {code} already exists (see 'svcdesk site show {code}')")
+        now_named = aliases.lookup(tx.conn, tbl="site", name=code)
+        if now_named is not None:  # sync would merge a new site of that code into it
+            current = store.by_id(tx.conn, now_named).code
+            raise RuleViolation(f"site {code} is now site {current} (renamed or merged); "
+                                f"see 'svcdesk site show {current}'")  # fmt: skip
         store.insert(tx, site)
     return site_record(site)
 
@@ -99,10 +104,13 @@ def edit_site(
         changes = {k: v for k, v in new.items() if getattr(site, k) != v}
         if "code" in changes:
             taken = store.with_code(tx.conn, changes["code"])
+            named = aliases.lookup(tx.conn, tbl="site", name=changes["code"])
+            if named is not None and named != site.id:  # once another site's: sync merges them
+                taken = store.by_id(tx.conn, named)
             if taken is not None:
                 raise RuleViolation(
                     f"site {changes['code']} already exists; if they are one site: "
-                    f"svcdesk site merge {site.code} {changes['code']}"
+                    f"svcdesk site merge {site.code} {taken.code}"
                 )
         if changes:
             changes["updated_at"] = max(clock.to_epoch(clock.now()), site.updated_at)

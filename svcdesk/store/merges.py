@@ -30,9 +30,11 @@ def serial_key_sql(column: str) -> str:
 
 def holder(conn: Conn, table: str, state: dict[str, object]) -> str | None:
     """The id of another record holding the natural key of `state` (None: no other)."""
-    if table == "site":
+    if table == "site":  # a code now held, or once held by a site since renamed or merged
         value = conn.execute(
-            "SELECT id FROM site WHERE code = :c AND id <> :i",
+            "SELECT id FROM site WHERE code = :c AND id <> :i UNION ALL "
+            "SELECT row_id FROM alias WHERE tbl = 'site' AND kind = 'code' AND name = :c "
+            "AND row_id <> :i LIMIT 1",
             {"c": state.get("code"), "i": state.get("id")},
         ).scalar()
     else:

@@ -106,9 +106,9 @@ def merge(tx: Tx, table: str, *, loser: str, survivor: str) -> None:
     if merges.exists(conn, table, loser):
         merges.park(conn, table, loser)
         if not merges.exists(conn, table, survivor):
-            state = fold(conn, table, [survivor])[survivor]
-            state.pop("merged_into", None)
-            _write(tx, table, state)
+            # its row first, settled as any (it may meet a record of its own name first)
+            _settle(tx, table, survivor, depth=1)
+            survivor = aliases.canonical(conn, tbl=table, ids=[survivor]).get(survivor, survivor)
         meeting = merges.park_clashing_assets(conn, loser, survivor) if table == "site" else []
         for ticket_id in merges.move_references(conn, table, loser, survivor):
             tx.touch("ticket", ticket_id, {})
