@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from svcdesk.domain import history
 from svcdesk.store import aliases, changelog, merges
 
 if TYPE_CHECKING:
@@ -55,6 +56,14 @@ def fold(conn: Conn, table: str, row_ids: list[str]) -> dict[str, dict[str, Any]
             if op == "insert" and state:  # a creation says nothing of what it leaves empty
                 values = {k: v for k, v in values.items() if v is not None or k not in state}
             state.update(values)
+        if any(op == "delete" for _, _, op, _ in rows):
+            # removal wins over a concurrent write of the tombstone (a `sync keep` that
+            # brought the record back without seeing another replica's removal)
+            hs = history.heads(changelog.row_writes(conn, table=table, row_id=rid),
+                               history.REMOVED)  # fmt: skip
+            removals = [w for w in hs if w.op == "delete"]
+            if removals:
+                state[history.REMOVED] = removals[-1].data[history.REMOVED]
         if "id" in state or any(m != rid for m, *_ in rows):
             state["id"] = rid
             state["_names"] = names

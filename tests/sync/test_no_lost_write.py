@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support import replicas
 
@@ -171,6 +171,9 @@ edits = st.lists(
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(script=edits)
+# two removals; a keep brings the record back having seen only one: the other still wins
+@example(script=[("model", 0, 0), ("remove", 1, 0), ("remove", 2, 0), ("sync", 0, 1),
+                 ("keep", 0, 0)])  # fmt: skip
 def test_every_value_written_is_current_overwritten_knowingly_or_listed(
     tmp_path_factory, script
 ):
