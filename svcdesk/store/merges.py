@@ -93,3 +93,12 @@ def shown(conn: Conn, table: str, row_id: str) -> dict[str, object]:
         return {}
     row = conn.execute("SELECT code, tz FROM site WHERE id = :i", {"i": row_id}).first()
     return {} if row is None else {"code": row[0], "tz": row[1]}
+
+
+def holding_old_codes(conn: Conn) -> list[str]:
+    """Sites whose code is another site's old code (it merges there)."""
+    rows = conn.execute(
+        "SELECT s.id FROM site s JOIN alias a ON a.tbl = 'site' AND a.kind = 'code' "
+        "AND a.name = s.code AND a.row_id <> s.id ORDER BY s.id"
+    ).all()
+    return [str(i) for (i,) in rows]

@@ -79,6 +79,12 @@ def rebuild(tx: Tx, table: str, row_ids: Iterable[str]) -> None:
     canon = aliases.canonical(conn, tbl=table, ids=ids)
     for rid in sorted({canon.get(i, i) for i in ids}):
         _settle(tx, table, rid)
+    for _ in range(8):  # a site settled before the merge that gave its code to another
+        late = merges.holding_old_codes(conn) if table == "site" else []
+        if not late:
+            break
+        for rid in late:
+            _settle(tx, table, rid)
 
 
 def _settle(tx: Tx, table: str, rid: str, depth: int = 0) -> None:
