@@ -18,7 +18,10 @@ app = typer.Typer(
 )
 
 ASSET_ARG = typer.Argument(
-    ..., metavar="ASSET", help="Asset ref (KQ7M-A3), its number (3), or a unique prefix."
+    ...,
+    metavar="ASSET",
+    help="Asset ref (KQ7M-A3), its number (3), its serial number (any case, spaces aside), "
+    "or a unique prefix.",
 )
 
 
@@ -172,7 +175,7 @@ def merge(
 @app.command("remove")
 @renders
 def remove(
-    asset: str = typer.Argument(..., metavar="ASSET", help="Asset ref or a unique prefix."),
+    asset: str = ASSET_ARG,
     at: str = at_option(),
     fmt: str = fmt_option(),
 ) -> Result:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from svcdesk.cli.common import at_option, fmt_option, get_db, interactive, renders
-from svcdesk.domain.tickets import CATEGORIES, CHANNELS, SEVERITIES
+from svcdesk.domain.tickets import CATEGORIES, CHANNELS, LIST_SORTS, SEVERITIES
 
 if TYPE_CHECKING:
     from svcdesk.output import Result
@@ -23,6 +23,10 @@ TICKET_ARG = typer.Argument(
 
 def _choices(values: tuple[str, ...]):
     return lambda: list(values)
+
+
+def _sort_fields() -> list[str]:
+    return [*LIST_SORTS, *(f"-{f}" for f in LIST_SORTS)]
 
 
 def _ticket(rec: dict[str, Any], notes: list[str] | None = None) -> Result:
@@ -62,7 +66,9 @@ def open_(
         help="phone, remote, email, web or onsite.",
         autocompletion=_choices(CHANNELS),
     ),
-    asset: str = typer.Option(None, "--asset", help="The asset at fault (ref or prefix)."),
+    asset: str = typer.Option(
+        None, "--asset", help="The asset at fault: its ref, its serial number, or a prefix."
+    ),
     reporter: str = typer.Option(None, "--reporter", help="Who reported it."),
     due: str = typer.Option(
         None, "--due", help="Upgrade requests: the date the customer asked for."
@@ -116,17 +122,46 @@ def list_(
     ),
     site: str = typer.Option(None, "--site", help="Only this site."),
     assignee: str = typer.Option(
-        None, "--assignee", help="Only tickets assigned to this engineer."
+        None, "--assignee", help="Only tickets assigned to this engineer (any case)."
     ),
     since: str = typer.Option(None, "--since", help="Opened at or after this instant."),
     until: str = typer.Option(None, "--until", help="Opened before this instant."),
+    severity: str = typer.Option(
+        None,
+        "--severity",
+        help="Only this severity: major, normal, minor or upgrade.",
+        autocompletion=_choices(SEVERITIES),
+    ),
+    category: str = typer.Option(
+        None,
+        "--category",
+        help="Only this category: operation, environment, software, hardware or other.",
+        autocompletion=_choices(CATEGORIES),
+    ),
+    search: str = typer.Option(
+        None,
+        "--search",
+        metavar="TEXT",
+        help="Only tickets whose title or reporter contains TEXT (A-Z in any case).",
+    ),
+    sort: str = typer.Option(
+        None,
+        "--sort",
+        metavar="FIELD",
+        help="Order by opened, updated, due, severity, category, status, site, ref, title, "
+        "assignee or reporter; '-' in front: descending (default: -opened, newest first).",
+        autocompletion=_sort_fields,
+    ),
+    limit: int = typer.Option(None, "--limit", metavar="N", help="At most N tickets."),
     fmt: str = fmt_option(),
 ) -> Result:
-    """List tickets, newest first.
+    """List tickets, newest first (or in --sort order).
 
     \b
-    Example:
+    Examples:
       svcdesk ticket list --status all --site BJ-HD -f json
+      svcdesk ticket list --severity major --sort due --limit 10
+      svcdesk ticket list --search printer --assignee "li wei"
     """
     from svcdesk import output
     from svcdesk.cli import views
@@ -134,6 +169,7 @@ def list_(
 
     rows = tickets.list_tickets(
         get_db(), status=status, site=site, assignee=assignee, since=since, until=until,
+        severity=severity, category=category, search=search, sort=sort, limit=limit,
         as_json=output.pick_format(fmt) == "json",
     )  # fmt: skip
     return output.Result(rows=rows, cols=views.TICKET_COLS, empty="no tickets match")
@@ -151,6 +187,62 @@ def show(ticket: str = TICKET_ARG, fmt: str = fmt_option()) -> Result:
     from svcdesk.services import tickets
 
     return _ticket(tickets.show_ticket(get_db(), ticket))
+
+
+@app.command("edit")
+@renders
+def edit(
+    ticket: str = TICKET_ARG,
+    title: str = typer.Option(None, "--title", help="What is wrong."),
+    severity: str = typer.Option(
+        None,
+        "--severity",
+        help="major, normal, minor or upgrade.",
+        autocompletion=_choices(SEVERITIES),
+    ),
+    category: str = typer.Option(
+        None,
+        "--category",
+        help="operation, environment, software, hardware or other.",
+        autocompletion=_choices(CATEGORIES),
+    ),
+    channel: str = typer.Option(
+        None,
+        "--channel",
+        help="phone, remote, email, web or onsite.",
+        autocompletion=_choices(CHANNELS),
+    ),
+    site: str = typer.Option(None, "--site", help="Move it to this site (code)."),
+    asset: str = typer.Option(
+        None, "--asset", help="The asset at fault: ref, serial or prefix ('' detaches it)."
+    ),
+    reporter: str = typer.Option(None, "--reporter", help="Who reported it ('' clears it)."),
+    due: str = typer.Option(
+        None, "--due", metavar="INSTANT", help="Upgrade requests: the date the customer asked for."
+    ),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> Result:
+    """Correct a ticket: its title, class, site, asset or reporter.
+
+    The timeline records what changed from what to what. A new severity or category makes
+    the SLA clocks follow the policy's class for it, counted from the report; a closed
+    ticket keeps its class, due date and site (its title, reporter, channel and asset can
+    still be corrected). Concurrent edits of one field on two laptops show in
+    'svcdesk sync conflicts'.
+
+    \b
+    Example:
+      svcdesk ticket edit 12 --severity major --title "Hall screens all dark"
+    """
+    from svcdesk.cli.common import notify
+    from svcdesk.services import tickets
+
+    rec = tickets.edit_ticket(
+        get_db(), ticket, title=title, severity=severity, category=category, channel=channel,
+        site=site, asset=asset, reporter=reporter, due=due, at=at, notify=notify,
+    )  # fmt: skip
+    return _ticket(rec)
 
 
 @app.command("assign")

@@ -106,11 +106,43 @@ def ticket_human(rec: dict[str, Any]) -> dict[str, Any]:
         if ev["kind"] == "void":  # `sync keep` settling a contradiction
             ev["summary"] = f"took the {ev['details'].get('kind', 'event')} out of the timeline"
             continue
+        if ev["kind"] == "edited" and isinstance(ev["details"].get("changes"), dict):
+            ev["summary"] = edit_summary(ev["details"])
+            continue
         parts = [f"{k}: {v}" for k, v in ev["details"].items()]
         if ev["note"]:
             parts.insert(0, ev["note"])
         ev["summary"] = "; ".join(parts)
     return rec
+
+
+def edit_summary(details: dict[str, Any]) -> str:
+    """`severity normal → major; clocks follow major fault (was ordinary hardware fault)`."""
+
+    def shown(field: str, value: Any) -> str:
+        if value is None:
+            return "none"
+        if field == "due" and isinstance(value, str):
+            from datetime import datetime
+
+            from svcdesk import clock
+
+            try:
+                when = datetime.fromisoformat(value).astimezone(clock.display_tz())
+            except ValueError:
+                return value
+            return f"{when:%Y-%m-%d %H:%M}"
+        return repr(value) if field in ("title", "reporter") else str(value)
+
+    parts = [
+        f"{field} {shown(field, c.get('from'))} → {shown(field, c.get('to'))}"
+        for field, c in details["changes"].items()
+        if isinstance(c, dict)
+    ]
+    moved = details.get("class")
+    if isinstance(moved, dict):
+        parts.append(f"clocks follow {moved.get('to')} (was {moved.get('from')})")
+    return "; ".join(parts)
 
 
 # --------------------------------------------------------------------------------------------

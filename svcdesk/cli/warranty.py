@@ -21,7 +21,9 @@ app = typer.Typer(
 @app.command("check")
 @renders
 def check(
-    asset: str = typer.Argument(..., metavar="ASSET", help="Asset ref or a unique prefix."),
+    asset: str = typer.Argument(
+        ..., metavar="ASSET", help="Asset ref, its serial number (any case), or a unique prefix."
+    ),
     on: str = typer.Option(
         None, "--on", metavar="DATE", help="The date asked about (default today)."
     ),
@@ -39,6 +41,7 @@ def check(
     \b
     Example:
       svcdesk warranty check KQ7M-A3 --for replacement && echo "swap it"
+      svcdesk warranty check 6Q0787XPAZ94326
     """
     from svcdesk import output
     from svcdesk.cli import views

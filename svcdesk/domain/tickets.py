@@ -2,7 +2,11 @@
 
 Statuses: `open` (work going on), `paused` (waiting on the customer), `resolved` (fixed;
 incident report due), `closed`. Events other than these transitions (assign, respond,
-escalate, arrive, report, comment) leave the status as it is.
+escalate, arrive, report, comment, edit) leave the status as it is.
+
+An `edited` event records a change of the ticket's fields (`ticket edit`: what changed, from
+what to what); the fields themselves live on the ticket row and sync per field, so two
+concurrent edits of one field are a conflict `sync conflicts` lists, never a lost write.
 
 A ticket's status is the fold of its merged timeline (`fold`): its events, from every replica,
 in one total order (instant, then the per-ticket sequence its recorder gave it, then id). An
@@ -36,6 +40,7 @@ EVENT_KINDS = (
     "closed",
     "report-submitted",
     "comment",
+    "edited",  # a change of the ticket's fields (title, class, site, asset, ...)
     "void",  # takes another event out of the timeline (settling a contradiction)
 )
 
@@ -52,6 +57,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "closed": (("resolved",), "closed"),
     "reopened": (("resolved", "closed"), "open"),
     "comment": (STATUSES, None),
+    "edited": (STATUSES, None),
 }
 
 _VERB = {
@@ -66,6 +72,7 @@ _VERB = {
     "closed": "close",
     "reopened": "reopen",
     "comment": "comment on",
+    "edited": "edit",
 }
 
 _HINT = {
@@ -145,3 +152,38 @@ def choose(value: str, choices: tuple[str, ...], what: str) -> str:
     if len(hits) == 1:
         return hits[0]
     raise InvalidValue(f"unknown {what} {value!r} (choose from: {', '.join(choices)})")
+
+
+# What `ticket list --sort` orders by (a `-` in front: descending).
+LIST_SORTS = ("opened", "updated", "due", "severity", "category", "status", "site", "ref",
+              "title", "assignee", "reporter")  # fmt: skip
+
+# The fields `ticket edit` changes, as its options name them.
+EDITABLE = ("title", "severity", "category", "channel", "site", "asset", "reporter", "due")
+# What a closed ticket keeps as its record: the class its clocks were counted under, and where.
+# Its title, reporter, channel and asset are descriptions, and may still be corrected.
+SETTLED_WHEN_CLOSED = ("severity", "category", "due", "site")
+
+
+def edit_refusal(ref: str, status: str, fields: Sequence[str]) -> str | None:
+    """Why an edit of `fields` is refused in `status` (None: it is allowed)."""
+    settled = [f for f in fields if f in SETTLED_WHEN_CLOSED]
+    if status != "closed" or not settled:
+        return None
+    return (
+        f"cannot change the {' and '.join(settled)} of ticket {ref}: it is closed, and its SLA "
+        "record stands (reopen it first; its title, reporter, channel and asset can be "
+        "corrected while it is closed)"
+    )
+
+
+def due_problem(severity: str, due_at: int | None, opened_at: int, *, given: bool) -> str | None:
+    """What is wrong with an upgrade's due date for a ticket of `severity`, if anything."""
+    if severity == "upgrade":
+        if due_at is None:
+            return "an upgrade request needs --due: the date the customer asked for"
+        if due_at <= opened_at:
+            return "--due must be after the request was made (when the ticket was opened)"
+    elif given:
+        return "--due applies to upgrade requests only (--severity upgrade)"
+    return None

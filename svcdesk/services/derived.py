@@ -7,6 +7,11 @@ for what depends on now). `refresh` runs before every write transaction commits 
 ticket, its events, a policy version or its site (the store calls it: `Database.derive`), so
 local commands, sync, `sync keep`, `sla policy load` and `sla recompute` store the same thing.
 
+A ticket's class is its severity and category as they stand: `ticket edit` changing them (or
+an upgrade's due date) makes the clocks follow the new class from the report, because the
+class says what the fault is and the promise began when it was reported. So the clocks stay a
+function of the replicated fields and events, whatever order edits and syncs came in.
+
 What is stored depends only on the replicated data: renderings use the time zone of the ticket's
 policy, never the writer's `--tz`, so replicas holding the same operations hold identical rows.
 A reader in another display zone skips the renderings and builds records from the clocks.
@@ -110,6 +115,14 @@ class Deriver:
         if wanted:
             self.asset_refs.update(asset_store.refs_of(self.conn, wanted))
         return [self.derive(t, events_of(t.id)) for t in tickets]
+
+
+def class_name(conn: Conn, ticket: TicketRow) -> str:
+    """The name of the policy class a ticket's clocks follow (the policy version in force when
+    it was opened, the first class matching its severity and category): what `ticket edit`
+    names when a change of class changes its clocks. Reads; the clocks are `refresh`'s."""
+    _, policy, _ = Deriver(conn).policy_of(ticket.opened_at)
+    return policy.class_for(ticket.severity, ticket.category).name
 
 
 def refresh(tx: Tx) -> None:
@@ -288,4 +301,3 @@ def _iso(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(type(value).__name__)
-

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -72,9 +73,8 @@ def open_ticket(
     at: str | datetime | None = None,
 ) -> dict[str, Any]:
     """Open a fault ticket (or an upgrade request, which carries the customer's due date)."""
-    title = title.strip()
-    if not title:
-        raise InvalidValue("a ticket needs a --title")
+    title = _title(title)
+    reporter = _plain(reporter, "--reporter")
     category = rules.choose(category, rules.CATEGORIES, "category")
     severity = rules.choose(severity, rules.SEVERITIES, "severity")
     channel = rules.choose(channel, rules.CHANNELS, "channel")
@@ -91,15 +91,16 @@ def open_ticket(
         raise InvalidValue("--due applies to upgrade requests only (--severity upgrade)")
     with db.write() as tx:
         conn = tx.conn
-        asset_row = asset_store.find(conn, asset, replica_code=db.replica_code) if asset else None
+        site_row = site_store.find(conn, site) if site else None
+        asset_row = (asset_store.find(conn, asset, replica_code=db.replica_code,
+                                      site_id=site_row.id if site_row else None)
+                     if asset else None)  # fmt: skip
         if asset_row and asset_row.removed_at is not None:
             raise RuleViolation(f"asset {asset_row.ref} was removed; it takes no new tickets")
-        if site:
-            site_row = site_store.find(conn, site)
-        elif asset_row:
+        if site_row is None:
+            if asset_row is None:
+                raise InvalidValue("a ticket needs a --site (or an --asset, whose site it takes)")
             site_row = site_store.by_id(conn, asset_row.site_id)
-        else:
-            raise InvalidValue("a ticket needs a --site (or an --asset, whose site it takes)")
         if asset_row and asset_row.site_id != site_row.id:
             other = site_store.code_of(conn, asset_row.site_id)
             raise RuleViolation(f"asset {asset_row.ref} is at site {other}, not {site_row.code}")
@@ -123,6 +124,155 @@ def open_ticket(
         store.insert(tx, ticket)
         _append_event(tx, ticket.id, "opened", ts, data={"channel": channel, "reporter": reporter})
     return show(db, ticket.id)
+
+
+def _title(value: str) -> str:
+    title = value.strip()
+    if not title:
+        raise InvalidValue("a ticket needs a --title")
+    if "\x00" in title:
+        raise InvalidValue("--title must not contain a NUL character")
+    return title
+
+
+def _plain(value: str | None, what: str) -> str | None:
+    """Optional text as given, stripped (None or "" : none); NUL refused."""
+    if value is None or not value.strip():
+        return None
+    if "\x00" in value:
+        raise InvalidValue(f"{what} must not contain a NUL character")
+    return value.strip()
+
+
+# --------------------------------------------------------------------------------------------
+# Editing
+
+
+def edit_ticket(
+    db: Database,
+    typed: str,
+    *,
+    title: str | None = None,
+    severity: str | None = None,
+    category: str | None = None,
+    channel: str | None = None,
+    site: str | None = None,
+    asset: str | None = None,
+    reporter: str | None = None,
+    due: str | datetime | None = None,
+    at: str | datetime | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Change the given fields of a ticket (None: leave as is; "" clears --asset, --reporter).
+
+    Each field syncs on its own (two laptops editing one field concurrently: `sync
+    conflicts`); an `edited` event in the timeline says what changed from what to what, and,
+    when the ticket's class changed, which class its clocks now follow. A reclassified ticket
+    follows its new class from its report (the clocks are derived again at the commit, by the
+    one writer of derived state): the class says what the fault is, and the promise began
+    when it was reported. A closed ticket keeps its class, due date and site.
+    """
+    given = {"title": title, "severity": severity, "category": category, "channel": channel,
+             "site": site, "asset": asset, "reporter": reporter, "due": due}  # fmt: skip
+    if all(v is None for v in given.values()):
+        raise InvalidValue(
+            "nothing to change: give one or more of " + ", ".join(f"--{f}" for f in rules.EDITABLE)
+        )
+    new: dict[str, Any] = {}
+    if title is not None:
+        new["title"] = _title(title)
+    if severity is not None:
+        new["severity"] = rules.choose(severity, rules.SEVERITIES, "severity")
+    if category is not None:
+        new["category"] = rules.choose(category, rules.CATEGORIES, "category")
+    if channel is not None:
+        new["channel"] = rules.choose(channel, rules.CHANNELS, "channel")
+    if reporter is not None:
+        new["reporter"] = _plain(reporter, "--reporter")
+    due_at: int | None = None
+    if due is not None:
+        due_dt = due if isinstance(due, datetime) else clock.parse_instant(due, what="--due")
+        due_at = clock.to_epoch(due_dt)
+    when = clock.to_epoch(_instant(at))
+    with db.write() as tx:
+        conn = tx.conn
+        ticket = store.find(conn, typed, replica_code=db.replica_code)
+        ref = ticket.ref
+        if when < ticket.opened_at and ticket.opened_at <= clock.to_epoch(clock.now()):
+            raise RuleViolation(
+                f"--at {_local(when)} is before ticket {ref} was opened "
+                f"({_local(ticket.opened_at)})"
+            )
+        when = max(when, ticket.opened_at)  # opened by a clock ahead of this one
+        sev = new.get("severity", ticket.severity)
+        due_now = due_at if due is not None else ticket.due_at
+        problem = rules.due_problem(sev, due_now, ticket.opened_at, given=due is not None)
+        if problem:
+            raise InvalidValue(problem)
+        new["due_at"] = due_now if sev == "upgrade" else None
+        site_row = site_store.find(conn, site) if site is not None else None
+        if site_row is not None:
+            new["site_id"] = site_row.id
+        site_id = new.get("site_id", ticket.site_id)
+        if asset is not None:
+            asset_row = (asset_store.find(conn, asset, replica_code=db.replica_code,
+                                          site_id=site_id) if asset.strip() else None)  # fmt: skip
+            new["asset_id"] = asset_row.id if asset_row else None
+            if asset_row and asset_row.id != ticket.asset_id and asset_row.removed_at is not None:
+                raise RuleViolation(f"asset {asset_row.ref} was removed; it takes no new tickets")
+        asset_id = new.get("asset_id", ticket.asset_id)
+        held = asset_store.by_id(conn, asset_id) if asset_id else None
+        if held is not None and held.site_id != site_id:
+            there, here = (site_store.code_of(conn, s) for s in (held.site_id, site_id))
+            hint = "" if asset is not None else (
+                f"; give --asset of one at {here}, or --asset '' to detach it")  # fmt: skip
+            raise RuleViolation(f"asset {held.ref} is at site {there}, not {here}{hint}")
+        changes = {k: v for k, v in new.items() if getattr(ticket, k) != v}
+        shown = _shown_changes(conn, ticket, changes)
+        refusal = rules.edit_refusal(ref, ticket.status, list(shown))
+        if refusal:
+            raise RuleViolation(refusal)
+        data: dict[str, Any] = {"changes": shown}
+        if changes:
+            before = derived.class_name(conn, ticket)
+            after = derived.class_name(conn, replace(ticket, **changes))
+            if before != after:
+                data["class"] = {"from": before, "to": after}
+            _append_event(tx, ticket.id, "edited", when, data=data)
+            store.update(tx, ticket.id, {**changes, "updated_at": max(when, ticket.updated_at)})
+    if notify is not None:
+        if not changes:
+            notify(f"ticket {ref} already has these values; nothing changed")
+        else:
+            said = f"changed {', '.join(shown)} of ticket {ref}"
+            if "class" in data:
+                moved = data["class"]
+                said += f"; its clocks now follow {moved['to']!r} (was {moved['from']!r})"
+            notify(said)
+    return show(db, ticket.id)
+
+
+def _shown_changes(conn: Conn, ticket: TicketRow, changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes as the edit's event records them: {field: {from, to}} by the names people
+    use (a site's code, an asset's ref, instants in ISO 8601)."""
+    names = {"site_id": "site", "asset_id": "asset", "due_at": "due"}
+
+    def label(column: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if column == "site_id":
+            return site_store.code_of(conn, value)
+        if column == "asset_id":
+            row = asset_store.by_id(conn, value)
+            return row.ref if row else value
+        if column == "due_at":
+            return clock.iso(value, UTC)
+        return value
+
+    order = {f: i for i, f in enumerate(rules.EDITABLE)}
+    out = {names.get(c, c): {"from": label(c, getattr(ticket, c)), "to": label(c, v)}
+           for c, v in changes.items()}  # fmt: skip
+    return dict(sorted(out.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
 def _append_event(
@@ -359,6 +509,25 @@ def show_ticket(db: Database, typed: str) -> dict[str, Any]:
 
 
 STATUS_FILTERS = ("open", "closed", "all", "paused", "resolved")
+NO_LIMIT = 2**62  # more rows than any database holds: the same as no --limit
+
+
+def list_sort(sort: str | None) -> str:
+    """A `--sort` field (`-` in front: descending) as the store takes it; default newest first."""
+    if sort is None:
+        return "-opened"
+    text = sort.strip().lower()
+    descending = text.startswith("-")
+    field = text.lstrip("-").strip()
+    choices = rules.LIST_SORTS
+    hits = [f for f in choices if f == field]
+    hits = hits or [f for f in choices if field and f.startswith(field)]
+    if len(hits) != 1:
+        raise InvalidValue(
+            f"unknown --sort field {sort!r} (choose from: {', '.join(choices)}; "
+            "a '-' in front sorts descending, e.g. -due)"
+        )
+    return ("-" if descending else "") + hits[0]
 
 
 def list_tickets(
@@ -369,21 +538,56 @@ def list_tickets(
     assignee: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    severity: str | None = None,
+    category: str | None = None,
+    search: str | None = None,
+    sort: str | None = None,
+    limit: int | None = None,
     as_json: bool = False,
 ) -> Iterator[Any]:
-    """Tickets newest first, streamed: `open` means every status but closed.
+    """Tickets newest first (or by `sort`), streamed: `open` means every status but closed.
 
-    With `as_json`, open tickets come as ready JSON (orjson fragments of their pre-rendered
-    views), the same text their records would give.
+    `assignee` matches whatever the case; `search` finds text in the title or the reporter,
+    ignoring the case of A-Z (its `%` and `_` are plain characters); `limit` stops after that
+    many. With `as_json`, open tickets come as ready JSON (orjson fragments of their
+    pre-rendered views), the same text their records would give.
     """
     status = rules.choose(status, STATUS_FILTERS, "status")
     after = clock.to_epoch(clock.parse_instant(since, what="--since")) if since else None
     before = clock.to_epoch(clock.parse_instant(until, what="--until")) if until else None
+    chosen_severity = rules.choose(severity, rules.SEVERITIES, "severity") if severity else None
+    chosen_category = rules.choose(category, rules.CATEGORIES, "category") if category else None
+    pattern = None
+    if search is not None:
+        if not search.strip():
+            raise InvalidValue("--search needs some text to look for")
+        if "\x00" in search:
+            raise InvalidValue("--search must not contain a NUL character")
+        pattern = store.like_pattern(search.strip())
+    order = list_sort(sort)
+    if limit is not None and limit < 1:
+        raise InvalidValue(f"--limit must be 1 or more, not {limit}")
+    if limit is not None and limit >= NO_LIMIT:
+        limit = None
+    wanted_assignee = None
+    if assignee is not None:
+        if not assignee.strip():
+            raise InvalidValue("--assignee must not be empty")
+        wanted_assignee = assignee.strip().casefold()
+    with db.read() as conn:  # a site that does not exist fails here, before any output
+        site_id = site_store.find(conn, site).id if site else None
+    query = {"status": status, "site_id": site_id, "since": after, "until": before,
+             "severity": chosen_severity, "category": chosen_category, "search": pattern,
+             "sort": order, "limit": limit}  # fmt: skip
+    return _listed(db, query, wanted_assignee, as_json=as_json)
+
+
+def _listed(db: Database, query: dict[str, Any], assignee: str | None, *, as_json: bool
+            ) -> Iterator[Any]:  # fmt: skip
     local = clock.local_times(clock.display_tz())
     zone = local.zone  # type: ignore[attr-defined]
     now = clock.to_epoch(clock.now())
     with db.read() as conn:
-        site_id = site_store.find(conn, site).id if site else None
         sites = site_store.codes(conn)
         assets: dict[str, str] = {}
 
@@ -397,8 +601,11 @@ def list_tickets(
                 for r, clocks in rows
             ]  # fmt: skip
 
-        batches = store.listing(conn, status=status, site_id=site_id, assignee=assignee,
-                                since=after, until=before, views=as_json)  # fmt: skip
+        spellings = None
+        if assignee is not None:  # the names in use that are this one, whatever the case
+            spellings = [a for a in store.distinct_assignees(conn)
+                         if a.strip().casefold() == assignee]  # fmt: skip
+        batches = store.listing(conn, assignees=spellings, views=as_json, **query)
         if not as_json:
             for rows in batches:
                 yield from records(rows)

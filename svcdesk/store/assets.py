@@ -16,9 +16,56 @@ _COLS = select_list(AssetRow.COLUMNS)
 _A_COLS = select_list(AssetRow.COLUMNS, "a")
 
 
-def find(conn: Conn, typed: str, *, replica_code: str) -> AssetRow:
-    """The asset a person names: its ref (KQ7M-A3), its number here (3), or a unique prefix."""
+def find(conn: Conn, typed: str, *, replica_code: str, site_id: str | None = None) -> AssetRow:
+    """The asset a person names: its ref (KQ7M-A3), its number here (3), its serial number as
+    read off the device (case and spaces aside), or a unique prefix of its ref or id.
+
+    A serial is unique at a site, not everywhere: one registered at several sites names the
+    one at `site_id` when given, else the one not removed, else is ambiguous (listing them).
+    """
+    q = typed.strip()
+    if q:
+        exact = conn.execute(f"SELECT {_COLS} FROM asset WHERE ref = :r", {"r": q.upper()}).first()
+        if exact is None and q.isdigit():
+            exact = conn.execute(
+                f"SELECT {_COLS} FROM asset WHERE ref = :r", {"r": f"{replica_code}-A{int(q)}"}
+            ).first()
+        if exact is not None:
+            return AssetRow(*exact)
+        found = by_serial(conn, q, site_id=site_id)
+        if found is not None:
+            return found
     return refs.resolve(conn, AssetRow, typed, what="asset", local=f"{replica_code}-A%d")
+
+
+def by_serial(conn: Conn, typed: str, *, site_id: str | None = None) -> AssetRow | None:
+    """The asset with this serial (case and spaces aside), None if none has it; Ambiguous when
+    several sites have one and neither `site_id` nor removal tells them apart."""
+    from svcdesk.errors import Ambiguous
+    from svcdesk.store.merges import serial_key, serial_key_sql
+
+    key = serial_key(typed)
+    if not key:
+        return None
+    rows = [AssetRow(*r) for r in conn.execute(
+        f"SELECT {_COLS} FROM asset WHERE {serial_key_sql('serial')} = :k "
+        "AND merged_into IS NULL ORDER BY ref", {"k": key}).all()]  # fmt: skip
+    if len(rows) > 1 and site_id is not None:
+        rows = [a for a in rows if a.site_id == site_id] or rows
+    if len(rows) > 1:
+        rows = [a for a in rows if a.removed_at is None] or rows
+    if len(rows) > 1:
+        codes: dict[str, str] = {}
+        for marks, params in in_list(sorted({a.site_id for a in rows})):
+            sql = f"SELECT id, code FROM site WHERE id IN ({marks})"
+            codes.update((str(i), str(c)) for i, c in conn.execute(sql, params).all())
+        listed = ", ".join(f"{a.ref} (at {codes.get(a.site_id, '?')})" for a in rows[:10])
+        more = " and more" if len(rows) > 10 else ""
+        raise Ambiguous(
+            f"asset {typed.strip()!r} is ambiguous: serial {rows[0].serial} is registered as "
+            f"{listed}{more}; name it by its ref"
+        )
+    return rows[0] if rows else None
 
 
 def by_id(conn: Conn, asset_id: str) -> AssetRow | None:

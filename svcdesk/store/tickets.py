@@ -11,12 +11,13 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from svcdesk.domain.tickets import LIST_SORTS
 from svcdesk.store import refs
 from svcdesk.store.changelog import in_list
 from svcdesk.store.db import Tx
 from svcdesk.store.registry import select_list
 from svcdesk.store.schema import TicketDerivedRow, TicketEventRow, TicketRow
-from svcdesk.store.sql import Conn
+from svcdesk.store.sql import Conn, by_code_points
 
 _COLS = select_list(TicketRow.COLUMNS)
 _T_COLS = select_list(TicketRow.COLUMNS, "t")
@@ -123,12 +124,84 @@ def by_ids(conn: Conn, ids: Iterable[str]) -> list[TicketRow]:
     return out
 
 
+# `ticket list --sort`: each field's SQL order, ascending (a `-` in front reverses it). Ranks
+# follow the lifecycle and urgency; text sorts by code point on every database; tickets with
+# no running deadline come last either way.
+SORT_FIELDS = LIST_SORTS
+_SEVERITY_RANK = "CASE t.severity WHEN 'major' THEN 0 WHEN 'normal' THEN 1 WHEN 'minor' THEN 2 " \
+    "WHEN 'upgrade' THEN 3 ELSE 4 END"  # fmt: skip
+_STATUS_RANK = "CASE t.status WHEN 'open' THEN 0 WHEN 'paused' THEN 1 WHEN 'resolved' THEN 2 " \
+    "WHEN 'closed' THEN 3 ELSE 4 END"  # fmt: skip
+_ASCII_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _sort_keys(conn: Conn, field: str) -> list[tuple[str, bool]]:
+    """(expression, takes the direction) for one sort field; False: always ascending."""
+
+    def text(expr: str) -> str:
+        return by_code_points(conn, expr)
+
+    if field == "opened":
+        return [("t.opened_at", True)]
+    if field == "updated":
+        return [("t.updated_at", True)]
+    if field == "due":
+        return [("t.next_due_at IS NULL", False), ("t.next_due_at", True)]
+    if field == "severity":
+        return [(_SEVERITY_RANK, True)]
+    if field == "status":
+        return [(_STATUS_RANK, True)]
+    if field == "category":
+        return [(text("t.category"), True)]
+    if field == "site":
+        return [(text("s.code"), True)]
+    if field == "ref":  # the replica's code, then the number: KQ7M-9 before KQ7M-10
+        if conn.dialect == "postgresql":
+            code = "split_part(t.ref, '-', 1)"
+            number = "COALESCE(substring(t.ref from '-([0-9]{1,18})$')::bigint, 0)"
+        else:
+            code = "substr(t.ref, 1, instr(t.ref, '-') - 1)"
+            number = "CAST(substr(t.ref, instr(t.ref, '-') + 1) AS INTEGER)"
+        return [(text(code), True), (number, True), (text("t.ref"), True)]
+    column = f"t.{field}"  # title, assignee, reporter: none last
+    return [(f"{column} IS NULL", False), (text(column), True)]
+
+
+def like_pattern(text: str) -> str:
+    """`%text%` for LIKE ... ESCAPE '\\', with the text's own `%`, `_` and `\\` taken literally
+    and its ASCII letters lower-cased (the search is case-insensitive for A-Z everywhere)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return "%" + escaped.translate(str.maketrans(_ASCII_UPPER, _ASCII_UPPER.lower())) + "%"
+
+
+def _folded(conn: Conn, expr: str) -> str:
+    """`expr` with its ASCII letters lower-cased, alike on SQLite and PostgreSQL (SQLite's LIKE
+    already ignores their case, and only theirs)."""
+    if conn.dialect == "postgresql":
+        return f"translate({expr}, '{_ASCII_UPPER}', '{_ASCII_UPPER.lower()}')"
+    return expr
+
+
+def distinct_assignees(conn: Conn) -> list[str]:
+    """Every assignee name in use, read off the assignee index one value at a time."""
+    rows = conn.execute(
+        "WITH RECURSIVE a(name) AS (SELECT min(assignee) FROM ticket UNION ALL "
+        "SELECT (SELECT min(assignee) FROM ticket WHERE assignee > a.name) FROM a "
+        "WHERE a.name IS NOT NULL) SELECT name FROM a WHERE name IS NOT NULL"
+    ).all()
+    return [str(n) for (n,) in rows]
+
+
 def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
-            assignee: str | None = None, since: int | None = None, until: int | None = None,
+            assignees: list[str] | None = None, since: int | None = None,
+            until: int | None = None, severity: str | None = None,
+            category: str | None = None, search: str | None = None,
+            sort: str = "-opened", limit: int | None = None,
             views: bool = False, batch: int = 500) -> Iterator[list[Any]]:  # fmt: skip
-    """Tickets newest first, in batches: (TicketRow, its clocks), or with `views` ViewRows (the
-    ticket's pre-rendered view, when it has one). `status` `open` means every status but
-    closed."""
+    """Tickets in `sort` order (default newest first), in batches: (TicketRow, its clocks), or
+    with `views` ViewRows (the ticket's pre-rendered view, when it has one). `status` `open`
+    means every status but closed; `assignees` are the spellings to match (any of them);
+    `search` is a `like_pattern` matched against the title and the reporter."""
     where: list[str] = []
     params: dict[str, Any] = {}
     if status == "open":
@@ -142,15 +215,38 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
     if until is not None:
         where.append("t.opened_at < :until")
         params["until"] = until
-    if assignee is not None:
-        where.append("t.assignee = :assignee")
-        params["assignee"] = assignee
+    if assignees is not None:
+        if not assignees:
+            return
+        marks = ", ".join(f":a{i}" for i in range(len(assignees)))
+        where.append(f"t.assignee IN ({marks})")
+        params.update({f"a{i}": a for i, a in enumerate(assignees)})
     if site_id is not None:
         where.append("t.site_id = :site")
         params["site"] = site_id
+    if severity is not None:
+        where.append("t.severity = :severity")
+        params["severity"] = severity
+    if category is not None:
+        where.append("t.category = :category")
+        params["category"] = category
+    if search is not None:
+        where.append(f"({_folded(conn, 't.title')} LIKE :search ESCAPE '\\' OR "
+                     f"{_folded(conn, 't.reporter')} LIKE :search ESCAPE '\\')")  # fmt: skip
+        params["search"] = search
+    descending = sort.startswith("-")
+    field = sort.lstrip("-")
+    keys = [] if field == "opened" else _sort_keys(conn, field)
+    order = [f"{e} DESC" if descending and d else e for e, d in keys]
+    tie = "DESC" if field != "opened" or descending else "ASC"
+    order += [f"t.opened_at {tie}", f"t.id {tie}"]
+    join = " JOIN site s ON s.id = t.site_id" if field == "site" else ""
     filters = " WHERE " + " AND ".join(where) if where else ""
     cols = "t.id, t.view" if views else f"{_T_COLS}, t.clocks"
-    sql = f"SELECT {cols} FROM ticket t{filters} ORDER BY t.opened_at DESC, t.id DESC"
+    sql = f"SELECT {cols} FROM ticket t{join}{filters} ORDER BY {', '.join(order)}"
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
     for rows in conn.execute(sql, params).batches(batch):
         if views:
             yield [ViewRow(*r) for r in rows]
