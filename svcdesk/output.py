@@ -11,6 +11,7 @@ datetimes already in the display zone; only here are they turned into text.
 from __future__ import annotations
 
 import gc
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class Col:
     header: str
     kind: str = "text"  # text | instant | duration | relative | count
     lang: str = "en"  # `relative`: the language of `in 2 h 10 min` / `2小时10分钟后`
+    drop: int = 0  # on a narrow terminal, columns with the highest `drop` are left out first
 
 
 @dataclass
@@ -70,6 +72,8 @@ class Result:
     human: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     notes: list[str] = field(default_factory=list)  # remarks to stderr before anything else
     check: bool = False  # --check: exit 3 when any row was printed
+    quiet: bool = False  # --check -q: print nothing, stop at the first row
+    keys: Sequence[str] | None = None  # the CSV header of an empty list (default: the cols')
     exit_code: int = ExitCode.OK
 
 
@@ -89,11 +93,19 @@ def render_result(result: Result, fmt: str | None, *, out: IO[str] | None = None
             _stderr(result.message)
         return result.exit_code
     if result.rows is not None:
+        if result.quiet:  # only the exit status: "is there anything?"
+            found = next(iter(result.rows), None) is not None
+            return (
+                max(result.exit_code, ExitCode.FOUND)
+                if found and result.check
+                else result.exit_code
+            )
         if result.title is not None and chosen == "table":
             _stderr(result.title)
         count = render_list(
-            result.rows, result.cols, chosen, out=stream, empty=result.empty, style=result.style
-        )
+            result.rows, result.cols, chosen, out=stream, empty=result.empty, style=result.style,
+            keys=result.keys,
+        )  # fmt: skip
         if result.check and count:
             return max(result.exit_code, ExitCode.FOUND)
         return result.exit_code
@@ -135,12 +147,72 @@ def _human(value: Any, kind: str, lang: str = "en") -> str:
 
         return format_duration(value)
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return value.isoformat(" ", "minutes")[:16]
     if kind == "instant" and isinstance(value, str):  # already ISO 8601 (pre-rendered clocks)
         return f"{value[:10]} {value[11:16]}"
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Text from users, made harmless where a person reads it. Stored data keeps every character;
+# what reaches a terminal, a Markdown page or stderr has its control characters shown as
+# symbols (an ESC cannot start an escape sequence, a CR cannot overwrite a line), and bidi
+# overrides (which reorder what is read) shown as their code points. Rich never parses user
+# text as markup: cells are `Text` objects.
+
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _visible(ch: str, keep_newlines: bool) -> str:
+    code = ord(ch)
+    if ch == "\n":
+        return ch if keep_newlines else "\u21b5"  # ↵
+    if ch == "\t":
+        return " "
+    if code < 0x20:
+        return chr(0x2400 + code)  # the control pictures: ␀ ␛ ␍
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    if 0x80 <= code <= 0x9F:  # C1 controls (0x9b is a one-byte CSI on some terminals)
+        return f"<U+{code:04X}>"
+    if ch in _BIDI:
+        return f"<U+{code:04X}>"
+    if ch in ("\u2028", "\u2029"):
+        return "\n" if keep_newlines else "\u21b5"
+    if 0xD800 <= code <= 0xDFFF:  # a lone surrogate (undecodable bytes)
+        return "\ufffd"
+    return ch
+
+
+def shown(text: str, *, keep_newlines: bool = False) -> str:
+    """`text` as it may be shown on a terminal, in Markdown or on stderr (see above)."""
+    if text.isprintable():
+        return text
+    import unicodedata
+
+    out = []
+    for ch in text:
+        if ch.isprintable() or (unicodedata.category(ch) == "Cf" and ch not in _BIDI):
+            out.append(ch)  # zero-width joiners of emoji, soft hyphens: harmless
+        else:
+            out.append(_visible(ch, keep_newlines))
+    return "".join(out)
+
+
+def _width(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    from wcwidth import wcswidth
+
+    n = wcswidth(text)
+    return n if n >= 0 else len(text)
+
+
+def _pad(text: str, width: int) -> str:
+    gap = width - _width(text)
+    return text + " " * gap if gap > 0 else text
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -184,6 +256,11 @@ def _json_bytes(value: Any) -> bytes:
     return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
 
 
+FLEX_MIN = 20  # the fewest cells free text gets before optional columns are left out
+SHORT_TEXT = 20  # a text column no wider than this is not shortened on a narrow terminal
+CHUNK = 1000  # rows held at once while a list streams: the first sets the column widths
+
+
 def render_list(
     rows: Iterable[dict[str, Any]],
     cols: Sequence[Col],
@@ -192,8 +269,11 @@ def render_list(
     out: IO[str] | None = None,
     empty: str | None = None,
     style: Callable[[dict[str, Any]], str | None] | None = None,
+    keys: Sequence[str] | None = None,
 ) -> int:
-    """Print every row (streaming where the format allows); returns how many were printed."""
+    """Print every row, streaming in every format (constant memory: the widths of a text table
+    come from its first rows, and a longer value later pushes only its own line); returns how
+    many were printed. `keys` are the CSV columns of an empty list (default: the view's)."""
     out = out or sys.stdout
     fmt = pick_format(fmt, out)
     # Everything imported so far lives until exit: keep the cyclic collector from rescanning it
@@ -202,17 +282,16 @@ def render_list(
     if fmt == "json":
         return _json_list(rows, out)
     if fmt == "csv":
-        return _csv_list(rows, out)
-    materialised = list(rows)
-    if not materialised:
+        return _csv_list(rows, out, keys if keys is not None else [c.key for c in cols])
+    it = iter(rows)
+    first = list(islice(it, CHUNK))
+    if not first:
         if empty and fmt == "table":
             _stderr(empty)
         return 0
     if fmt == "table":
-        _rich_table(materialised, cols, out, style)
-    else:
-        _tab_table(materialised, cols, fmt, out)
-    return len(materialised)
+        return _rich_list(first, it, cols, out, style)
+    return _text_list(first, it, cols, fmt, out)
 
 
 def render_record(
@@ -223,35 +302,38 @@ def render_record(
     sections: Sequence[Section] = (),
     out: IO[str] | None = None,
 ) -> None:
-    """Print one record: key/value lines, then each section as its own table."""
+    """Print one record: key/value lines, then each section as its own table. A record is shown
+    whole: long values wrap rather than being cut."""
     out = out or sys.stdout
     fmt = pick_format(fmt, out)
     if fmt == "json":
         out.write(_json_bytes(record).decode() + "\n")
         return
     if fmt == "csv":
-        flat = {k: v for k, v in record.items() if not isinstance(v, list)}
-        _csv_list([flat], out)
+        flat = {k: v for k, v in record.items() if k != "events"}
+        _csv_list([flat], out, list(flat))
         return
-    pairs = [
-        {"field": f.header, "value": _human(record.get(f.key), f.kind, f.lang)} for f in fields
-    ]
-    kv_cols = [Col("field", ""), Col("value", "")]
+    pairs = [(f.header, _human(record.get(f.key), f.kind, f.lang)) for f in fields]
     if fmt == "table":
         from rich.table import Table
+        from rich.text import Text
 
         console = _console(out)
         grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold cyan")
+        grid.add_column(style="bold cyan", no_wrap=True)
         grid.add_column()
-        for p in pairs:
-            grid.add_row(p["field"], p["value"])
+        for name, value in pairs:
+            grid.add_row(name, Text(shown(value, keep_newlines=True)))
         console.print(grid)
+    elif fmt == "md":
+        lines = ["| field | value |", "| --- | --- |"]
+        lines += [f"| {_md(name)} | {_md(value)} |" for name, value in pairs]
+        out.write("\n".join(lines) + "\n")
     else:
-        if fmt == "md":
-            _tab_table(pairs, [Col("field", "field"), Col("value", "value")], fmt, out)
-        else:
-            _tab_table(pairs, kv_cols, fmt, out, headers=False)
+        width = max((_width(name) for name, _ in pairs), default=0)
+        for name, value in pairs:
+            text = shown(value, keep_newlines=True).replace("\n", "\n" + " " * (width + 2))
+            out.write((_pad(name, width) + "  " + text).rstrip() + "\n")
     for sec in sections:
         rows = record.get(sec.key) or []
         out.write("\n")
@@ -264,20 +346,21 @@ def render_record(
         if not rows:
             out.write("  (none)\n")
         elif fmt == "table":
-            _rich_table(rows, sec.cols, out)
+            _rich_list(rows, iter(()), sec.cols, out, whole=True)
         else:
-            _tab_table(rows, sec.cols, fmt, out)
+            _text_list(rows, iter(()), sec.cols, fmt, out)
 
 
 def _console(out: IO[str]) -> Any:
     """A Rich console on `out`: the terminal's width, or wide enough not to wrap in a file."""
     from rich.console import Console
 
-    return Console(file=out, width=None if out.isatty() else 240)
+    tty = out.isatty()
+    return Console(file=out, width=None if tty else 240, highlight=False)
 
 
 def _stderr(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    sys.stderr.write(shown(message) + "\n")
 
 
 def _json_list(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
@@ -302,46 +385,254 @@ def _json_list(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     return count
 
 
-def _csv_list(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
+def _csv_value(value: Any) -> Any:
+    """A list field in one cell: scalars joined with `; `, records (clocks) as JSON."""
+    if isinstance(value, list | tuple) and all(not isinstance(v, dict | list) for v in value):
+        return "; ".join("" if v is None else str(v) for v in value)
+    return value
+
+
+def _csv_list(rows: Iterable[dict[str, Any]], out: IO[str], keys: Sequence[str]) -> int:
+    """CSV with a header always (an empty list too); list fields kept, `events` (a ticket's
+    whole timeline, in `show` only) left out."""
     import csv
 
     writer = csv.writer(out, lineterminator="\n")
+    # The csv module quotes a field holding the line terminator, not a lone CR, which readers
+    # take for a line break: rows that hold one are written with every field quoted.
+    quoting = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    it = iter(rows)
+    first = next(it, None)
+    if first is None:
+        writer.writerow(list(keys))
+        return 0
+    header = [k for k in first if k != "events"]
+    writer.writerow(header)
+    cr: list[bool] = [False]
+    cells = _csv_reader(header, cr)
     count = 0
-    header: list[str] | None = None
-    for row in rows:
-        if header is None:
-            header = [k for k, v in row.items() if not isinstance(v, list) or k == "clocks"]
-            header = [k for k in header if k not in ("events",)]
-            writer.writerow(header)
-        writer.writerow([csv_cell(row.get(k)) for k in header])
-        count += 1
+    chunk = [first]
+    while chunk:
+        lines = [cells(r) for r in chunk]
+        if cr[0]:
+            quoting.writerows(lines)
+            cr[0] = False
+        else:
+            writer.writerows(lines)
+        count += len(chunk)
+        chunk = list(islice(it, CHUNK))
     return count
 
 
-def _tab_table(
-    rows: list[dict[str, Any]], cols: Sequence[Col], fmt: str, out: IO[str], headers: bool = True
-) -> None:
-    from tabulate import tabulate
+def _csv_reader(keys: Sequence[str], cr: list[bool]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A compiled row → cells function: text that cannot start a formula passes as it is,
+    anything else through `csv_cell` (see `_cell_reader` for why it is compiled); `cr[0]` is
+    set when a cell holds a carriage return."""
 
-    data = [[_human(r.get(c.key), c.kind, c.lang) for c in cols] for r in rows]
-    table_fmt = "github" if fmt == "md" else "plain"
-    hdrs = [c.header for c in cols] if headers and any(c.header for c in cols) else ()
-    out.write(tabulate(data, headers=hdrs, tablefmt=table_fmt, disable_numparse=True) + "\n")
+    def cell(value: Any) -> str:
+        text = csv_cell(_csv_value(value))
+        if "\r" in text:
+            cr[0] = True
+        return text
+
+    lines = ["def cells(r):"]
+    names = []
+    env: dict[str, Any] = {"_cell": cell, "_risky": _FORMULA_START}
+    for i, key in enumerate(keys):
+        v, n = f"v{i}", f"s{i}"
+        names.append(n)
+        lines.append(f"    {v} = r.get({key!r})")
+        lines.append(
+            f"    {n} = {v} if {v}.__class__ is str and not {v}.startswith(_risky) "
+            f"and '\\r' not in {v} else ('' if {v} is None else _cell({v}))"
+        )
+    lines.append(f"    return ({', '.join(names)},)")
+    exec("\n".join(lines), env)  # the code above names only the record's own field names
+    return env["cells"]  # type: ignore[no-any-return]
 
 
-def _rich_table(
-    rows: list[dict[str, Any]],
+def _cells(row: dict[str, Any], cols: Sequence[Col]) -> list[str]:
+    return [shown(_human(row.get(c.key), c.kind, c.lang)) for c in cols]
+
+
+def _md(text: str) -> str:
+    """A Markdown table cell: pipes escaped, HTML shown as text, one line."""
+    text = shown(text)
+    if any(ch in text for ch in "|<>&\\"):
+        text = text.replace("\\", "\\\\").replace("|", "\\|")
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+_MD_SPECIAL = re.compile(r"[|<>&\\]")
+
+
+def _cell_reader(cols: Sequence[Col]) -> Callable[[dict[str, Any]], tuple[str, ...]]:
+    """One compiled function that turns a row into its cells' text as `_human` would, for the
+    common kinds inline (a long list spends its time here: a call per cell would double it)."""
+    lines = ["def read(r):"]
+    names = []
+    env: dict[str, Any] = {"_human": _human}
+    for i, c in enumerate(cols):
+        v, n = f"v{i}", f"s{i}"
+        names.append(n)
+        lines.append(f"    {v} = r.get({c.key!r})")
+        if c.kind == "instant":
+            lines.append(
+                f"    {n} = '' if {v} is None else ({v}[:10] + ' ' + {v}[11:16]"
+                f" if {v}.__class__ is str else _human({v}, 'instant'))"
+            )
+        elif c.kind == "text":
+            lines.append(
+                f"    {n} = {v} if {v}.__class__ is str else ('' if {v} is None else "
+                f"_human({v}, 'text'))"
+            )
+        else:
+            lines.append(f"    {n} = _human({v}, {c.kind!r}, {c.lang!r})")
+    lines.append(f"    return ({', '.join(names)},)")
+    exec("\n".join(lines), env)  # the code above names only this view's own column keys
+    return env["read"]  # type: ignore[no-any-return]
+
+
+def _text_list(
+    first: list[dict[str, Any]],
+    rest: Iterator[dict[str, Any]],
+    cols: Sequence[Col],
+    fmt: str,
+    out: IO[str],
+) -> int:
+    """`plain` (aligned columns, two spaces apart) or `md` (a GitHub table), streamed.
+
+    A row whose text is plain ASCII with nothing to neutralise (most of them) is laid out by
+    one format string; any other goes cell by cell, measured in terminal cells (CJK is 2)."""
+    md = fmt == "md"
+    headers = [c.header for c in cols]
+    show_header = any(headers)
+    read = _cell_reader(cols)
+
+    def cells(row: dict[str, Any]) -> list[str]:
+        values = [shown(v) for v in read(row)]
+        return [_md(v) for v in values] if md else values
+
+    first_cells = [cells(r) for r in first]
+    widths = [_width(h) if show_header else 0 for h in headers]
+    for line in first_cells:
+        widths = [max(w, _width(v)) for w, v in zip(widths, line, strict=True)]
+    if md:
+        widths = [max(w, 3) for w in widths]
+        layout = "| " + " | ".join(f"{{:<{w}}}" for w in widths) + " |"
+    else:
+        layout = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + (
+            "  {}" if len(widths) > 1 else "{}"
+        )
+
+    def slow(values: list[str]) -> str:
+        padded = [_pad(v, w) for v, w in zip(values, widths, strict=True)]
+        if md:
+            return "| " + " | ".join(padded) + " |"
+        return "  ".join(padded).rstrip()
+
+    fill = layout.format
+
+    def fmt_line(row: dict[str, Any]) -> str:
+        values = read(row)
+        joined = "".join(values)
+        if joined.isascii() and joined.isprintable() and not (md and _MD_SPECIAL.search(joined)):
+            return fill(*values) if md else fill(*values).rstrip()
+        return slow(cells(row))
+
+    lines: list[str] = []
+    if md:
+        lines = [slow(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    elif show_header:
+        lines = [slow(headers)]
+    write = out.write
+    lines.extend(slow(v) for v in first_cells)
+    write("\n".join(lines) + "\n")
+    count = len(first)
+    while True:
+        chunk = list(islice(rest, CHUNK))
+        if not chunk:
+            return count
+        write("\n".join([fmt_line(r) for r in chunk]) + "\n")
+        count += len(chunk)
+
+
+def _rich_list(
+    first: list[dict[str, Any]],
+    rest: Iterator[dict[str, Any]],
     cols: Sequence[Col],
     out: IO[str],
     style: Callable[[dict[str, Any]], str | None] | None = None,
-) -> None:
+    *,
+    whole: bool = False,
+) -> int:
+    """A Rich table that fits the terminal: free text is cut with an ellipsis (`show` gives it
+    whole), instants and durations are never broken. Streamed in chunks of the first's widths."""
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for c in cols:
-        table.add_column(c.header, justify="right" if c.kind in ("count", "duration") else "left")
-    for r in rows:
-        table.add_row(
-            *(_human(r.get(c.key), c.kind, c.lang) for c in cols), style=style(r) if style else None
-        )
-    _console(out).print(table)
+    console = _console(out)
+
+    # Only long free text gives way when the terminal is narrow: codes, names and statuses stay
+    # whole (Rich would otherwise level every column that may shrink to one width). When even
+    # so the free text would get fewer than FLEX_MIN cells, the optional columns go first.
+    first_cells = [_cells(r, cols) for r in first]
+    longest = [
+        max([_width(c.header)] + [_width(line[i]) for line in first_cells])
+        for i, c in enumerate(cols)
+    ]
+    keep = list(range(len(cols)))
+    if whole:
+        fixed = [c.kind != "text" for c in cols]
+    else:
+        fixed = [c.kind != "text" or longest[i] <= SHORT_TEXT for i, c in enumerate(cols)]
+        room = console.width
+
+        def needed() -> int:
+            sizes = [longest[i] if fixed[i] else min(longest[i], FLEX_MIN) for i in keep]
+            return sum(sizes) + 2 * (len(keep) - 1)
+
+        for i in sorted((i for i, c in enumerate(cols) if c.drop), key=lambda i: -cols[i].drop):
+            if needed() <= room:
+                break
+            keep.remove(i)
+    if len(keep) < len(cols):
+        cols = [cols[i] for i in keep]
+        fixed = [fixed[i] for i in keep]
+        first_cells = [[line[i] for i in keep] for line in first_cells]
+
+    def table(widths: list[int] | None) -> Any:
+        t = Table(box=None, header_style="bold", pad_edge=False, show_header=widths is None)
+        for i, c in enumerate(cols):
+            t.add_column(
+                c.header,
+                justify="right" if c.kind in ("count", "duration") else "left",
+                no_wrap=fixed[i],
+                width=None if widths is None else widths[i],
+                overflow="ellipsis",
+            )
+        return t
+
+    def add(t: Any, rows: list[dict[str, Any]], cells: list[list[str]] | None = None) -> None:
+        for r, line in zip(rows, cells or (_cells(r, cols) for r in rows), strict=False):
+            t.add_row(
+                *(Text(v, no_wrap=not whole, overflow="ellipsis") for v in line),
+                style=style(r) if style else None,
+            )
+
+    head = table(None)
+    add(head, first, first_cells)
+    widths = head._calculate_column_widths(console, console.options)
+    console.print(head)
+    count = len(first)
+    # later chunks: the same widths, padding excluded (Rich adds it back)
+    inner = [w - head._get_padding_width(i) for i, w in enumerate(widths)]
+    while True:
+        chunk = list(islice(rest, CHUNK))
+        if not chunk:
+            return count
+        t = table(inner)
+        add(t, chunk)
+        console.print(t)
+        count += len(chunk)

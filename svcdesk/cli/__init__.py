@@ -119,10 +119,12 @@ def main(argv: list[str] | None = None) -> None:
         code = command.main(args=args, prog_name="svcdesk", standalone_mode=False)
     except SvcdeskError as exc:
         for line in exc.details:
-            sys.stderr.write(line + "\n")
+            sys.stderr.write(_shown(line) + "\n")
         _fail(exc, exc.message, exc.exit_code)
-    except typer.Abort:
-        _fail(None, "aborted", 130)
+    except typer.Abort:  # Ctrl-C or Ctrl-D at a prompt: the cursor is still on its line
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        _fail(None, "aborted; nothing was written", 130)
     except KeyboardInterrupt:
         _fail(None, "interrupted; nothing was half-written", 130)
     except typer.Exit as exc:
@@ -148,8 +150,17 @@ def _fail(exc: BaseException | None, message: str, code: int) -> None:
         import traceback
 
         traceback.print_exception(exc)
-    sys.stderr.write(f"svcdesk: error: {message}\n")
+    sys.stderr.write(f"svcdesk: error: {_shown(message)}\n")
     sys.exit(code)
+
+
+def _shown(text: str) -> str:
+    """A message as a terminal may show it: it can quote what the user typed or stored."""
+    if text.isprintable():
+        return text
+    from svcdesk.output import shown
+
+    return shown(text)
 
 
 def _usage_error(exc: Any) -> None:
@@ -159,7 +170,7 @@ def _usage_error(exc: Any) -> None:
         sys.exit(2)
     where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
     message = exc.format_message().strip().replace("\n", " ")
-    sys.stderr.write(f"svcdesk: error: {message}{where}\n")
+    sys.stderr.write(f"svcdesk: error: {_shown(message)}{where}\n")
     sys.exit(getattr(exc, "exit_code", 2))
 
 

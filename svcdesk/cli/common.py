@@ -72,6 +72,19 @@ def at_option() -> Any:
     )
 
 
+def check_option() -> Any:
+    return typer.Option(False, "--check", help="Exit 3 when anything is listed (cron).")
+
+
+def quiet_option() -> Any:
+    return typer.Option(
+        False,
+        "-q",
+        "--quiet",
+        help="With --check (implied): print nothing, only the exit status; stops at the first hit.",
+    )
+
+
 def _formats() -> list[str]:
     return ["table", "plain", "md", "csv", "json"]
 
@@ -98,6 +111,42 @@ def interactive() -> bool:
     if forced is not None:
         return forced not in ("", "0", "false", "no")
     return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def ask(
+    label: str,
+    *,
+    choices: typing.Sequence[str] | None = None,
+    default: str | None = None,
+    check: Callable[[str], object] | None = None,
+) -> str:
+    """Ask on the terminal until the answer is good: each answer is checked as it is given
+    (`check` raises the project's error with the reason, shown before asking again), choices
+    are shown and taken in any case, and text with control characters is refused."""
+    import click
+
+    from svcdesk.errors import SvcdeskError
+
+    def proc(value: str) -> str:
+        text = value.strip()
+        if not text:
+            raise click.UsageError("an answer is needed")
+        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+            raise click.UsageError("control characters are not allowed")
+        if choices is not None:
+            match = [c for c in choices if c.lower() == text.lower()]
+            if not match:
+                raise click.UsageError(f"choose from: {', '.join(choices)}")
+            text = match[0]
+        if check is not None:
+            try:
+                check(text)
+            except SvcdeskError as exc:
+                raise click.UsageError(exc.message) from None
+        return text
+
+    shown = f"{label} ({'/'.join(choices)})" if choices else label
+    return typing.cast(str, typer.prompt(shown, default=default, err=True, value_proc=proc))
 
 
 _PLAIN: dict[str, Any] = {"str": str, "bool": bool, "int": int, "float": float}
@@ -156,6 +205,9 @@ def notify(message: str) -> None:
 def _take_notes() -> list[str]:
     notes = list(state.notes)
     state.notes.clear()
+    calendars = sys.modules.get("svcdesk.services.holiday_cache")  # e.g. years it guessed
+    if calendars is not None:
+        notes += calendars.take_remarks()
     return notes
 
 
