@@ -9,6 +9,7 @@ re-exported here.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -27,7 +28,11 @@ DEFAULT_TZ = "Asia/Shanghai"
 def set_now(value: str | None) -> None:
     """Pretend the current instant is `value` (ISO 8601) for the rest of this process."""
     global _override
-    _override = parse_instant(value, tz=display_tz(), ref=datetime.now(UTC)) if value else None
+    _override = (
+        parse_instant(value, tz=display_tz(), ref=datetime.now(UTC), what="--now")
+        if value
+        else None
+    )
 
 
 def now() -> datetime:
@@ -81,29 +86,51 @@ def zone(name: str) -> tzinfo:
         ) from None
 
 
+# The instants svcdesk can reason about: a working calendar, a clock or a sync stamp beyond these
+# is a typing mistake (9999-12-31, 0001-01-01), refused as one rather than failing deep inside.
+MIN_YEAR = 1970
+MAX_YEAR = 2199
+
+# How far ahead of this laptop's clock a recorded instant may lie (clocks of two devices differ).
+FUTURE_SLACK = timedelta(minutes=1)
+
+_TIME_OF_DAY = re.compile(r"^(?:(today|yesterday)\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
 def parse_instant(
     text: str, *, tz: tzinfo | None = None, ref: datetime | None = None, what: str = "instant"
 ) -> datetime:
-    """An ISO 8601 instant (no offset: the display zone), `now`, `today`, or `-2h` / `2h ago`.
+    """An ISO 8601 instant (no offset: the display zone), `now`, `today`, `yesterday`, a time of
+    day (`11:05`, `today 11:05`, `yesterday 17:30`), or a time ago (`-2h`, `2h ago`).
 
-    Returns an aware UTC datetime truncated to the second.
+    Returns an aware UTC datetime truncated to the second, between MIN_YEAR and MAX_YEAR.
     """
     raw = text.strip()
-    low = raw.lower()
+    low = " ".join(raw.lower().split())
     tz = tz or display_tz()
-    if low in ("now", "today", "yesterday") or low.startswith("-") or low.endswith(" ago"):
+    day = _TIME_OF_DAY.match(low)
+    if low in ("now", "today", "yesterday") or day or low.startswith("-") or low.endswith(" ago"):
         ref = ref if ref is not None else now()
         if low == "now":
             return ref
-        if low in ("today", "yesterday"):
-            local = ref.astimezone(tz).replace(hour=0, minute=0, second=0)
-            if low == "yesterday":
-                local -= timedelta(days=1)
-            return local.astimezone(UTC)
+        if low in ("today", "yesterday") or day:
+            local = ref.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+            if day:
+                hour, minute, second = int(day[2]), int(day[3]), int(day[4] or 0)
+                if hour > 23 or minute > 59 or second > 59:
+                    raise InvalidValue(
+                        f"invalid {what} {text!r}: no such time of day; use ISO 8601 such as "
+                        "2026-10-09T17:50+08:00, 17:50, yesterday 17:50, now, or -2h"
+                    )
+                naive = local.replace(tzinfo=None, hour=hour, minute=minute, second=second)
+                local = naive.replace(tzinfo=tz)
+            if low.startswith("yesterday"):
+                local = (local.replace(tzinfo=None) - timedelta(days=1)).replace(tzinfo=tz)
+            return _in_range(local.astimezone(UTC), text, what)
         span = low.removeprefix("-").removesuffix(" ago")
         try:
-            return ref - parse_duration(span, what=what)
-        except InvalidValue:
+            return _in_range(ref - parse_duration(span, what=what), text, what)
+        except (InvalidValue, OverflowError):
             raise InvalidValue(
                 f"invalid {what} {text!r}: a time ago is a duration such as -2h or 30m ago"
             ) from None
@@ -112,11 +139,37 @@ def parse_instant(
     except ValueError:
         raise InvalidValue(
             f"invalid {what} {text!r}: use ISO 8601 such as 2026-10-09T17:50+08:00, "
-            "2026-10-09 17:50 (display time zone), now, or -2h"
+            "2026-10-09 17:50 (display time zone), 17:50, yesterday 17:50, now, or -2h"
         ) from None
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        raise _out_of_range(text, what)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
-    return dt.astimezone(UTC).replace(microsecond=0)
+    return _in_range(dt.astimezone(UTC).replace(microsecond=0), text, what)
+
+
+def _in_range(dt: datetime, text: str, what: str) -> datetime:
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        raise _out_of_range(text, what)
+    return dt
+
+
+def _out_of_range(text: str, what: str) -> InvalidValue:
+    return InvalidValue(f"{what} {text!r} is out of range: years {MIN_YEAR} to {MAX_YEAR}")
+
+
+def recorded_at(at: str | datetime | None, *, what: str = "--at") -> datetime:
+    """When something being recorded happened: `at` (default now), never in the future."""
+    current = now()
+    if at is None:
+        return current
+    when = at if isinstance(at, datetime) else parse_instant(at, what=what)
+    if when > current + FUTURE_SLACK:
+        shown = when.astimezone(display_tz())
+        raise InvalidValue(
+            f"{what} {shown:%Y-%m-%d %H:%M} is in the future; record things once they have happened"
+        )
+    return when
 
 
 def parse_date(text: str, *, what: str = "date") -> str:

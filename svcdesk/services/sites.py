@@ -38,7 +38,7 @@ def add_site(
         raise InvalidValue("a site needs a --name")
     if tz:
         clock.zone(tz)
-    now = clock.to_epoch(clock.parse_instant(at, what="--at") if at else clock.now())
+    now = clock.to_epoch(clock.recorded_at(at))
     site = SiteRow(id=ids.uuid7(), code=code, name=name.strip(), tz=tz, region=region,
                    contact=contact, created_at=now, updated_at=now, merged_into=None)  # fmt: skip
     with db.write() as tx:
