@@ -122,7 +122,7 @@ def test_rich_markup_in_a_title_is_shown_as_written():
 
 def test_a_markup_title_does_not_break_the_database_tables(cli):
     assert cli("init").exit_code == 0
-    assert cli(*"site add BJ --name Beijing".split()).exit_code == 0
+    assert cli("site", "add", "BJ", "--name", "Beijing").exit_code == 0
     title = "Printer on [/dev/usb/lp0] offline 100% [bold]"
     opened = cli("ticket", "open", "--site", "BJ", "--title", title, "-f", "json")
     assert opened.exit_code == 0, opened.stderr
