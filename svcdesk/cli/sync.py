@@ -77,21 +77,64 @@ def now(remote: str = typer.Argument(None, metavar="REMOTE"), fmt: str = fmt_opt
 @renders
 def remote_add(
     name: str = typer.Argument(..., help="A short name, e.g. hub."),
-    remote: str = typer.Argument(..., help="A svcdesk file path or a postgresql:// URL."),
+    remote: str = typer.Argument(
+        ..., help="A svcdesk file path, a postgresql:// URL or a libpq key=value string."
+    ),
     default: bool = typer.Option(False, "--default", help="Make it the default remote."),
+    fmt: str = fmt_option(),
 ) -> Result:
-    """Save a remote under a name (a password in the URL is not stored: use ~/.pgpass).
+    """Save a remote under a name. A password in it is not stored: svcdesk reads it from
+    PGPASSWORD or ~/.pgpass when it connects.
 
     \b
     Example:
       svcdesk sync remote add usb /media/usb/svcdesk.db
     """
     from svcdesk import output
+    from svcdesk.cli import views
     from svcdesk.services import sync
 
     r = sync.remote_add(get_db(), name, remote, default=default)
+    notes = []
+    if r.pop("password_dropped"):
+        notes.append(
+            f"the password was not stored: set PGPASSWORD or add it to ~/.pgpass "
+            f"for 'svcdesk sync {r['name']}'"
+        )
     return output.Result(
-        message=f"remote {r['name']} = {r['remote']}" + (" (default)" if r["default"] else "")
+        notes=notes,
+        record=r,
+        fields=views.REMOTE_COLS,
+        message=f"remote {r['name']} = {r['remote']}" + (" (default)" if r["default"] else ""),
+        brief=True,
+    )
+
+
+@remote_app.command("remove")
+@renders
+def remote_remove(
+    name: str = typer.Argument(..., help="The saved remote to forget (see remote list)."),
+    fmt: str = fmt_option(),
+) -> Result:
+    """Forget a saved remote (the database it names is not touched).
+
+    \b
+    Example:
+      svcdesk sync remote remove usb
+    """
+    from svcdesk import output
+    from svcdesk.cli import views
+    from svcdesk.services import sync
+
+    r = sync.remote_remove(get_db(), name)
+    more = ""
+    if r["default"]:
+        more = " (it was the default: choose another with 'sync remote add NAME REMOTE --default')"
+    return output.Result(
+        record=r,
+        fields=views.REMOTE_COLS,
+        message=f"removed remote {r['name']} = {r['remote']}{more}",
+        brief=True,
     )
 
 

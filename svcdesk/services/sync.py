@@ -19,7 +19,7 @@ from svcdesk import clock
 from svcdesk.errors import InvalidValue, NotFound, StoreError
 from svcdesk.services import rekey
 from svcdesk.services.session import open_database
-from svcdesk.store import changelog, refs, registry
+from svcdesk.store import changelog, dsn, refs, registry
 from svcdesk.store import meta as meta_store
 from svcdesk.store.db import Database, is_postgres, redact
 from svcdesk.sync import engine
@@ -32,26 +32,77 @@ def _meta(db: Database, key: str) -> str | None:
         return meta_store.get(conn, key)
 
 
-def _set_meta(db: Database, values: dict[str, str]) -> None:
+def _set_meta(db: Database, values: dict[str, str], *, drop: list[str] | None = None) -> None:
     with db.write() as tx:
+        if drop:
+            meta_store.delete(tx.conn, drop)
         meta_store.put(tx.conn, values)
+        _scrub(tx.conn)
+
+
+def _scrub(conn: Any) -> None:
+    """Take out of this replica's settings any password an older svcdesk stored with a remote
+    (`remote.NAME`, or the `sync.URL.*` keys of a URL synced without saving it)."""
+    for key, value in meta_store.with_prefix(conn, "remote.").items():
+        if key != "remote.default" and is_postgres(value) and _has_password(value):
+            meta_store.put(conn, {key: without_password(value)})
+    for key, value in meta_store.with_prefix(conn, "sync.").items():
+        where = key.removeprefix("sync.").rpartition(".")[0]
+        if is_postgres(where) and _has_password(where):
+            meta_store.delete(conn, [key])
+            meta_store.put(conn, {f"sync.{without_password(where)}.{key.rpartition('.')[2]}":
+                                  value})  # fmt: skip
+
+
+def _has_password(text: str) -> bool:
+    try:
+        return dsn.parse(text).has_password
+    except InvalidValue:
+        return True  # it cannot be read: take no chance
 
 
 def without_password(url: str) -> str:
-    """A remote as it may be stored: credentials come from ~/.pgpass or PGPASSWORD instead."""
-    return re.sub(r"^(\w[\w+.-]*://[^:/@]*):[^@/]*@", r"\1@", url)
+    """A remote as it may be stored: the password comes from PGPASSWORD or ~/.pgpass instead."""
+    try:
+        return dsn.public(url)
+    except InvalidValue:
+        return redact(url)
+
+
+def _location(remote: str) -> str:
+    """Where a remote is, as it is stored: a PostgreSQL connection string without its password,
+    or a file's absolute path (exactly as written, whatever characters it holds)."""
+    if is_postgres(remote):
+        return dsn.parse(remote).public  # a malformed one is refused without repeating it
+    if "\x00" in remote:
+        raise InvalidValue("a remote path cannot contain a NUL character")
+    return str(Path(remote).expanduser().resolve())
 
 
 def remote_add(db: Database, name: str, remote: str, *, default: bool = False) -> dict[str, Any]:
-    if not _NAME.match(name):
-        raise InvalidValue(f"invalid remote name {name!r}: a word such as hub or usb")
-    stored = remote if is_postgres(remote) else str(Path(remote).expanduser().resolve())
-    stored = without_password(stored)
+    """Save `remote` under `name`; a password in it is not stored (`password_dropped`)."""
+    if not _NAME.match(name) or name == "default":
+        raise InvalidValue(f"invalid remote name {redact(name)!r}: a word such as hub or usb")
+    stored = _location(remote)
     values = {f"remote.{name}": stored}
-    if default or not remotes(db):
+    if default or not [r for r in remotes(db) if r["name"] != name]:
         values["remote.default"] = name
     _set_meta(db, values)
-    return {"name": name, "remote": redact(stored), "default": values.get("remote.default") == name}
+    dropped = is_postgres(remote) and dsn.parse(remote).has_password
+    return {"name": name, "remote": redact(stored), "default": values.get("remote.default") == name,
+            "password_dropped": dropped}  # fmt: skip
+
+
+def remote_remove(db: Database, name: str) -> dict[str, Any]:
+    """Forget the saved remote `name` (and when it last synced); the remote itself is untouched."""
+    found = [r for r in remotes(db) if r["name"] == name]
+    if not found:
+        raise NotFound(f"no remote named {redact(name)!r} (see 'svcdesk sync remote list')")
+    drop = [f"remote.{name}", f"sync.{name}.seen", f"sync.{name}.at"]
+    if found[0]["default"]:
+        drop.append("remote.default")
+    _set_meta(db, {}, drop=drop)
+    return found[0]
 
 
 def remotes(db: Database) -> list[dict[str, Any]]:
@@ -59,7 +110,7 @@ def remotes(db: Database) -> list[dict[str, Any]]:
         rows = list(meta_store.with_prefix(conn, "remote.").items())
     default = dict(rows).get("remote.default")
     return [
-        {"name": k.removeprefix("remote."), "remote": redact(v),
+        {"name": k.removeprefix("remote."), "remote": redact(v),  # no password even if stored
          "default": k.removeprefix("remote.") == default}
         for k, v in rows
         if k != "remote.default"
@@ -75,16 +126,18 @@ def _resolve(db: Database, remote: str | None) -> tuple[str, str]:
                 "no default remote: name one, or add one with 'svcdesk sync remote add NAME REMOTE'"
             )
         remote = name
-    saved = _meta(db, f"remote.{remote}")
+    elif remote == "default":  # `remote.default` names the default remote: it is no location
+        remote = _meta(db, "remote.default") or remote
+    saved = _meta(db, f"remote.{remote}") if remote != "default" else None
     if saved is not None:
         return remote, saved
     if is_postgres(remote) or "/" in remote or remote.endswith(".db") or Path(remote).exists():
-        where = remote if is_postgres(remote) else str(Path(remote).expanduser().resolve())
+        where = _location(remote)
         for r in remotes(db):  # a saved remote given by its location keeps its name
-            if _meta(db, f"remote.{r['name']}") == without_password(where):
+            if _meta(db, f"remote.{r['name']}") == where:
                 return r["name"], remote
-        return without_password(where), remote
-    raise NotFound(f"no remote named {remote!r} (see 'svcdesk sync remote list')")
+        return where, remote  # (its password, if any, is used to connect, never kept)
+    raise NotFound(f"no remote named {redact(remote)!r} (see 'svcdesk sync remote list')")
 
 
 def open_remote(db: Database, remote: str) -> Database:
@@ -106,7 +159,7 @@ def _same_database(db: Database, other: Database) -> bool:
         except OSError:
             return False
     if db.path is None and other.path is None:
-        return without_password(db.url) == without_password(other.url)
+        return db.url == other.url  # both without their passwords
     return False
 
 
@@ -187,7 +240,7 @@ def sync(
     now = clock.now().isoformat()
     _set_meta(db, {f"sync.{name}.seen": orjson.dumps(seen).decode(), f"sync.{name}.at": now})
     return {
-        "remote": redact(location),
+        "remote": other.label if other.path is None else redact(location),
         "pushed": pushed["applied"],
         "pulled": pulled["applied"],
         "tickets_updated": pulled["tickets"],

@@ -8,7 +8,6 @@ also appended to the change log with a hybrid logical clock stamp.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
@@ -21,8 +20,8 @@ import orjson
 
 from svcdesk import clock, ids
 from svcdesk.domain import history
-from svcdesk.errors import StoreError
-from svcdesk.store import changelog, registry
+from svcdesk.errors import InvalidValue, StoreError
+from svcdesk.store import changelog, dsn, registry
 from svcdesk.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from svcdesk.store.schema import REPLICATED
 from svcdesk.store.sql import Conn
@@ -43,20 +42,21 @@ def busy_timeout_ms() -> int:
         return 10_000
 
 
-def redact(url: str) -> str:
-    """A URL fit to print: any password replaced by ***."""
-    return re.sub(r"^(\w[\w+.-]*://[^:/@]*):[^@/]*@", r"\1:***@", url)
+def redact(text: str) -> str:
+    """A database name or message fit to print: every password as *** (store/dsn.py)."""
+    return dsn.redact(text)
 
 
 def is_postgres(url: str) -> bool:
-    return url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
+    """A PostgreSQL URL (any case) or libpq key=value string, rather than a file path?"""
+    return dsn.is_postgres(url)
 
 
 @dataclass
 class Database:
     """An open svcdesk database: one connection, used by one command."""
 
-    url: str
+    url: str  # a SQLite file's path, or a PostgreSQL connection string without its password
     dialect: str
     path: Path | None = None
     create: bool = False  # may the SQLite file be created (init)?
@@ -68,13 +68,24 @@ class Database:
     # The one writer of derived state (services/derived.py installs it when it opens the
     # database): called before every write transaction commits that touched a ticket.
     derive: Callable[[Tx], None] | None = field(default=None, repr=False)
+    # PostgreSQL: the connection string as given (its password, if any, only ever used to
+    # connect; never printed or stored)
+    dsn: dsn.Dsn | None = field(default=None, repr=False)
     _conn: Conn | None = field(default=None, repr=False)
     _tx: Tx | None = field(default=None, repr=False)
     _depth: int = field(default=0, repr=False)
 
     @property
     def label(self) -> str:
-        return str(self.path) if self.path else redact(self.url)
+        """The database as it may be printed (a hub's password as ***)."""
+        if self.path is not None:
+            return str(self.path)
+        return redact(self.dsn.shown if self.dsn is not None else self.url)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never be printed: the password the connection string carried, if any."""
+        return self.dsn.secrets if self.dsn is not None else ()
 
     @property
     def replica_id(self) -> str:
@@ -87,8 +98,9 @@ class Database:
     def reader(self) -> Conn:
         """A second connection that reads a committed snapshot while this one writes (bulk jobs
         that stream rows and update them)."""
-        conn = _connect(self)
-        conn.begin()
+        with translate_errors(self):
+            conn = _connect(self)
+            conn.begin()
         return conn
 
     def connection(self) -> Conn:
@@ -273,8 +285,12 @@ class Tx:
 
 @contextmanager
 def translate_errors(db: Database | str) -> Iterator[None]:
-    """Turn driver errors into one clear StoreError line."""
-    label = db.label if isinstance(db, Database) else db
+    """Turn driver errors into one clear StoreError line (no password in it, even one the
+    driver's own message repeats)."""
+    if isinstance(db, Database):
+        label, secrets = db.label, db.secrets
+    else:
+        label, secrets = redact(db), dsn.parse(db).secrets if dsn.is_postgres(db) else ()
     try:
         yield
     except StoreError:
@@ -282,7 +298,7 @@ def translate_errors(db: Database | str) -> Iterator[None]:
     except Exception as exc:
         if not _is_driver_error(exc):
             raise
-        raise StoreError(_explain(exc, label)) from exc
+        raise StoreError(_explain(exc, label, secrets)) from exc
 
 
 def _is_driver_error(exc: BaseException) -> bool:
@@ -291,10 +307,11 @@ def _is_driver_error(exc: BaseException) -> bool:
     return type(exc).__module__.startswith("psycopg")
 
 
-def _explain(exc: Exception, label: str) -> str:
-    text = str(exc).strip()
-    msg = text.splitlines()[0] if text else type(exc).__name__
-    low = msg.lower()
+def _explain(exc: Exception, label: str, secrets: tuple[str, ...] = ()) -> str:
+    text = dsn.redact(str(exc).strip(), secrets)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    msg = lines[0] if lines else type(exc).__name__
+    low = text.lower()
     if "locked" in low or "busy" in low:
         secs = busy_timeout_ms() / 1000
         return (
@@ -315,6 +332,11 @@ def _explain(exc: Exception, label: str) -> str:
         )
     if "password authentication failed" in low:
         return f"database {label}: the password was refused"
+    if "no password supplied" in low or "password is required" in low:
+        return (
+            f"database {label} asks for a password: set PGPASSWORD, or add a line for it to "
+            "~/.pgpass (svcdesk never stores a password)"
+        )
     if "connection refused" in low or "could not connect" in low or "timeout" in low:
         return f"cannot reach database {label}: {msg}"
     return f"database {label}: {msg}"
@@ -324,10 +346,16 @@ def _explain(exc: Exception, label: str) -> str:
 # Opening
 
 
+def sqlite_uri(path: Path, mode: str) -> str:
+    """The SQLite URI of the file at `path` exactly as written: every character SQLite would
+    read as part of the URI (`#`, `?`, `%`, `&`...) quoted."""
+    return f"{Path(os.path.abspath(path)).as_uri()}?mode={mode}"
+
+
 def _sqlite_connect(path: Path, *, create: bool) -> Conn:
     mode = "rwc" if create else "rw"
     raw = sqlite3.connect(
-        f"file:{path}?mode={mode}", uri=True, timeout=busy_timeout_ms() / 1000,
+        sqlite_uri(path, mode), uri=True, timeout=busy_timeout_ms() / 1000,
         isolation_level=None,
     )  # fmt: skip
     raw.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
@@ -336,16 +364,15 @@ def _sqlite_connect(path: Path, *, create: bool) -> Conn:
     return Conn(raw, "sqlite")
 
 
-def _pg_connect(url: str) -> Conn:
+def _pg_connect(conninfo: str) -> Conn:
     import psycopg
 
-    dsn = re.sub(r"^postgres(ql)?(\+psycopg)?://", "postgresql://", url)
-    return Conn(psycopg.connect(dsn, autocommit=True, connect_timeout=10), "postgresql")
+    return Conn(psycopg.connect(conninfo, autocommit=True, connect_timeout=10), "postgresql")
 
 
 def _connect(db: Database) -> Conn:
     if db.path is None:
-        return _pg_connect(db.url)
+        return _pg_connect(db.dsn.connect if db.dsn is not None else db.url)
     return _sqlite_connect(db.path, create=db.create)
 
 
@@ -365,16 +392,21 @@ def open_db(url: str | None = None, *, create: bool = False) -> Database:
     is re-keyed before anything writes to it: see `_check_home`."""
     url = resolve_url(url)
     if is_postgres(url):
-        db = Database(url=url, dialect="postgresql", create=create)
+        conninfo = dsn.parse(url)
+        db = Database(url=conninfo.public, dialect="postgresql", create=create, dsn=conninfo)
     else:
+        if "\x00" in url:
+            raise InvalidValue("a database path cannot contain a NUL character")
         path = sqlite_path(url)
-        _check_sqlite_file(path, create=create)
-        if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        with os_errors(path):
+            _check_sqlite_file(path, create=create)
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
         db = Database(url=str(path), dialect="sqlite", path=path, create=create)
-    existed = db.path is None or db.path.exists()
+    with os_errors(db.path):
+        existed = db.path is None or db.path.exists()
     try:
-        with translate_errors(db):
+        with translate_errors(db), os_errors(db.path):
             _prepare(db, create=create)
     except BaseException:
         db.close()
@@ -384,6 +416,38 @@ def open_db(url: str | None = None, *, create: bool = False) -> Database:
                 Path(str(db.path) + suffix).unlink(missing_ok=True)
         raise
     return db
+
+
+@contextmanager
+def os_errors(path: Path | None) -> Iterator[None]:
+    """Turn a file system refusal (no permission, a file where a folder should be) met while
+    opening or copying the SQLite file at `path` into one clear StoreError line."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except (BrokenPipeError, InterruptedError):
+        raise
+    except OSError as exc:
+        if path is None:
+            raise
+        raise StoreError(os_problem(exc, path)) from exc
+
+
+def os_problem(exc: OSError, path: Path) -> str:
+    """One line saying why the file system refused `path` (or the file the error names)."""
+    where = exc.filename if isinstance(exc.filename, str) else str(path)
+    if isinstance(exc, PermissionError):
+        return (
+            f"cannot open {where}: permission denied (svcdesk needs to read and write the "
+            "database file and its folder)"
+        )
+    if isinstance(exc, NotADirectoryError | FileExistsError):
+        return f"cannot use {path}: a part of {where} is a file, not a folder"
+    if isinstance(exc, FileNotFoundError):
+        return f"cannot open {path}: the folder {path.parent} does not exist"
+    reason = exc.strerror or type(exc).__name__
+    return f"cannot open {where}: {reason[:1].lower() + reason[1:]}"
 
 
 def _check_sqlite_file(path: Path, *, create: bool) -> None:
@@ -552,18 +616,23 @@ def _backup_before_migrate(db: Database, version: int) -> Path | None:
 
 def backup_sqlite(source: Path, target: Path) -> None:
     """A consistent copy of a live SQLite database (the online backup API)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".partial")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=busy_timeout_ms() / 1000)
-    try:
-        dst = sqlite3.connect(tmp)
+    with os_errors(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".partial")
+        src = sqlite3.connect(sqlite_uri(source, "ro"), uri=True,
+                              timeout=busy_timeout_ms() / 1000)  # fmt: skip
         try:
-            src.backup(dst)
+            dst = sqlite3.connect(sqlite_uri(tmp, "rwc"), uri=True)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        except BaseException:
+            Path(f"{tmp}").unlink(missing_ok=True)
+            raise
         finally:
-            dst.close()
-    finally:
-        src.close()
-    shutil.move(str(tmp), target)
+            src.close()
+        shutil.move(str(tmp), target)
 
 
 def replace_sqlite(new: Path, target: Path, *, keep_as: Path | None) -> None:
@@ -573,7 +642,7 @@ def replace_sqlite(new: Path, target: Path, *, keep_as: Path | None) -> None:
     beside another. Without `keep_as` it is dropped."""
     if target.exists():
         with suppress(sqlite3.Error):
-            conn = sqlite3.connect(f"file:{target}?mode=rw", uri=True,
+            conn = sqlite3.connect(sqlite_uri(target, "rw"), uri=True,
                                    timeout=busy_timeout_ms() / 1000)  # fmt: skip
             try:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
