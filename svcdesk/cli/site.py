@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from svcdesk.cli import complete
 from svcdesk.cli.common import at_option, fmt_option, get_db, renders
 
 if TYPE_CHECKING:
@@ -62,7 +63,10 @@ def list_(fmt: str = fmt_option()) -> Result:
 @app.command("show")
 @renders
 def show(
-    site: str = typer.Argument(..., help="Site code or a unique prefix."), fmt: str = fmt_option()
+    site: str = typer.Argument(
+        ..., help="Site code or a unique prefix.", autocompletion=complete.sites
+    ),
+    fmt: str = fmt_option(),
 ) -> Result:
     """Show one site.
 
@@ -80,10 +84,12 @@ def show(
 @app.command("edit")
 @renders
 def edit(
-    site: str = typer.Argument(..., help="Site code or a unique prefix."),
+    site: str = typer.Argument(
+        ..., help="Site code or a unique prefix.", autocompletion=complete.sites
+    ),
     code: str = typer.Option(None, "--code", help="A new code (the old one keeps working)."),
     name: str = typer.Option(None, "--name", help="Full name of the site."),
-    tz: str = typer.Option(None, "--tz", help='The site\'s time zone ("" for the policy\'s).'),
+    tz: str = typer.Option(None, "--tz", help="The site's time zone (\"\" for the policy's)."),
     region: str = typer.Option(None, "--region", help='Region ("" clears it).'),
     contact: str = typer.Option(None, "--contact", help='Contact person and phone ("" clears it).'),
     fmt: str = fmt_option(),
@@ -106,8 +112,12 @@ def edit(
 @app.command("merge")
 @renders
 def merge(
-    site: str = typer.Argument(..., help="The duplicate site (code)."),
-    into: str = typer.Argument(..., metavar="INTO_SITE", help="The site to keep (code)."),
+    site: str = typer.Argument(
+        ..., help="The duplicate site (code).", autocompletion=complete.sites
+    ),
+    into: str = typer.Argument(
+        ..., metavar="INTO_SITE", help="The site to keep (code).", autocompletion=complete.sites
+    ),
     fmt: str = fmt_option(),
 ) -> Result:
     """Join two records of one site: SITE's tickets and assets move to INTO_SITE, and its code

@@ -1,0 +1,51 @@
+"""Tab completes what the database holds: site codes, ticket refs, assets and serials."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from support import child_env
+
+
+def complete(db: str, words: str) -> list[str]:
+    env = {**child_env(), "_SVCDESK_COMPLETE": "complete_bash", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+           "SVCDESK_DB": db}  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", "from svcdesk.cli import main; main()"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert proc.stderr == ""
+    return proc.stdout.split()
+
+
+@pytest.fixture
+def demo(cli, tmp_path) -> str:
+    db = str(tmp_path / "Job #7 demo.db")  # a path a URI would misread
+    assert cli("--db", db, "init", "--demo").exit_code == 0
+    return db
+
+
+def test_site_codes_complete_from_the_database(demo):
+    got = complete(demo, "svcdesk site show BJ")
+    assert got and all(code.startswith("BJ-") for code in got)
+    assert "BJ-HD" in got
+    assert "BJ-HD" in complete(demo, "svcdesk sla overdue --site B")
+
+
+def test_ticket_refs_complete_open_ones_first(demo, cli):
+    tickets = cli("--db", demo, "ticket", "list", "-f", "json").json()
+    ref = tickets[0]["ref"]
+    got = complete(demo, f"svcdesk sla status {ref[:-1]}")
+    assert ref in got
+    assert all(r.startswith(ref[:-1]) for r in got)
+
+
+def test_nothing_to_complete_is_silent(tmp_path):
+    assert complete(str(tmp_path / "none.db"), "svcdesk site show B") == []
+    assert complete("postgresql://localhost/x", "svcdesk site show B") == []
+    os.makedirs(tmp_path / "dir.db")
+    assert complete(str(tmp_path / "dir.db"), "svcdesk site show B") == []
