@@ -243,8 +243,8 @@ def view_fragment(view: str, zone: str, now: int) -> orjson.Fragment | None:
     rendered, dues, template = view.split("\n", 2)
     if rendered != zone:
         return None
-    if not dues:
-        return orjson.Fragment(template)
+    if not dues:  # nothing to fill in; still a %-template ("100%" is stored as "100%%")
+        return orjson.Fragment(template % ())
     values: list[Any] = []
     for due in map(int, dues.split(",")):
         values += ("breached" if due < now else "running", due - now)

@@ -212,3 +212,15 @@ def test_tables_fit_80_columns_cutting_only_free_text():
     assert all(len(line) <= 80 for line in lines)
     assert "2026-11-30 09:12" in lines[1] and "BJ-HD" in lines[1]
     assert "…" in lines[1]
+
+
+def test_a_percent_sign_is_one_percent_sign_in_every_json_list(cli):
+    cli("init")
+    cli("site", "add", "BJ", "--name", "Beijing")
+    title = "CPU at 100% (%s %d %%)"
+    ref = cli("ticket", "open", "--site", "BJ", "--title", title, "-f", "json").json()["ref"]
+    for step in (("respond", ref), ("resolve", ref, "--note", "fixed"), ("close", ref)):
+        assert cli("ticket", *step).exit_code == 0
+    listed = cli("ticket", "list", "--status", "all", "-f", "json").json()
+    assert [t["title"] for t in listed] == [title]
+    assert cli("ticket", "show", ref, "-f", "json").json()["title"] == title
