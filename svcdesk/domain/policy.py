@@ -104,6 +104,8 @@ class Policy:
     extra_holidays: frozenset[date]
     extra_workdays: frozenset[date]
     classes: tuple[TicketClass, ...]
+    # the names a policy gave its extra days ({ date = ..., name = ... }), by date
+    extra_names: tuple[tuple[date, str], ...] = ()
     warranty: dict[str, Any] = field(default_factory=dict, hash=False)
     language: str = "zh"  # `zh` or `en`: durations on the board, `sla status`, reports
     source: str = ""

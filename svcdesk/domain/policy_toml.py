@@ -15,13 +15,13 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from svcdesk.domain.calendar import END_OF_DAY
-from svcdesk.domain.durations import parse_duration
+from svcdesk.domain.durations import format_duration, parse_duration
 from svcdesk.domain.errors import InvalidValue
 from svcdesk.domain.policy import BASES, CLOCKS, WEEKDAYS, ClockRule, Policy, TicketClass
 from svcdesk.domain.problems import PolicyError, Problem, did_you_mean, unknown_key
@@ -49,6 +49,10 @@ _CLASS_KEYS = ("name", "clause", "note", "match", "time")
 _CLOCK_TABLE_KEYS = ("target", "time", "clause")
 _MATCH_KEYS = {"severity": SEVERITIES, "category": CATEGORIES}
 _DURATION_HINT = "a positive duration such as 30m, 6h, 3d, 1h30m"
+_LONGEST_TARGET = timedelta(days=366)  # a year, leap or not: longer is no promise to anyone
+_ONE_DAY = timedelta(days=1)
+_LONGEST_IDLE = 366  # days in a row without working time: a calendar that never counts
+_FIRST_YEAR, _LAST_YEAR = 1970, 2100  # the years instants and the holidays package cover
 
 
 def parse_policy(text: str, *, check_country: bool = True) -> Policy:
@@ -103,10 +107,19 @@ class _Parser:
         country, subdivision = self.holidays(data)
         windows = self.working_hours(data)
         weekend = self.weekend(data)
-        extra_holidays = self.dates(data, "extra_holidays")
-        extra_workdays = self.dates(data, "extra_workdays")
+        names: dict[date, str] = {}
+        extra_holidays = self.dates(data, "extra_holidays", names)
+        extra_workdays = self.dates(data, "extra_workdays", names)
         for d in sorted(extra_holidays & extra_workdays):
             self.top("extra_workdays", f"{d} is also an extra holiday: keep it in one list only")
+        if len(weekend) == len(WEEKDAYS):
+            self.top(
+                "weekend",
+                "every day of the week is a weekend day: working time would never come, so no "
+                "clock counted on it could ever run out; leave at least one working day",
+            )
+        else:
+            self.no_working_time(weekend, extra_holidays, extra_workdays)
         warranty = data.get("warranty", {})
         if not isinstance(warranty, dict):
             self.top("warranty", "must be a table ([warranty])")
@@ -132,6 +145,7 @@ class _Parser:
             weekend=weekend,
             extra_holidays=extra_holidays,
             extra_workdays=extra_workdays,
+            extra_names=tuple(sorted(names.items())),
             classes=classes,
             warranty=warranty,
             source=self.text,
@@ -268,21 +282,70 @@ class _Parser:
                 days.add(day)
         return frozenset(days)
 
-    def dates(self, data: Mapping[str, Any], key: str) -> frozenset[date]:
+    def dates(self, data: Mapping[str, Any], key: str, names: dict[date, str]
+              ) -> frozenset[date]:  # fmt: skip
+        """An extra_holidays / extra_workdays list: dates (TOML dates or "YYYY-MM-DD"), each
+        maybe with its name as { date = 2027-10-04, name = "National Day" }."""
         if key not in data:
             return frozenset()
         values = data[key]
+        example = '["2027-10-04", { date = 2027-10-09, name = "National Day (in lieu)" }]'
         if not isinstance(values, list):
-            self.top(key, 'must be a list of dates such as ["2026-12-31"]')
+            self.top(key, f"must be a list of dates such as {example}")
             return frozenset()
-        days = set()
+        days: set[date] = set()
         for value in values:
+            name = ""
+            if isinstance(value, dict):
+                unknown = [k for k in value if k not in ("date", "name")]
+                if unknown:
+                    self.top(key, unknown_key(unknown[0], ("date", "name"), "a dated entry takes"))
+                    continue
+                raw_name = value.get("name", "")
+                if not isinstance(raw_name, str):
+                    self.top(key, f"the name of {value.get('date')!r} must be a string, "
+                                  f"not {raw_name!r}")  # fmt: skip
+                    continue
+                name, value = raw_name.strip(), value.get("date")
+                if value is None:
+                    self.top(key, f"an entry without a date: add date = 2027-10-04 ({name!r})")
+                    continue
             day = _date(value)
             if day is None:
-                self.top(key, f"bad date {value!r}: use YYYY-MM-DD")
+                self.top(key, f"bad date {value!r}: use YYYY-MM-DD, or "
+                              '{ date = 2027-10-04, name = "..." }')  # fmt: skip
+            elif not _FIRST_YEAR <= day.year <= _LAST_YEAR:
+                self.top(key, f"date {day} is outside the years svcdesk's calendars count "
+                              f"({_FIRST_YEAR}-{_LAST_YEAR})")  # fmt: skip
+            elif day in days:
+                self.top(key, f"{day} is listed twice: keep one")
             else:
                 days.add(day)
+                if name:
+                    names[day] = name
         return frozenset(days)
+
+    def no_working_time(self, weekend: frozenset[int], off: frozenset[date],
+                        on: frozenset[date]) -> None:  # fmt: skip
+        """Extra holidays that, with the weekend, leave a year or more without working time."""
+
+        def idle(d: date) -> bool:
+            return d not in on and (d in off or d.weekday() in weekend)
+
+        for first in sorted(off):
+            if idle(first - _ONE_DAY):
+                continue  # inside a stretch already measured
+            last = first
+            while idle(last + _ONE_DAY):
+                last += _ONE_DAY
+            if (last - first).days + 1 > _LONGEST_IDLE:
+                self.top(
+                    "extra_holidays",
+                    f"with the weekend they leave no working day from {first} to {last} "
+                    f"({(last - first).days + 1} days): a clock counted on working time would "
+                    "never run out; remove some, or add extra_workdays",
+                )
+                return
 
     # ---------------------------------------------------------------- the classes
 
@@ -549,9 +612,14 @@ class _Parser:
             self.problem(line, key, f"negative target {raw!r}: a target is {_DURATION_HINT}")
             return False
         try:
-            seconds = int(parse_duration(text).total_seconds())
-        except InvalidValue:
-            self.problem(line, key, f"invalid target {raw!r}: use {_DURATION_HINT}")
+            seconds = int(parse_duration(text, longest=_LONGEST_TARGET).total_seconds())
+        except InvalidValue as exc:
+            if "too long" in exc.message:
+                self.problem(line, key, f"target {raw!r} is too long: at most "
+                                        f"{format_duration(_LONGEST_TARGET.total_seconds())} "
+                                        "(a year), or no deadline would ever be near")  # fmt: skip
+            else:
+                self.problem(line, key, f"invalid target {raw!r}: use {_DURATION_HINT}")
             return False
         if seconds <= 0:
             self.problem(line, key, f"zero target {raw!r}: a target is {_DURATION_HINT}")
@@ -629,8 +697,14 @@ def _window(entry: Any) -> tuple[int, int] | str:
             "end), minutes 00-59"
         )
     start, end = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
-    if start >= end:
-        return f"window {entry!r} must start before it ends"
+    if start == end:
+        return f"window {entry!r} is empty: it must start before it ends"
+    if start > end:
+        return (
+            f"window {entry!r} must start before it ends: a window that runs past midnight is "
+            f'two windows, e.g. "{entry.split("-")[0].strip()}-24:00" and '
+            f'"00:00-{entry.split("-")[1].strip()}"'
+        )
     return start, end
 
 
