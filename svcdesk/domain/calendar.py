@@ -11,6 +11,17 @@ exists (02:30-04:00 on a 02:00->03:00 day starts at 03:00); and wall-clock times
 fall-back change count every time they occur. All instants are aware; results are UTC,
 truncated to whole seconds. The one assumption about the zone: it never has two offset
 changes within three days (true of every zone in tzdata in this century).
+
+Official years: China announces each year's in-lieu working days (调休) and the days that
+extend its golden weeks only late in the year before, so the `holidays` package lists them for
+the years it was released after, and counts a later year's weekends and lunar holidays by rule
+alone. A year is *official* for a calendar when it has no country, when the policy lists an
+extra holiday or workday in it (the team typed in the official dates), or when the package
+lists in-lieu working days in it; it is *guessed* when the package lists in-lieu working days
+for an earlier year but none for it, or when the year lies outside the package's range (a
+country that never has in-lieu days, such as the US, is official in every year of the range).
+Every guessed year a calendar counts through is remembered (`take_guessed`) so that the
+command that computed the deadline can say so once.
 """
 
 from __future__ import annotations
@@ -19,9 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["END_OF_DAY", "WorkCalendar"]
+__all__ = ["END_OF_DAY", "Guess", "WorkCalendar", "take_guessed"]
 
 END_OF_DAY = time.max
 """A window end of `END_OF_DAY` means 24:00, the midnight that ends the day."""
@@ -45,6 +57,11 @@ class WorkCalendar:
     extra_workdays: frozenset[date] = frozenset()
     _hash: int = field(default=0, init=False, repr=False, compare=False)
     _around_the_clock: bool = field(default=False, init=False, repr=False, compare=False)
+    _extra_years: frozenset[int] = field(default=frozenset(), init=False, repr=False,
+                                         compare=False)  # fmt: skip
+    _source_generation: list[int] = field(
+        default_factory=lambda: [-1], init=False, repr=False, compare=False
+    )
     # Working spans by local day ordinal: the hot loop of every deadline (a plain dict, no
     # hashing of the calendar per day as the shared cache needs).
     _spans_by_ordinal: dict[int, tuple[tuple[int, int], ...]] = field(
@@ -85,6 +102,8 @@ class WorkCalendar:
         # Looked up in caches for every day counted: hash once, not field by field each time.
         set_(self, "_hash", hash((self.tz, self.windows, self.country, self.subdiv, self.weekend,
                                   self.extra_holidays, self.extra_workdays)))  # fmt: skip
+        set_(self, "_extra_years",
+             frozenset(d.year for d in self.extra_holidays | self.extra_workdays))  # fmt: skip
         set_(self, "_around_the_clock", self.windows == ((time(0), END_OF_DAY),)
              and not self.weekend and self.country is None and not self.extra_holidays)  # fmt: skip
 
@@ -110,6 +129,16 @@ class WorkCalendar:
             if d in public_holidays:
                 return False
         return d.weekday() not in self.weekend
+
+    def is_official_year(self, year: int) -> bool:
+        """Whether the working days of `year` are official (see the module's doc), not guessed."""
+        if self.country is None or year in self._extra_years:
+            return True
+        return _known_year(self.country, self.subdiv, year)
+
+    def guessed_years(self, first: int, last: int) -> list[int]:
+        """The years from `first` to `last` whose working days are guessed, not official."""
+        return [y for y in range(first, last + 1) if not self.is_official_year(y)]
 
     def is_working_time(self, at: datetime) -> bool:
         """Whether the second starting at `at` is working time."""
@@ -137,6 +166,9 @@ class WorkCalendar:
             return t + remaining
         day, idle = self._local_date(t).toordinal(), 0
         spans_of = self._spans_by_ordinal
+        if self._source_generation[0] != _generation[0]:  # public days come from elsewhere now
+            spans_of.clear()
+            self._source_generation[0] = _generation[0]
         while True:
             spans = spans_of.get(day)
             if spans is None:
@@ -255,6 +287,8 @@ def _segments(zone: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int, int]]:
 @lru_cache(maxsize=8192)
 def _day_spans(cal: WorkCalendar, d: date) -> tuple[tuple[int, int], ...]:
     """The working time of local day `d` as sorted, disjoint epoch-second intervals [a, b)."""
+    if cal.country is not None and not cal.is_official_year(d.year):
+        _guessed.add(Guess(cal.country, cal.subdiv, d.year))
     if not cal.is_working_day(d):
         return ()
     midnight = (d - _EPOCH.date()).days * _DAY  # local midnight, counted as if it were UTC
@@ -277,13 +311,38 @@ def _day_spans(cal: WorkCalendar, d: date) -> tuple[tuple[int, int], ...]:
 
 PublicDays = tuple[frozenset[date], frozenset[date]]
 _public_days_source: Callable[[str, str | None, int], PublicDays] | None = None
+_generation = [0]  # bumped whenever public days come from another source
+
+
+class Guess(NamedTuple):
+    """A year whose working days a calendar counted by rule alone (not official)."""
+
+    country: str
+    subdiv: str | None
+    year: int
+
+
+_guessed: set[Guess] = set()
+
+
+def take_guessed() -> list[Guess]:
+    """The guessed years counted since the last call, in order (and forget them)."""
+    taken = sorted(_guessed, key=lambda g: (g.country, g.subdiv or "", g.year))
+    _guessed.clear()
+    return taken
 
 
 def set_public_days_source(source: Callable[[str, str | None, int], PublicDays] | None) -> None:
-    """Where public days come from (a cache of `holidays_package_days`); None: the package."""
+    """Where public days come from (a cache of `holidays_package_days`); None: the package.
+
+    A source may also have `knows_year(country, subdiv, year) -> bool` (a cache of
+    `package_knows_year`); without it the package is asked.
+    """
     global _public_days_source
     _public_days_source = source
+    _generation[0] += 1
     _public_days.cache_clear()
+    _known_year.cache_clear()
     _day_spans.cache_clear()
 
 
@@ -294,13 +353,40 @@ def _public_days(country: str, subdiv: str | None, year: int) -> PublicDays:
     return holidays_package_days(country, subdiv, year)
 
 
-def holidays_package_days(country: str, subdiv: str | None, year: int) -> PublicDays:
-    """A country's public holidays and in-lieu working weekend days for `year` (and beyond)."""
+@lru_cache(maxsize=256)
+def _known_year(country: str, subdiv: str | None, year: int) -> bool:
+    knows = getattr(_public_days_source, "knows_year", None)
+    if knows is not None:
+        return bool(knows(country, subdiv, year))
+    return package_knows_year(country, subdiv, year)
+
+
+def _table(country: str, subdiv: str | None, years: tuple[int, ...]) -> Any:
     import holidays  # ~90 ms: only when a calendar first needs it
 
     try:
-        # year + 1 as well: a holiday early next year may be paid for by a weekend this year
-        table = holidays.country_holidays(country, subdiv=subdiv, years=(year, year + 1))
+        return holidays.country_holidays(country, subdiv=subdiv, years=years)
     except NotImplementedError as exc:
         raise ValueError(f"the holidays package knows no country {country!r}") from exc
+
+
+def holidays_package_days(country: str, subdiv: str | None, year: int) -> PublicDays:
+    """A country's public holidays and in-lieu working weekend days for `year` (and beyond)."""
+    # year + 1 as well: a holiday early next year may be paid for by a weekend this year
+    table = _table(country, subdiv, (year, year + 1))
     return frozenset(table), frozenset(table.weekend_workdays)
+
+
+def package_knows_year(country: str, subdiv: str | None, year: int) -> bool:
+    """Whether the `holidays` package has official working days for `year` (module doc):
+    in its range, and in-lieu working days listed in it or in no earlier year."""
+    table = _table(country, subdiv, ())
+    start, end = int(getattr(table, "start_year", 1)), int(getattr(table, "end_year", 9999))
+    if not start <= year <= end:
+        return False
+    if any(d.year == year for d in _table(country, subdiv, (year,)).weekend_workdays):
+        return True
+    for earlier in range(year - 1, start - 1, -1):  # CN: one year back for the year after
+        if any(d.year == earlier for d in _table(country, subdiv, (earlier,)).weekend_workdays):
+            return False
+    return True

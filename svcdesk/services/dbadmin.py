@@ -76,6 +76,7 @@ def check(db: Database) -> dict[str, Any]:
     with db.read() as conn:
         problems = admin.integrity_problems(conn)
         orphans = admin.tickets_without_opened_event(conn)
+        policies.remark_guessed_years(conn)  # years the working calendar guesses: a note
     if orphans:
         problems.append(f"timeline: {orphans} ticket(s) have no 'opened' event")
     return {

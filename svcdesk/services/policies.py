@@ -101,6 +101,51 @@ def check_file(file: str) -> Policy:
     return check_text(read_file(file), file)
 
 
+OUTLOOK_YEARS = 3
+"""How many years, this one first, `guessed_years` looks at: where deadlines of tickets opened
+now fall (a ticket of December counts into January)."""
+
+
+def guessed_years(policy: Policy, now: int | None = None) -> list[int]:
+    """The years of the outlook (this year and the next two) whose working days the policy's
+    calendar guesses: the holidays package has no official in-lieu days for them and the
+    policy lists no extra days in them (`svcdesk.domain.calendar`, "Official years")."""
+    if policy.country is None:
+        return []
+    local = clock.from_epoch(clock.to_epoch(clock.now()) if now is None else now,
+                             clock.zone(policy.timezone))  # fmt: skip
+    assert local is not None
+    year = local.year
+    try:
+        return policy.calendar("working").guessed_years(year, year + OUTLOOK_YEARS - 1)
+    except ValueError:  # a country the installed package no longer knows: checked elsewhere
+        return []
+
+
+def guessed_note(policy: Policy, years: list[int], *, what: str = "deadlines") -> str:
+    """The line that says `policy` guesses `years`."""
+    from svcdesk.services.holiday_cache import guessed_note
+
+    return guessed_note(policy.country or "", years, what=what)
+
+
+def remark_guessed_years(conn: Conn) -> None:
+    """Remark (once, on stderr) each policy version in force now or later whose calendar
+    guesses a year of the outlook: what `db check` says about the calendar."""
+    from svcdesk.services.holiday_cache import cached_holidays, remark
+
+    now = clock.to_epoch(clock.now())
+    current = store.in_force(conn, now) or default_row()
+    rows = [current, *(v for v in store.versions(conn) if v.effective_at > now)]
+    with cached_holidays(conn, keep=False):
+        for row in rows:
+            policy = parse(row.source)
+            years = guessed_years(policy, max(now, row.effective_at))
+            if years:
+                remark(f"policy {policy.name!r} ({row.id[:12]}): "
+                       + guessed_note(policy, years, what="its deadlines"))  # fmt: skip
+
+
 def load(db: Database, file: str, *, at: str | None = None) -> dict[str, Any]:
     """Store the policy in FILE as a new version in force from `at`; refuse it whole if bad.
 
@@ -113,6 +158,7 @@ def load(db: Database, file: str, *, at: str | None = None) -> dict[str, Any]:
     row = PolicyRow(id=policy_id(text, effective), name=policy.name, timezone=policy.timezone,
                     source=text, effective_at=effective,
                     loaded_at=clock.to_epoch(clock.now()))  # fmt: skip
+    guessed = guessed_years(policy, max(effective, clock.to_epoch(clock.now())))
     with db.write() as tx:
         ensure_default(tx.conn)
         store.add(tx, row)
@@ -122,6 +168,7 @@ def load(db: Database, file: str, *, at: str | None = None) -> dict[str, Any]:
         "name": policy.name,
         "effective_at": clock.from_epoch(effective),
         "moved": moved,
+        "notes": [guessed_note(policy, guessed)] if guessed else [],
     }
 
 
@@ -132,11 +179,14 @@ def _window(start: Any, end: Any) -> str:
 def show(db: Database) -> dict[str, Any]:
     """The version in force now, with one row per class and clock."""
     from svcdesk.domain.policy import span
+    from svcdesk.services.holiday_cache import cached_holidays
 
     now = clock.to_epoch(clock.now())
     with db.read() as conn:
         row = store.in_force(conn, now) or default_row()
-    policy = parse(row.source)
+        policy = parse(row.source)
+        with cached_holidays(conn, keep=False):
+            guessed = guessed_years(policy, now)
     clocks = []
     for cls in policy.classes:
         match = []
@@ -163,6 +213,31 @@ def show(db: Database) -> dict[str, Any]:
         "timezone": policy.timezone,
         "holidays": policy.country or "none",
         "working_hours": ", ".join(_window(a, b) for a, b in policy.windows),
+        "calendar": _calendar_summary(policy, guessed),
+        "guessed_years": guessed,
+        "extra_holidays": _extra_days(policy, policy.extra_holidays),
+        "extra_workdays": _extra_days(policy, policy.extra_workdays),
         "clocks": clocks,
         "source": row.source,
     }
+
+
+def _calendar_summary(policy: Policy, guessed: list[int]) -> str:
+    """The calendar's state in a few words: official, or which years are guessed."""
+    extra = len(policy.extra_holidays) + len(policy.extra_workdays)
+    extras = f"; {extra} extra day{'s' if extra != 1 else ''} from the policy" if extra else ""
+    if policy.country is None:
+        return f"weekends only, no public holidays{extras}"
+    if not guessed:
+        return f"official for the next {OUTLOOK_YEARS} years{extras}"
+    from svcdesk.services.holiday_cache import years_text
+
+    return (
+        f"{years_text(guessed)} guessed (no official in-lieu days yet: add extra_holidays / "
+        f"extra_workdays){extras}"
+    )
+
+
+def _extra_days(policy: Policy, days: frozenset[Any]) -> list[dict[str, Any]]:
+    names = dict(policy.extra_names)
+    return [{"date": d.isoformat(), "name": names.get(d, "")} for d in sorted(days)]
