@@ -153,7 +153,13 @@ def policy_show(
     shown = policies.show(get_db())
     if source:
         return output.Result(text=shown["source"])
-    return output.Result(record=shown, fields=views.POLICY_FIELDS, sections=views.POLICY_SECTIONS)
+    from svcdesk.output import Col
+
+    notes = []
+    if shown["guessed_years"]:
+        notes.append(policies.guessed_note(policies.parse(shown["source"]), shown["guessed_years"]))
+    fields = [*views.POLICY_FIELDS, Col("calendar", "Calendar")]
+    return output.Result(record=shown, fields=fields, sections=views.POLICY_SECTIONS, notes=notes)
 
 
 @policy_app.command("check")
@@ -169,8 +175,10 @@ def policy_check(file: str = typer.Argument(..., help="A policy TOML file.")) ->
     from svcdesk.services import policies
 
     policy = policies.check_file(file)
+    guessed = policies.guessed_years(policy)
     return output.Result(
-        message=f"{file}: ok ({policy.name}: {len(policy.classes)} ticket classes)"
+        message=f"{file}: ok ({policy.name}: {len(policy.classes)} ticket classes)",
+        notes=[policies.guessed_note(policy, guessed)] if guessed else [],
     )
 
 
@@ -194,7 +202,9 @@ def policy_load(
     from svcdesk.services import policies
 
     result = policies.load(get_db(), file, at=at)
+    notes = result.pop("notes")
     return output.Result(
+        notes=notes,
         record=result,
         fields=views.POLICY_LOAD_FIELDS,
         message=(
