@@ -4,6 +4,7 @@ the policy (`extra_holidays`, `extra_workdays`)."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -30,7 +31,7 @@ extra_workdays = ["2027-09-26", { date = 2027-10-09, name = "National Day (in li
 
 
 def policy_text(extras: str = "") -> str:
-    text = default_policy_text().replace("extra_holidays = []\nextra_workdays = []\n", "")
+    text = re.sub(r"(?m)^extra_(holidays|workdays) = \[\].*\n", "", default_policy_text())
     return text.replace('weekend = ["sat", "sun"]\n', 'weekend = ["sat", "sun"]\n' + extras)
 
 
