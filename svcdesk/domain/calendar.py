@@ -33,10 +33,23 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["END_OF_DAY", "Guess", "WorkCalendar", "take_guessed"]
+from svcdesk.domain.errors import RuleViolation
+
+__all__ = ["END_OF_DAY", "Guess", "NoWorkingTime", "WorkCalendar", "take_guessed"]
 
 END_OF_DAY = time.max
 """A window end of `END_OF_DAY` means 24:00, the midnight that ends the day."""
+
+class NoWorkingTime(RuleViolation, ValueError):
+    """Ten years without working time: the calendar can never reach the target."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the working calendar has no working time left to count: its policy leaves no "
+            "working day for ten years; give it working days and load it with "
+            "'svcdesk sla policy load'"
+        )
+
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
@@ -182,7 +195,7 @@ class WorkCalendar:
                 remaining -= b - s
             idle = 0 if spans else idle + 1
             if idle > _MAX_IDLE_DAYS:
-                raise ValueError("the working calendar has no working time left to count")
+                raise NoWorkingTime()
             day += 1
 
     def subtract(self, end: datetime, seconds: int) -> datetime:
@@ -208,7 +221,7 @@ class WorkCalendar:
                 remaining -= e - a
             idle = 0 if spans else idle + 1
             if idle > _MAX_IDLE_DAYS:
-                raise ValueError("the working calendar has no working time left to count")
+                raise NoWorkingTime()
             day -= timedelta(days=1)
 
     def between(self, a: datetime, b: datetime) -> int:

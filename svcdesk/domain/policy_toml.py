@@ -59,7 +59,10 @@ def parse_policy(text: str, *, check_country: bool = True) -> Policy:
     """The policy a TOML text describes, or `PolicyError` listing every problem in it.
 
     `check_country=False` skips checking the holidays country and subdivision against the
-    `holidays` package (saves importing it, ~130 ms, for texts that were checked when loaded).
+    `holidays` package (saves importing it, ~130 ms, for texts that were checked when loaded),
+    and the refusals added since policies were first stored (a week without working days, a
+    target longer than a year, a date listed twice...), so a version an older svcdesk stored
+    still reads.
     Results are cached by text: parsing the same text again returns the same `Policy`.
     """
     return _parse_cached(text, check_country)
@@ -112,7 +115,9 @@ class _Parser:
         extra_workdays = self.dates(data, "extra_workdays", names)
         for d in sorted(extra_holidays & extra_workdays):
             self.top("extra_workdays", f"{d} is also an extra holiday: keep it in one list only")
-        if len(weekend) == len(WEEKDAYS):
+        if not self.check_country:
+            pass  # stored: checked when it was loaded
+        elif len(weekend) == len(WEEKDAYS):
             self.top(
                 "weekend",
                 "every day of the week is a weekend day: working time would never come, so no "
@@ -314,10 +319,10 @@ class _Parser:
             if day is None:
                 self.top(key, f"bad date {value!r}: use YYYY-MM-DD, or "
                               '{ date = 2027-10-04, name = "..." }')  # fmt: skip
-            elif not _FIRST_YEAR <= day.year <= _LAST_YEAR:
+            elif self.check_country and not _FIRST_YEAR <= day.year <= _LAST_YEAR:
                 self.top(key, f"date {day} is outside the years svcdesk's calendars count "
                               f"({_FIRST_YEAR}-{_LAST_YEAR})")  # fmt: skip
-            elif day in days:
+            elif day in days and self.check_country:
                 self.top(key, f"{day} is listed twice: keep one")
             else:
                 days.add(day)
@@ -612,7 +617,8 @@ class _Parser:
             self.problem(line, key, f"negative target {raw!r}: a target is {_DURATION_HINT}")
             return False
         try:
-            seconds = int(parse_duration(text, longest=_LONGEST_TARGET).total_seconds())
+            longest = _LONGEST_TARGET if self.check_country else None
+            seconds = int(parse_duration(text, longest=longest).total_seconds())
         except InvalidValue as exc:
             if "too long" in exc.message:
                 self.problem(line, key, f"target {raw!r} is too long: at most "

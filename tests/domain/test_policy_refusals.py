@@ -152,3 +152,15 @@ def test_a_policy_that_passes_can_count_any_target_it_could_set(text, start, tar
     due = cal.add(aware, target)  # never "no working time left to count"
     assert due >= aware
     assert cal.between(aware, due) == target
+
+
+def test_a_stored_policy_an_older_svcdesk_accepted_still_reads_and_fails_in_one_line() -> None:
+    from svcdesk.domain.calendar import NoWorkingTime
+    from svcdesk.domain.errors import RuleViolation
+
+    text = changed(WEEK, 'weekend = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]')
+    stored = parse_policy(text.replace('resolve = "1h"', 'resolve = "400d"'), check_country=False)
+    cal = stored.calendar("working")
+    with pytest.raises(RuleViolation, match="no working time left") as caught:
+        cal.add(datetime(2026, 10, 14, 10, tzinfo=ZoneInfo("Asia/Shanghai")), 3600)
+    assert isinstance(caught.value, NoWorkingTime | ValueError)
