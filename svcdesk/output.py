@@ -448,7 +448,7 @@ def _csv_reader(keys: Sequence[str], cr: list[bool]) -> Callable[[dict[str, Any]
         )
     lines.append(f"    return ({', '.join(names)},)")
     exec("\n".join(lines), env)  # the code above names only the record's own field names
-    return env["cells"]  # type: ignore[no-any-return]
+    return env["cells"]
 
 
 def _cells(row: dict[str, Any], cols: Sequence[Col]) -> list[str]:
@@ -491,7 +491,7 @@ def _cell_reader(cols: Sequence[Col]) -> Callable[[dict[str, Any]], tuple[str, .
             lines.append(f"    {n} = _human({v}, {c.kind!r}, {c.lang!r})")
     lines.append(f"    return ({', '.join(names)},)")
     exec("\n".join(lines), env)  # the code above names only this view's own column keys
-    return env["read"]  # type: ignore[no-any-return]
+    return env["read"]
 
 
 def _text_list(

@@ -15,8 +15,6 @@ import typer
 if TYPE_CHECKING:
     from pathlib import Path
 
-LIMIT = 50
-
 
 def _path(ctx: typer.Context) -> Path | None:
     from pathlib import Path
@@ -24,29 +22,23 @@ def _path(ctx: typer.Context) -> Path | None:
     root = ctx.find_root()
     given = root.params.get("db") or os.environ.get("SVCDESK_DB")
     if given:
-        if "://" in given or "=" in given:  # a hub URL or connection string
-            return None
+        low = given.strip().lower()
+        if "://" in low or low.startswith(("host=", "dbname=", "user=", "port=", "service=")):
+            return None  # a hub URL or a libpq connection string
+
         return Path(given).expanduser()
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("svcdesk", appauthor=False)) / "svcdesk.db"
 
 
-def _query(ctx: typer.Context, sql: str, params: tuple[Any, ...]) -> list[tuple[str, str]]:
-    import sqlite3
+def _query(ctx: typer.Context, kind: str, incomplete: str) -> list[tuple[str, str]]:
+    from svcdesk.services import completion
 
     path = _path(ctx)
-    if path is None or not path.is_file():
+    if path is None:
         return []
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.2)
-        try:
-            rows = conn.execute(sql, params).fetchall()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return []
-    return [(str(value), _help(helptext)) for value, helptext in rows]
+    return [(value, _help(text)) for value, text in completion.candidates(path, kind, incomplete)]
 
 
 def _help(text: Any) -> str:
@@ -54,57 +46,15 @@ def _help(text: Any) -> str:
     return shown[:60]
 
 
-def _range(incomplete: str) -> tuple[str, str]:
-    """Index bounds of every text starting with `incomplete` (refs and codes are upper-case)."""
-    low = incomplete.strip().upper()
-    return low, low + "\U0010ffff"
-
-
 def tickets(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Open tickets first (newest first), then any ticket whose ref starts so."""
-    low, high = _range(incomplete)
-    found = _query(
-        ctx,
-        "SELECT ref, title FROM ticket WHERE status <> 'closed' AND ref >= ? AND ref < ? "
-        "ORDER BY opened_at DESC LIMIT ?",
-        (low, high, LIMIT),
-    )
-    if len(found) < LIMIT and incomplete:
-        seen = {ref for ref, _ in found}
-        more = _query(
-            ctx,
-            "SELECT ref, title FROM ticket WHERE ref >= ? AND ref < ? ORDER BY ref LIMIT ?",
-            (low, high, LIMIT),
-        )
-        found += [m for m in more if m[0] not in seen][: LIMIT - len(found)]
-    return found
+    return _query(ctx, "ticket", incomplete)
 
 
 def sites(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    low, high = _range(incomplete)
-    return _query(
-        ctx,
-        "SELECT code, name FROM site WHERE merged_into IS NULL AND code >= ? AND code < ? "
-        "ORDER BY code LIMIT ?",
-        (low, high, LIMIT),
-    )
+    return _query(ctx, "site", incomplete)
 
 
 def assets(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Asset refs, and serials as engineers read them off the device."""
-    low, high = _range(incomplete)
-    live = "removed_at IS NULL AND merged_into IS NULL"
-    found = _query(
-        ctx,
-        f"SELECT ref, serial FROM asset WHERE {live} AND ref >= ? AND ref < ? ORDER BY ref LIMIT ?",
-        (low, high, LIMIT),
-    )
-    if incomplete and len(found) < LIMIT:
-        pattern = incomplete.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        found += _query(
-            ctx,
-            f"SELECT serial, kind || ' ' || ref FROM asset WHERE {live} "
-            "AND serial LIKE ? ESCAPE '\\' ORDER BY serial LIMIT ?",
-            (pattern + "%", LIMIT - len(found)),
-        )
-    return found
+    return _query(ctx, "asset", incomplete)
