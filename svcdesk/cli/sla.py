@@ -6,7 +6,17 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from svcdesk.cli.common import at_option, fmt_option, get_db, lang_option, progress, renders
+from svcdesk.cli import complete
+from svcdesk.cli.common import (
+    at_option,
+    check_option,
+    fmt_option,
+    get_db,
+    lang_option,
+    progress,
+    quiet_option,
+    renders,
+)
 
 if TYPE_CHECKING:
     from svcdesk.output import Result
@@ -23,7 +33,9 @@ app.add_typer(policy_app, name="policy")
 @app.command("status")
 @renders
 def status(
-    ticket: str = typer.Argument(..., metavar="TICKET", help="Ticket ref, number or prefix."),
+    ticket: str = typer.Argument(
+        ..., metavar="TICKET", help="Ticket ref, number or prefix.", autocompletion=complete.tickets
+    ),
     lang: str = lang_option(),
     fmt: str = fmt_option(),
 ) -> Result:
@@ -53,8 +65,9 @@ def overdue(
     within: str = typer.Option(
         None, "--within", metavar="DURATION", help="Also clocks due within this time, e.g. 2h."
     ),
-    site: str = typer.Option(None, "--site", help="Only this site."),
-    check: bool = typer.Option(False, "--check", help="Exit 3 when anything is listed (cron)."),
+    site: str = typer.Option(None, "--site", help="Only this site.", autocompletion=complete.sites),
+    check: bool = check_option(),
+    quiet: bool = quiet_option(),
     fmt: str = fmt_option(),
 ) -> Result:
     """Breached clocks (and with --within, those due soon), earliest deadline first.
@@ -64,6 +77,7 @@ def overdue(
     \b
     Example:
       svcdesk sla overdue --within 1h --check
+      svcdesk sla overdue --check -q || mail -s "tickets overdue" desk@example.com
     """
     from svcdesk import output
     from svcdesk.cli import views
@@ -77,14 +91,15 @@ def overdue(
         cols=views.clock_cols(),
         empty="nothing is overdue",
         style=views.urgency_style,
-        check=check,
+        check=check or quiet,
+        quiet=quiet,
     )
 
 
 @app.command("board")
 @renders
 def board(
-    site: str = typer.Option(None, "--site", help="Only this site."),
+    site: str = typer.Option(None, "--site", help="Only this site.", autocompletion=complete.sites),
     lang: str = lang_option(),
     fmt: str = fmt_option(),
 ) -> Result:

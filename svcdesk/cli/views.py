@@ -17,8 +17,8 @@ from svcdesk.output import Col, Section
 SITE_COLS = [
     Col("code", "CODE"),
     Col("name", "NAME"),
-    Col("region", "REGION"),
-    Col("contact", "CONTACT"),
+    Col("region", "REGION", drop=1),
+    Col("contact", "CONTACT", drop=2),
     Col("open_tickets", "OPEN", "count"),
 ]
 SITE_FIELDS = [
@@ -41,8 +41,8 @@ TICKET_COLS = [
     Col("site", "SITE"),
     Col("status", "STATUS"),
     Col("severity", "SEV"),
-    Col("category", "CATEGORY"),
-    Col("assignee", "ASSIGNEE"),
+    Col("category", "CATEGORY", drop=2),
+    Col("assignee", "ASSIGNEE", drop=1),
     Col("opened_at", "OPENED", "instant"),
     Col("title", "TITLE"),
 ]
@@ -166,7 +166,7 @@ def clock_cols(with_ticket: bool = True, why: bool = False, lang: str | None = N
         left_col(lang),
     ]
     if with_ticket:
-        cols += [Col("assignee", "ASSIGNEE"), Col("title", "TITLE")]
+        cols += [Col("assignee", "ASSIGNEE", drop=1), Col("title", "TITLE")]
     if why:
         cols += [Col("met_at", "MET", "instant"), Col("why", "WHY")]
     return cols
@@ -190,13 +190,13 @@ def urgency_style(row: dict[str, Any]) -> str | None:
 def board_cols(lang: str) -> list[Col]:
     return [
         Col("ticket", "TICKET"),
-        Col("severity", "SEV"),
+        Col("severity", "SEV", drop=1),
         Col("site", "SITE"),
-        Col("status", "STATUS"),
-        Col("next_clock", "NEXT"),
+        Col("status", "STATUS", drop=4),
+        Col("next_clock", "NEXT", drop=2),
         Col("due_at", "DUE", "instant"),
         left_col(lang),
-        Col("assignee", "ASSIGNEE"),
+        Col("assignee", "ASSIGNEE", drop=3),
         Col("title", "TITLE"),
     ]
 
@@ -245,10 +245,10 @@ ASSET_COLS = [
     Col("site", "SITE"),
     Col("kind", "KIND"),
     Col("serial", "SERIAL"),
-    Col("model", "MODEL"),
-    Col("installed_on", "INSTALLED"),
+    Col("model", "MODEL", drop=1),
+    Col("installed_on", "INSTALLED", drop=2),
     Col("warranty_until", "WARRANTY UNTIL"),
-    Col("notes", "NOTES"),
+    Col("notes", "NOTES", drop=3),
 ]
 ASSET_FIELDS = [
     Col("ref", "Asset"),
