@@ -452,7 +452,9 @@ def os_problem(exc: OSError, path: Path) -> str:
 
 def _check_sqlite_file(path: Path, *, create: bool) -> None:
     if path.is_dir():
-        raise StoreError(f"{path} is a directory; --db wants a database file")
+        raise StoreError(
+            f"{path} is a directory, not a svcdesk database: name the database file in it"
+        )
     if not path.exists():
         if not create:
             raise StoreError(f"no svcdesk database at {path}; create one with 'svcdesk init'")
