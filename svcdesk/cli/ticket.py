@@ -129,12 +129,14 @@ def list_(
     severity: str = typer.Option(
         None,
         "--severity",
+        metavar="SEVERITY",
         help="Only this severity: major, normal, minor or upgrade.",
         autocompletion=_choices(SEVERITIES),
     ),
     category: str = typer.Option(
         None,
         "--category",
+        metavar="CATEGORY",
         help="Only this category: operation, environment, software, hardware or other.",
         autocompletion=_choices(CATEGORIES),
     ),
@@ -193,30 +195,38 @@ def show(ticket: str = TICKET_ARG, fmt: str = fmt_option()) -> Result:
 @renders
 def edit(
     ticket: str = TICKET_ARG,
-    title: str = typer.Option(None, "--title", help="What is wrong."),
+    title: str = typer.Option(None, "--title", metavar="TEXT", help="What is wrong."),
     severity: str = typer.Option(
         None,
         "--severity",
+        metavar="SEVERITY",
         help="major, normal, minor or upgrade.",
         autocompletion=_choices(SEVERITIES),
     ),
     category: str = typer.Option(
         None,
         "--category",
+        metavar="CATEGORY",
         help="operation, environment, software, hardware or other.",
         autocompletion=_choices(CATEGORIES),
     ),
     channel: str = typer.Option(
         None,
         "--channel",
+        metavar="CHANNEL",
         help="phone, remote, email, web or onsite.",
         autocompletion=_choices(CHANNELS),
     ),
-    site: str = typer.Option(None, "--site", help="Move it to this site (code)."),
+    site: str = typer.Option(None, "--site", metavar="SITE", help="Move it to this site (code)."),
     asset: str = typer.Option(
-        None, "--asset", help="The asset at fault: ref, serial or prefix ('' detaches it)."
+        None,
+        "--asset",
+        metavar="ASSET",
+        help="The asset at fault: ref, serial or prefix ('' detaches it).",
     ),
-    reporter: str = typer.Option(None, "--reporter", help="Who reported it ('' clears it)."),
+    reporter: str = typer.Option(
+        None, "--reporter", metavar="NAME", help="Who reported it ('' clears it)."
+    ),
     due: str = typer.Option(
         None, "--due", metavar="INSTANT", help="Upgrade requests: the date the customer asked for."
     ),
