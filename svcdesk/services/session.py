@@ -15,3 +15,11 @@ def open_database(url: str | None = None, *, create: bool = False) -> Database:
     except BaseException:
         db.close()
         raise
+
+
+def redact(text: str) -> str:
+    """`text` fit to print: every PostgreSQL password in it as *** (the one redaction,
+    store/dsn.py), for a layer above the store that shows a message it did not build."""
+    from svcdesk.store import dsn
+
+    return dsn.redact(text)

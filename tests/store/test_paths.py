@@ -152,14 +152,18 @@ def test_an_unreadable_folder_or_file(cli, tmp_path, monkeypatch, env_setup):
     assert cli("init").exit_code == 0
     locked = tmp_path / "locked"
     locked.mkdir()
-    real_stat = Path.stat
+    real_stat, real_lstat = os.stat, os.lstat
 
-    def refuse(self, *args, **kwargs):
-        if str(self).startswith(str(locked)):
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_stat(self, *args, **kwargs)
+    def refusing(real):
+        def stat(path, *args, **kwargs):
+            if os.fspath(path).startswith(str(locked)):
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "stat", refuse)
+        return stat
+
+    monkeypatch.setattr(os, "stat", refusing(real_stat))
+    monkeypatch.setattr(os, "lstat", refusing(real_lstat))
     for args in (["init"], ["ticket", "list"]):
         r = cli("--db", str(locked / "x.db"), *args)
         one_line_error(r)
