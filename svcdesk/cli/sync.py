@@ -25,8 +25,9 @@ class _SyncGroup(TyperGroup):
 app = typer.Typer(
     cls=_SyncGroup,
     help="Sync with another replica: push and pull in one command.\n\n"
-    "svcdesk sync [REMOTE]: REMOTE is a path to a svcdesk file, a postgresql:// URL or a "
-    "saved name (default: the default remote).",
+    "svcdesk sync [REMOTE]: REMOTE is a path to a svcdesk file, a postgresql:// URL (or a "
+    "libpq key=value string) or a saved name (default: the default remote). A hub's password "
+    "comes from PGPASSWORD or ~/.pgpass; one in the URL is used but never stored or shown.",
     invoke_without_command=True,
     rich_markup_mode=None,
 )
