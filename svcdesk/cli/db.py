@@ -18,19 +18,27 @@ app = typer.Typer(help="The database file itself.", no_args_is_help=True, rich_m
 @renders
 def backup(
     file: str = typer.Argument(..., help="Where to write the copy (a file or a folder)."),
+    force: bool = typer.Option(False, "--force", help="Replace FILE if it exists."),
     fmt: str = fmt_option(),
 ) -> Result:
     """Copy the database consistently, even while others write to it.
 
+    FILE may be a folder (a new time-stamped file is made in it). An existing FILE is replaced
+    only with --force, and never a folder, a FIFO or a device. The copy appears whole or not at
+    all: a full disk or Ctrl-C leaves FILE as it was.
+
     \b
     Example:
       svcdesk db backup ~/backups/
+      svcdesk db backup ~/backups/latest.db --force
     """
     from svcdesk import output
     from svcdesk.cli import views
+    from svcdesk.cli.common import state
     from svcdesk.services import dbadmin
 
-    result = dbadmin.backup(get_db(), file)
+    dbadmin.check_backup(state.db_url, file, force=force)  # before opening (and migrating) it
+    result = dbadmin.backup(get_db(), file, force=force)
     return output.Result(
         record=result,
         fields=views.BACKUP_FIELDS,

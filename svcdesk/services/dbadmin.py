@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from svcdesk import clock
-from svcdesk.errors import RuleViolation, StoreError
+from svcdesk.errors import InvalidValue, RuleViolation, StoreError
 from svcdesk.services import policies
-from svcdesk.store import admin
+from svcdesk.store import admin, atomic
 from svcdesk.store import meta as meta_store
-from svcdesk.store.db import Database, backup_sqlite, translate_errors
+from svcdesk.store.db import Database, translate_errors
 from svcdesk.store.migrations import SCHEMA_VERSION
 
 
@@ -31,17 +32,18 @@ def info(db: Database) -> dict[str, Any]:
 
 
 def init(db: Database, *, demo: bool = False) -> dict[str, Any]:
-    """Create the schema (opening did) and, on request, the demo data on an empty database."""
+    """Create the schema (opening did) and, on request, the demo data on an empty database.
+    A refused --demo writes nothing: it is checked first."""
+    before = counts(db)
+    if demo and (before["ticket"] or before["site"]):
+        if db.meta.get("demo") == "1":
+            result = info(db)
+            result["message"] = f"{db.label} already holds the demo data; nothing changed"
+            return result
+        raise RuleViolation(f"{db.label} already holds data; --demo fills empty databases only")
     with db.write() as tx:
         policies.ensure_default(tx.conn)
-    before = counts(db)
     if demo:
-        if before["ticket"] or before["site"]:
-            if db.meta.get("demo") == "1":
-                result = info(db)
-                result["message"] = f"{db.label} already holds the demo data; nothing changed"
-                return result
-            raise RuleViolation(f"{db.label} already holds data; --demo fills empty databases only")
         from svcdesk.services.demo import load_demo
 
         with db.write() as tx:
@@ -56,18 +58,106 @@ def init(db: Database, *, demo: bool = False) -> dict[str, Any]:
     return result
 
 
-def backup(db: Database, target: str) -> dict[str, Any]:
-    """A consistent copy of the live database, safe while others write (SQLite online backup)."""
+def init_new(url: str | None, *, demo: bool = False) -> dict[str, Any] | None:
+    """`init` of a SQLite file that does not exist yet: the database is built whole (schema,
+    policy, demo data) under a temporary name beside it and renamed into place, so a full disk
+    or Ctrl-C leaves no half-built database, -wal or -shm behind. None when there is a database
+    to open (or a PostgreSQL hub): `init` it as it is."""
+    from svcdesk.services.session import open_database
+    from svcdesk.store.db import is_postgres, resolve_url, sqlite_path
+
+    where = resolve_url(url)
+    if is_postgres(where) or "\x00" in where:
+        return None  # opening says what is wrong with it
+    target = sqlite_path(where)
+    if os.path.lexists(target):
+        return None
+    built: list[Path] = []
+    try:
+        with atomic.atomic_write(target) as tmp:
+            built.append(tmp)
+            db = open_database(str(tmp), create=True)
+            try:
+                result = init(db, demo=demo)
+                home = {**meta_store.home_of(tmp), "path": os.path.abspath(target)}
+                with db.write() as tx:  # the rename keeps the file: where it will live
+                    meta_store.put(tx.conn, {meta_store.HOME: meta_store.encode_home(home)})
+            finally:
+                db.close()
+    except atomic.TargetExists:
+        return None  # another `init` built it meanwhile: that one is opened
+    except StoreError as exc:
+        if not built:
+            raise
+        message = exc.message.replace(str(built[0]), str(target))
+        if "disk is full" in message:
+            message = f"cannot create {target}: no space left on the device; nothing was written"
+        raise StoreError(message) from None
+    label = str(target)
+    result["database"] = label
+    result["message"] = result["message"].replace(str(built[0]), label)
+    return result
+
+
+def check_backup(url: str | None, target: str, *, force: bool = False) -> Path:
+    """Where `db backup` would write, checked before the database is even opened (opening may
+    migrate it): one line for a target it must not write."""
+    from svcdesk.store.db import is_postgres, resolve_url, sqlite_path
+
+    where = resolve_url(url)
+    if is_postgres(where):
+        raise StoreError("db backup copies SQLite files; back up a PostgreSQL hub with pg_dump")
+    return _backup_dest(sqlite_path(where), target, force=force)
+
+
+def _backup_dest(database: Path, target: str, *, force: bool) -> Path:
+    if not target.strip():
+        raise InvalidValue("db backup needs a file (or a folder) to write the copy to")
+    if "\x00" in target:
+        raise InvalidValue("a backup path cannot contain a NUL character")
+    dest = Path(target).expanduser()
+    if dest.is_dir() or (target.endswith(("/", os.sep)) and not os.path.lexists(dest)):
+        dest = _stamped(dest)  # a folder: a new file in it, never one that is there
+    if _same_file(dest, database):
+        raise RuleViolation("the backup must go to another file than the database itself")
+    checked = atomic.check_target(dest, force=force)
+    for suffix in ("-wal", "-journal"):
+        if os.path.lexists(f"{checked}{suffix}"):
+            raise StoreError(
+                f"{dest} is a database in use or not closed cleanly ({checked.name}{suffix} is "
+                "beside it); it is not replaced, even with --force: back up to another file"
+            )
+    return dest
+
+
+def _stamped(folder: Path) -> Path:
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    for n in range(1, 1000):
+        dest = folder / f"svcdesk-{stamp}{'' if n == 1 else f'-{n}'}.db"
+        if not os.path.lexists(dest):
+            return dest
+    raise RuleViolation(f"too many backups of this second in {folder}; name the file")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def backup(db: Database, target: str, *, force: bool = False) -> dict[str, Any]:
+    """A consistent copy of the live database, safe while others write (SQLite online backup).
+
+    `target` is a file, or a folder to put a new time-stamped file in. An existing file is
+    replaced only with `force`, and never a folder, a FIFO, a device or a live database. The
+    copy is written beside the target and renamed into place once whole: a full disk or
+    Ctrl-C leaves the target as it was and nothing beside it."""
     if db.path is None:
         raise StoreError("db backup copies SQLite files; back up a PostgreSQL hub with pg_dump")
-    dest = Path(target).expanduser()
-    if dest.exists() and dest.is_dir():
-        stamp = clock.now().strftime("%Y%m%dT%H%M%S")
-        dest = dest / f"svcdesk-{stamp}.db"
-    if dest.resolve() == db.path.resolve():
-        raise RuleViolation("the backup must go to another file than the database itself")
-    with translate_errors(db):
-        backup_sqlite(db.path, dest)
+    dest = _backup_dest(db.path, target, force=force)
+    with atomic.atomic_write(dest, force=force) as tmp, translate_errors(db):
+        admin.copy_database(db.path, tmp)
     return {"database": db.label, "backup": str(dest), "bytes": dest.stat().st_size}
 
 
@@ -108,23 +198,25 @@ def restore(url: str | None, source: str) -> dict[str, Any]:
             "sync re-keys it if it had gone on without what the dump lacks)"
         )
     target = sqlite_path(where)
-    if target.is_dir():
-        raise StoreError(f"{target} is a directory; --db wants a database file")
+    if "\x00" in str(target) or "\x00" in source:
+        raise InvalidValue("a path cannot contain a NUL character")
+    atomic.check_target(target, force=True)  # a folder, a FIFO or a device is not replaced
     src = Path(source).expanduser()
     if not src.is_file():
         raise StoreError(f"no backup at {src}: name the file 'db backup' wrote")
-    if target.exists() and src.resolve() == target.resolve():
+    if _same_file(src, target):
         raise RuleViolation(f"{src} is the database itself; restore it to another --db")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{target.name}.restoring")
-    _remove_sqlite(tmp)  # what an interrupted restore left
+    made = atomic.make_parents(target)
+    tmp = atomic.temporary_name(target)
+    done = False
     try:
+        tmp.touch(exist_ok=False)
         with translate_errors(str(src)):
-            backup_sqlite(src, tmp)  # consistent even while something writes to the backup
+            admin.copy_database(src, tmp)  # consistent even while something writes to the backup
         try:
             db = open_database(str(tmp))
         except StoreError as exc:
-            raise StoreError(exc.message.replace(str(tmp), str(src))) from None
+            raise StoreError(_restore_problem(exc.message, tmp, src, target)) from None
         try:
             if db.rekeyed_from is not None:  # opened elsewhere than it was, it re-keyed
                 old_code = db.rekeyed_from[1]
@@ -135,16 +227,34 @@ def restore(url: str | None, source: str) -> dict[str, Any]:
             home = {**meta_store.home_of(tmp), "path": str(target)}  # the rename keeps it
             with db.write() as tx:
                 meta_store.put(tx.conn, {meta_store.HOME: meta_store.encode_home(home)})
+        except StoreError as exc:
+            raise StoreError(_restore_problem(exc.message, tmp, src, target)) from None
         finally:
             db.close()
         if migrated:
             Path(migrated).unlink(missing_ok=True)  # a copy of the backup, which is kept anyway
         kept = _kept_name(target) if target.exists() else None
-        replace_sqlite(tmp, target, keep_as=kept)
+        with atomic.uninterrupted():  # the old database moves aside, the new one in: both
+            replace_sqlite(tmp, target, keep_as=kept)
+        done = True
+    except OSError as exc:
+        existed = os.path.lexists(target)
+        raise StoreError(atomic.write_problem(exc, target, existed=existed)) from exc
     finally:
-        _remove_sqlite(tmp)
+        atomic.remove(tmp)
+        for bak in tmp.parent.glob(f"{tmp.name}.v*.bak"):  # a migration's copy of the backup
+            bak.unlink(missing_ok=True)
+        if not done:
+            atomic.remove_folders(made)
     return {"database": str(target), "restored_from": str(src), "replica_code": new_code,
             "previous_code": old_code, "kept": str(kept) if kept else None}  # fmt: skip
+
+
+def _restore_problem(message: str, tmp: Path, src: Path, target: Path) -> str:
+    if "disk is full" in message or "no space left" in message:
+        left = f"{target} was left as it was" if target.exists() else "nothing was written"
+        return f"cannot restore to {target}: no space left on the device; {left}"
+    return message.replace(str(tmp), str(src))
 
 
 def _kept_name(target: Path) -> Path:
@@ -155,8 +265,3 @@ def _kept_name(target: Path) -> Path:
         if not kept.exists():
             return kept
     raise RuleViolation(f"too many earlier restores kept beside {target}; move some away")
-
-
-def _remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", ".partial"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
