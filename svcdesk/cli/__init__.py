@@ -104,7 +104,8 @@ def init(
     from svcdesk.cli import views
     from svcdesk.services import dbadmin
 
-    info = dbadmin.init(get_db(create=True), demo=demo)
+    # a new SQLite file is built whole beside its place, then renamed into it
+    info = dbadmin.init_new(state.db_url, demo=demo) or dbadmin.init(get_db(create=True), demo=demo)
     return output.Result(record=info, fields=views.INFO_FIELDS, message=info["message"], brief=True)
 
 
@@ -117,6 +118,8 @@ def main(argv: list[str] | None = None) -> None:
     code: Any = 0
     try:
         code = command.main(args=args, prog_name="svcdesk", standalone_mode=False)
+        if code == INTERRUPTED:  # Typer turns Ctrl-C in a command into a silent exit 130
+            _interrupted()
     except SvcdeskError as exc:
         for line in exc.details:
             sys.stderr.write(_shown(line) + "\n")
@@ -126,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.stderr.write("\n")
         _fail(None, "aborted; nothing was written", 130)
     except KeyboardInterrupt:
-        _fail(None, "interrupted; nothing was half-written", 130)
+        _interrupted()
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.TyperException as exc:  # usage errors from the command-line parser
@@ -143,6 +146,18 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         _quiet_broken_pipe()
     sys.exit(code if isinstance(code, int) else ExitCode.OK)
+
+
+INTERRUPTED = 130  # the shell's code for a command ended by SIGINT (128 + 2)
+
+
+def _interrupted() -> None:
+    """Ctrl-C: say so, on a line of its own (the terminal echoed ^C where the cursor was).
+    Every write is one transaction and every file is renamed into place whole, so an
+    interrupted command leaves nothing half-done."""
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    _fail(None, "interrupted; nothing was half-written", INTERRUPTED)
 
 
 def _fail(exc: BaseException | None, message: str, code: int) -> None:
