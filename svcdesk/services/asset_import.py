@@ -34,6 +34,8 @@ from svcdesk.store.sql import Conn
 
 Progress = Callable[[int, int], None]
 
+SHOWN_PROBLEMS = 20  # bad rows listed one by one; the rest are counted
+
 IMPORT_COLUMNS = ("site", "kind", "serial", "model", "installed_on", "warranty_until", "notes")
 _ALIASES = {
     "site": ("site", "site_code", "site_ref", "站点", "网点"),
@@ -204,11 +206,11 @@ class _Cache(dict[str, Any]):
 
 def _plan(conn: Conn, text: str, name: str, default_site: str | None) -> _Plan:
     """Check every row of the file against the database; the plan, or every bad row."""
-    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
+    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text), strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        raise InvalidValue(f"{name}:1: {exc}; nothing was imported") from None
+        raise _malformed(name, 1, reader.line_num, exc) from None
     if header is None or not any(c.strip() for c in header):
         raise InvalidValue(
             f"{name} has no header line: the first line names the columns, such as "
@@ -252,13 +254,14 @@ def _plan(conn: Conn, text: str, name: str, default_site: str | None) -> _Plan:
     ]
     seen: dict[tuple[str, str], int] = {}
     plan = _Plan()
-    bad: list[str] = []
+    bad: list[str] = []  # the first SHOWN_PROBLEMS bad rows, of n_bad
+    n_bad = 0
     line = reader.line_num + 1
     while True:
         try:
             cells = next(reader, None)
         except csv.Error as exc:
-            raise InvalidValue(f"{name}:{reader.line_num}: {exc}; nothing was imported") from None
+            raise _malformed(name, line, reader.line_num, exc) from None
         if cells is None:
             break
         here, line = line, reader.line_num + 1
@@ -339,7 +342,9 @@ def _plan(conn: Conn, text: str, name: str, default_site: str | None) -> _Plan:
         if problem:
             problems.append(problem)
         if problems:
-            bad.append(f"{name}:{here}: {'; '.join(problems)}")
+            if len(bad) < SHOWN_PROBLEMS:
+                bad.append(f"{name}:{here}: {'; '.join(problems)}")
+            n_bad += 1
             continue
         assert site_id is not None
         values["kind"] = kind
@@ -352,15 +357,34 @@ def _plan(conn: Conn, text: str, name: str, default_site: str | None) -> _Plan:
             plan.updates.append((old.id, changes))
         else:
             plan.unchanged += 1
-    if bad:
-        n = len(bad)
+    if n_bad:
+        n = n_bad
+        if n > len(bad):
+            more = n - len(bad)
+            bad.append(f"… and {more:,} more bad row{'s' if more != 1 else ''}")
         refused = InvalidValue(
-            f"{name}: {n} of {plan.rows} row{'s' if plan.rows != 1 else ''} "
+            f"{name}: {n:,} of {plan.rows:,} row{'s' if plan.rows != 1 else ''} "
             f"{'is' if n == 1 else 'are'} bad; nothing was imported"
         )
         refused.details = bad
         raise refused
     return plan
+
+
+def _malformed(name: str, start: int, line: int, exc: csv.Error) -> InvalidValue:
+    """One line for a file that is not well-formed CSV, naming the line where it goes wrong."""
+    text = str(exc)
+    if "unexpected end of data" in text:  # a quote opened and never closed
+        return InvalidValue(
+            f'{name}:{start}: a quoted cell that starts on this line is never closed (a " '
+            "missing?); nothing was imported"
+        )
+    if "expected after" in text:
+        return InvalidValue(
+            f"{name}:{line}: text after the closing quote of a cell (inside a quoted cell, "
+            'write a quote as ""); nothing was imported'
+        )
+    return InvalidValue(f"{name}:{line}: {text}; nothing was imported")
 
 
 def _dialect(text: str) -> type[csv.Dialect]:
@@ -434,6 +458,12 @@ def import_assets(
     `details` are `FILE:LINE: reason` lines) and then nothing is written.
     """
     text = _decode(_read(path), path, encoding, notify)
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise InvalidValue(
+            f"{path}:{text.count(chr(10), 0, nul) + 1}: a NUL character (is it a CSV file? save "
+            "it from the spreadsheet as CSV UTF-8); nothing was imported"
+        )
     if dry_run:
         with db.read() as conn:
             plan = _plan(conn, text, path, site)
@@ -449,5 +479,3 @@ def import_assets(
         "unchanged": plan.unchanged,
         "dry_run": dry_run,
     }
-
-
