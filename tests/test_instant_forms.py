@@ -86,3 +86,13 @@ def test_quiet_check_prints_nothing_and_answers_with_its_status(cli):
     assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (3, "", "")
     loud = cli("sla", "overdue", "--check")
     assert loud.exit_code == 3 and "down" in loud.stdout
+
+
+def test_asset_remove_refuses_a_future_instant(cli):
+    cli("init")
+    cli("site", "add", "BJ", "--name", "Beijing")
+    ref = cli("asset", "add", "--site", "BJ", "--kind", "pc", "--serial", "SN-1",
+              "-f", "json").json()["ref"]  # fmt: skip
+    got = cli("asset", "remove", ref, "--at", "2027-01-01")
+    assert got.exit_code == 2 and "future" in got.stderr
+    assert cli("asset", "show", "sn-1", "-f", "json").json()["removed_at"] is None

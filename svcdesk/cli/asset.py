@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from svcdesk.cli import complete
 from svcdesk.cli.common import at_option, fmt_option, get_db, notify, progress, renders
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ ASSET_ARG = typer.Argument(
     metavar="ASSET",
     help="Asset ref (KQ7M-A3), its number (3), its serial number (any case, spaces aside), "
     "or a unique prefix.",
+    autocompletion=complete.assets,
 )
 
 
@@ -49,7 +51,9 @@ def _asset(rec: dict[str, Any]) -> Result:
 @app.command("add")
 @renders
 def add(
-    site: str = typer.Option(..., "--site", help="Site code (or a unique prefix)."),
+    site: str = typer.Option(
+        ..., "--site", help="Site code (or a unique prefix).", autocompletion=complete.sites
+    ),
     kind: str = _kind_option(
         ..., "What it is: a kind of the policy's [warranty] kinds (server, monitor, dvr, ...)."
     ),
@@ -85,7 +89,7 @@ def add(
 @app.command("list")
 @renders
 def list_(
-    site: str = typer.Option(None, "--site", help="Only this site."),
+    site: str = typer.Option(None, "--site", help="Only this site.", autocompletion=complete.sites),
     kind: str = _kind_option(None, "Only this kind (a unique prefix will do)."),
     removed: bool = typer.Option(False, "--removed", help="Include removed assets."),
     fmt: str = fmt_option(),

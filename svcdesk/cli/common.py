@@ -123,26 +123,24 @@ def ask(
     """Ask on the terminal until the answer is good: each answer is checked as it is given
     (`check` raises the project's error with the reason, shown before asking again), choices
     are shown and taken in any case, and text with control characters is refused."""
-    import click
-
     from svcdesk.errors import SvcdeskError
 
     def proc(value: str) -> str:
         text = value.strip()
         if not text:
-            raise click.UsageError("an answer is needed")
+            raise typer.BadParameter("an answer is needed")
         if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
-            raise click.UsageError("control characters are not allowed")
+            raise typer.BadParameter("control characters are not allowed")
         if choices is not None:
             match = [c for c in choices if c.lower() == text.lower()]
             if not match:
-                raise click.UsageError(f"choose from: {', '.join(choices)}")
+                raise typer.BadParameter(f"choose from: {', '.join(choices)}")
             text = match[0]
         if check is not None:
             try:
                 check(text)
             except SvcdeskError as exc:
-                raise click.UsageError(exc.message) from None
+                raise typer.BadParameter(exc.message) from None
         return text
 
     shown = f"{label} ({'/'.join(choices)})" if choices else label

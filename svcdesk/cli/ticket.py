@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from svcdesk.cli.common import at_option, fmt_option, get_db, interactive, renders
+from svcdesk.cli import complete
+from svcdesk.cli.common import ask, at_option, fmt_option, get_db, interactive, renders
 from svcdesk.domain.tickets import CATEGORIES, CHANNELS, LIST_SORTS, SEVERITIES
 
 if TYPE_CHECKING:
@@ -17,7 +18,10 @@ app = typer.Typer(
 )
 
 TICKET_ARG = typer.Argument(
-    ..., metavar="TICKET", help="Ticket ref (KQ7M-12), its number (12), or a unique prefix."
+    ...,
+    metavar="TICKET",
+    help="Ticket ref (KQ7M-12), its number (12), or a unique prefix.",
+    autocompletion=complete.tickets,
 )
 
 
@@ -46,7 +50,9 @@ def _ticket(rec: dict[str, Any], notes: list[str] | None = None) -> Result:
 @app.command("open")
 @renders
 def open_(
-    site: str = typer.Option(None, "--site", help="Site code (prompted on a terminal)."),
+    site: str = typer.Option(
+        None, "--site", help="Site code (prompted on a terminal).", autocompletion=complete.sites
+    ),
     title: str = typer.Option(None, "--title", help="What is wrong (prompted on a terminal)."),
     category: str = typer.Option(
         None,
@@ -67,7 +73,10 @@ def open_(
         autocompletion=_choices(CHANNELS),
     ),
     asset: str = typer.Option(
-        None, "--asset", help="The asset at fault: its ref, its serial number, or a prefix."
+        None,
+        "--asset",
+        help="The asset at fault: its ref, its serial number, or a prefix.",
+        autocompletion=complete.assets,
     ),
     reporter: str = typer.Option(None, "--reporter", help="Who reported it."),
     due: str = typer.Option(
@@ -84,18 +93,20 @@ def open_(
         --title "Queue machine prints blank tickets"
     """
     from svcdesk.errors import InvalidValue
-    from svcdesk.services import tickets
+    from svcdesk.services import sites, tickets
 
     if site is None and asset is None:
         if not interactive():
             raise InvalidValue("missing --site (required when not on a terminal)")
-        site = typer.prompt("Site", err=True)
+        site = ask("Site", check=lambda code: sites.show_site(get_db(), code))
     if title is None:
         if not interactive():
             raise InvalidValue("missing --title (required when not on a terminal)")
-        title = typer.prompt("Title", err=True)
+        title = ask("Title")
     if category is None:
-        category = typer.prompt("Category", default="other", err=True) if interactive() else "other"
+        category = (
+            ask("Category", choices=CATEGORIES, default="other") if interactive() else "other"
+        )
     rec = tickets.open_ticket(
         get_db(),
         site=site,
@@ -120,7 +131,7 @@ def list_(
         help="open (every status but closed), closed, all, paused or resolved.",
         autocompletion=_choices(("open", "closed", "all", "paused", "resolved")),
     ),
-    site: str = typer.Option(None, "--site", help="Only this site."),
+    site: str = typer.Option(None, "--site", help="Only this site.", autocompletion=complete.sites),
     assignee: str = typer.Option(
         None, "--assignee", help="Only tickets assigned to this engineer (any case)."
     ),
@@ -217,12 +228,19 @@ def edit(
         help="phone, remote, email, web or onsite.",
         autocompletion=_choices(CHANNELS),
     ),
-    site: str = typer.Option(None, "--site", metavar="SITE", help="Move it to this site (code)."),
+    site: str = typer.Option(
+        None,
+        "--site",
+        metavar="SITE",
+        help="Move it to this site (code).",
+        autocompletion=complete.sites,
+    ),
     asset: str = typer.Option(
         None,
         "--asset",
         metavar="ASSET",
         help="The asset at fault: ref, serial or prefix ('' detaches it).",
+        autocompletion=complete.assets,
     ),
     reporter: str = typer.Option(
         None, "--reporter", metavar="NAME", help="Who reported it ('' clears it)."

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from svcdesk.cli import complete
 from svcdesk.cli.common import fmt_option, get_db, renders
 
 if TYPE_CHECKING:
@@ -22,7 +23,10 @@ app = typer.Typer(
 @renders
 def check(
     asset: str = typer.Argument(
-        ..., metavar="ASSET", help="Asset ref, its serial number (any case), or a unique prefix."
+        ...,
+        metavar="ASSET",
+        help="Asset ref, its serial number (any case), or a unique prefix.",
+        autocompletion=complete.assets,
     ),
     on: str = typer.Option(
         None, "--on", metavar="DATE", help="The date asked about (default today)."
@@ -65,7 +69,7 @@ def expiring(
     within: str = typer.Option(
         "90d", "--within", metavar="DURATION", help="How far ahead to look (default 90d)."
     ),
-    site: str = typer.Option(None, "--site", help="Only this site."),
+    site: str = typer.Option(None, "--site", help="Only this site.", autocompletion=complete.sites),
     fmt: str = fmt_option(),
 ) -> Result:
     """Assets whose warranty ends, or that cross an age limit, within the window, by site.

@@ -263,7 +263,7 @@ def edit_asset(
 def remove_asset(db: Database, typed: str, *, at: str | None = None) -> dict[str, Any]:
     """Retire an asset: it leaves the lists and new tickets, and stays for the tickets that
     name it (a tombstone, which a sync carries to every replica)."""
-    when = clock.to_epoch(clock.parse_instant(at, what="--at") if at else clock.now())
+    when = clock.to_epoch(clock.recorded_at(at))
     with db.write() as tx:
         asset = find_asset(tx.conn, typed, db.replica_code)
         if asset.removed_at is not None:

@@ -49,3 +49,10 @@ def test_nothing_to_complete_is_silent(tmp_path):
     assert complete("postgresql://localhost/x", "svcdesk site show B") == []
     os.makedirs(tmp_path / "dir.db")
     assert complete(str(tmp_path / "dir.db"), "svcdesk site show B") == []
+
+
+def test_assets_complete_by_ref_and_by_serial(demo, cli):
+    asset = cli("--db", demo, "asset", "list", "-f", "json").json()[0]
+    assert asset["serial"] in complete(demo, f"svcdesk warranty check {asset['serial'][:4]}")
+    assert asset["ref"] in complete(demo, f"svcdesk asset show {asset['ref'][:-1]}")
+    assert asset["serial"] in complete(demo, f"svcdesk ticket open --asset {asset['serial'][:3]}")
