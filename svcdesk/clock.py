@@ -225,6 +225,37 @@ def local_times(tz: tzinfo) -> Callable[[int], datetime]:
     return convert
 
 
+def local_minutes(tz: tzinfo) -> Callable[[int], str]:
+    """A fast epoch-second -> `YYYY-MM-DD HH:MM` (local wall time) converter for one zone, for
+    long text tables: integer arithmetic on the offset cached per UTC day."""
+    from datetime import date
+
+    exact = local_times(tz)
+    offsets: dict[int, int | None] = {}
+    days: dict[int, str] = {}
+    epoch = date(1970, 1, 1).toordinal()
+
+    def offset(day: int) -> int | None:
+        first, last = exact(day * 86400).utcoffset(), exact(day * 86400 + 86399).utcoffset()
+        off = offsets[day] = (
+            int(first.total_seconds()) if first == last and first is not None else None
+        )
+        return off
+
+    def minute(ts: int) -> str:
+        day = ts // 86400
+        off = offsets[day] if day in offsets else offset(day)
+        if off is None:  # the offset changes this day
+            return exact(ts).isoformat(" ", "minutes")[:16]
+        local_day, rest = divmod(ts + off, 86400)
+        text = days.get(local_day)
+        if text is None:
+            text = days[local_day] = date.fromordinal(epoch + local_day).isoformat()
+        return f"{text} {rest // 3600:02d}:{rest % 3600 // 60:02d}"
+
+    return minute
+
+
 def iso(ts: int | None, tz: tzinfo | None = None) -> str | None:
     """An epoch second as ISO 8601 with the display zone's offset."""
     dt = from_epoch(ts, tz)

@@ -180,12 +180,14 @@ def list_(
     from svcdesk.cli import views
     from svcdesk.services import tickets
 
+    chosen = output.pick_format(fmt)
     rows = tickets.list_tickets(
         get_db(), status=status, site=site, assignee=assignee, since=since, until=until,
         severity=severity, category=category, search=search, sort=sort, limit=limit,
-        as_json=output.pick_format(fmt) == "json",
+        as_json=chosen == "json", brief=chosen in ("table", "plain", "md"),
     )  # fmt: skip
-    return output.Result(rows=rows, cols=views.TICKET_COLS, empty="no tickets match")
+    return output.Result(rows=rows, cols=views.TICKET_COLS, empty="no tickets match",
+                         keys=views.TICKET_KEYS)  # fmt: skip
 
 
 @app.command("show")

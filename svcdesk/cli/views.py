@@ -46,6 +46,9 @@ TICKET_COLS = [
     Col("opened_at", "OPENED", "instant"),
     Col("title", "TITLE"),
 ]
+# the fields of a ticket in a list (its JSON and CSV columns, the CSV header of an empty one)
+TICKET_KEYS = ("id", "ref", "title", "site", "asset", "category", "severity", "channel", "status",
+               "assignee", "reporter", "opened_at", "due_at", "updated_at", "clocks")  # fmt: skip
 TICKET_FIELDS = [
     Col("ref", "Ticket"),
     Col("title", "Title"),

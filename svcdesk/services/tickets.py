@@ -544,13 +544,16 @@ def list_tickets(
     sort: str | None = None,
     limit: int | None = None,
     as_json: bool = False,
+    brief: bool = False,
 ) -> Iterator[Any]:
     """Tickets newest first (or by `sort`), streamed: `open` means every status but closed.
 
     `assignee` matches whatever the case; `search` finds text in the title or the reporter,
     ignoring the case of A-Z (its `%` and `_` are plain characters); `limit` stops after that
     many. With `as_json`, open tickets come as ready JSON (orjson fragments of their
-    pre-rendered views), the same text their records would give.
+    pre-rendered views), the same text their records would give. With `brief`, only what a
+    text table shows: `ref, site, status, severity, category, assignee, opened_at, title`
+    (`opened_at` as `YYYY-MM-DD HH:MM` in the display zone).
     """
     status = rules.choose(status, STATUS_FILTERS, "status")
     after = clock.to_epoch(clock.parse_instant(since, what="--since")) if since else None
@@ -579,7 +582,29 @@ def list_tickets(
     query = {"status": status, "site_id": site_id, "since": after, "until": before,
              "severity": chosen_severity, "category": chosen_category, "search": pattern,
              "sort": order, "limit": limit}  # fmt: skip
+    if brief:
+        return _brief(db, query, wanted_assignee)
     return _listed(db, query, wanted_assignee, as_json=as_json)
+
+
+def _spellings(conn: Any, assignee: str | None) -> list[str] | None:
+    """The names in use that are this one, whatever the case."""
+    if assignee is None:
+        return None
+    return [a for a in store.distinct_assignees(conn) if a.strip().casefold() == assignee]
+
+
+def _brief(db: Database, query: dict[str, Any], assignee: str | None) -> Iterator[Any]:
+    minute = clock.local_minutes(clock.display_tz())
+    keys = ("ref", "site", "status", "severity", "category", "assignee", "opened_at", "title")
+    with db.read() as conn:
+        sites = site_store.codes(conn)
+        for rows in store.listing(conn, assignees=_spellings(conn, assignee), brief=True, **query):
+            for row in rows:
+                rec = dict(zip(keys, row, strict=True))
+                rec["site"] = sites[rec["site"]]
+                rec["opened_at"] = minute(rec["opened_at"])
+                yield rec
 
 
 def _listed(db: Database, query: dict[str, Any], assignee: str | None, *, as_json: bool
@@ -601,11 +626,8 @@ def _listed(db: Database, query: dict[str, Any], assignee: str | None, *, as_jso
                 for r, clocks in rows
             ]  # fmt: skip
 
-        spellings = None
-        if assignee is not None:  # the names in use that are this one, whatever the case
-            spellings = [a for a in store.distinct_assignees(conn)
-                         if a.strip().casefold() == assignee]  # fmt: skip
-        batches = store.listing(conn, assignees=spellings, views=as_json, **query)
+        batches = store.listing(conn, assignees=_spellings(conn, assignee), views=as_json,
+                                **query)  # fmt: skip
         if not as_json:
             for rows in batches:
                 yield from records(rows)

@@ -192,16 +192,22 @@ def distinct_assignees(conn: Conn) -> list[str]:
     return [str(n) for (n,) in rows]
 
 
+# What a text table of tickets shows (`ticket list` in a terminal or a pipe), in this order.
+BRIEF_COLS = "t.ref, t.site_id, t.status, t.severity, t.category, t.assignee, t.opened_at, t.title"
+
+
 def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
             assignees: list[str] | None = None, since: int | None = None,
             until: int | None = None, severity: str | None = None,
             category: str | None = None, search: str | None = None,
             sort: str = "-opened", limit: int | None = None,
-            views: bool = False, batch: int = 500) -> Iterator[list[Any]]:  # fmt: skip
+            views: bool = False, brief: bool = False,
+            batch: int = 500) -> Iterator[list[Any]]:  # fmt: skip
     """Tickets in `sort` order (default newest first), in batches: (TicketRow, its clocks), or
     with `views` ViewRows (the ticket's pre-rendered view, when it has one). `status` `open`
     means every status but closed; `assignees` are the spellings to match (any of them);
-    `search` is a `like_pattern` matched against the title and the reporter."""
+    `search` is a `like_pattern` matched against the title and the reporter. With `brief`,
+    plain tuples of BRIEF_COLS."""
     where: list[str] = []
     params: dict[str, Any] = {}
     if status == "open":
@@ -243,12 +249,16 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
     join = " JOIN site s ON s.id = t.site_id" if field == "site" else ""
     filters = " WHERE " + " AND ".join(where) if where else ""
     cols = "t.id, t.view" if views else f"{_T_COLS}, t.clocks"
+    if brief:
+        cols = BRIEF_COLS
     sql = f"SELECT {cols} FROM ticket t{join}{filters} ORDER BY {', '.join(order)}"
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit
     for rows in conn.execute(sql, params).batches(batch):
-        if views:
+        if brief:
+            yield rows
+        elif views:
             yield [ViewRow(*r) for r in rows]
         else:
             yield [(TicketRow(*r[:_N]), r[_N]) for r in rows]

@@ -224,3 +224,16 @@ def test_a_percent_sign_is_one_percent_sign_in_every_json_list(cli):
     listed = cli("ticket", "list", "--status", "all", "-f", "json").json()
     assert [t["title"] for t in listed] == [title]
     assert cli("ticket", "show", ref, "-f", "json").json()["title"] == title
+
+
+def test_text_tables_of_tickets_show_what_their_records_say(cli):
+    """`ticket list` in a text format reads only its columns; they agree with the JSON."""
+    cli("init", "--demo")
+    listed = cli("ticket", "list", "--status", "all", "-f", "json").json()
+    plain = cli("ticket", "list", "--status", "all", "-f", "plain").stdout.splitlines()[1:]
+    assert len(plain) == len(listed)
+    for line, rec in zip(plain, listed, strict=True):
+        opened = rec["opened_at"][:10] + " " + rec["opened_at"][11:16]
+        assert line.startswith(rec["ref"]) and opened in line and line.endswith(rec["title"])
+    empty = cli("ticket", "list", "--search", "no such words anywhere", "-f", "csv")
+    assert empty.stdout.strip().split(",") == list(next(iter(listed)).keys())
