@@ -137,7 +137,10 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         _quiet_broken_pipe()
     except Exception as exc:  # a bug: still one line, the traceback behind --debug
-        _fail(exc, f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", 1)
+        from svcdesk.services.session import redact  # a driver's message can hold a password
+
+        _fail(exc, f"internal error: {type(exc).__name__}: {redact(str(exc))} "
+                   "(run with --debug for details)", 1)  # fmt: skip
     finally:
         if state._db is not None:
             state._db.close()
