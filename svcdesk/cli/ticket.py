@@ -184,7 +184,7 @@ def list_(
     rows = tickets.list_tickets(
         get_db(), status=status, site=site, assignee=assignee, since=since, until=until,
         severity=severity, category=category, search=search, sort=sort, limit=limit,
-        as_json=chosen == "json", brief=chosen in ("table", "plain", "md"),
+        as_json=chosen == "json", brief=chosen in ("table", "plain", "md"), parsed=chosen == "csv",
     )  # fmt: skip
     return output.Result(rows=rows, cols=views.TICKET_COLS, empty="no tickets match",
                          keys=views.TICKET_KEYS)  # fmt: skip

@@ -240,15 +240,21 @@ def running_clocks(clocks_json: str | None) -> Iterator[tuple[str, int]]:
 
 def view_fragment(view: str, zone: str, now: int) -> orjson.Fragment | None:
     """The pre-rendered ticket as of `now`, or None if it was rendered for another zone."""
+    text = view_text(view, zone, now)
+    return None if text is None else orjson.Fragment(text)
+
+
+def view_text(view: str, zone: str, now: int) -> str | None:
+    """The pre-rendered ticket's JSON as of `now`, or None if rendered for another zone."""
     rendered, dues, template = view.split("\n", 2)
     if rendered != zone:
         return None
     if not dues:  # nothing to fill in; still a %-template ("100%" is stored as "100%%")
-        return orjson.Fragment(template % ())
+        return template % ()
     values: list[Any] = []
     for due in map(int, dues.split(",")):
         values += ("breached" if due < now else "running", due - now)
-    return orjson.Fragment(template % tuple(values))
+    return template % tuple(values)
 
 
 def due_fragments(due_view: str, zone: str, now: int, limit: int

@@ -237,3 +237,14 @@ def test_text_tables_of_tickets_show_what_their_records_say(cli):
         assert line.startswith(rec["ref"]) and opened in line and line.endswith(rec["title"])
     empty = cli("ticket", "list", "--search", "no such words anywhere", "-f", "csv")
     assert empty.stdout.strip().split(",") == list(next(iter(listed)).keys())
+
+
+def test_csv_of_tickets_gives_the_json_records_cell_for_cell(cli):
+    cli("init", "--demo")
+    listed = cli("ticket", "list", "--status", "all", "-f", "json").json()
+    rows = list(csv.DictReader(io.StringIO(cli("ticket", "list", "--status", "all", "-f", "csv")
+                                           .stdout)))  # fmt: skip
+    assert len(rows) == len(listed)
+    for row, rec in zip(rows, listed, strict=True):
+        assert json.loads(row.pop("clocks")) == rec.pop("clocks")
+        assert row == {k: "" if v is None else output.csv_cell(v) for k, v in rec.items()}
