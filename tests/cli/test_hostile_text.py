@@ -248,3 +248,27 @@ def test_csv_of_tickets_gives_the_json_records_cell_for_cell(cli):
     for row, rec in zip(rows, listed, strict=True):
         assert json.loads(row.pop("clocks")) == rec.pop("clocks")
         assert row == {k: "" if v is None else output.csv_cell(v) for k, v in rec.items()}
+
+
+def test_a_long_table_on_a_terminal_keeps_its_layout_past_the_first_rows(monkeypatch):
+    class Term(Out):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [{"ref": f"T-{i}", "title": f"hall {i} " + "printer jams again " * (i % 5), "site": "S",
+             "opened": "2026-11-30T09:12:00+08:00"} for i in range(2600)]  # fmt: skip
+    cols = [*COLS, Col("opened", "OPENED", "instant")]
+    out = Term()
+    output.render_list(rows, cols, "table", out=out, style=lambda r: "bold red")
+    raw = out.getvalue()
+    assert "\x1b[1;31m" in raw.splitlines()[-1]  # later rows keep their colour
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", raw).splitlines()
+    assert len(lines) == 2601
+    from wcwidth import wcswidth
+
+    for i, line in enumerate(lines[1:]):
+        assert line.startswith(f"T-{i} ") and "2026-11-30 09:12" in line
+        assert wcswidth(line) <= 80
+    # the instants line up down the whole table: a longer ref later takes room from the title
+    assert len({line.index("2026-11-30") for line in lines[1:]}) == 1
