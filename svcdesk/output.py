@@ -74,6 +74,7 @@ class Result:
     check: bool = False  # --check: exit 3 when any row was printed
     quiet: bool = False  # --check -q: print nothing, stop at the first row
     keys: Sequence[str] | None = None  # the CSV header of an empty list (default: the cols')
+    row_keys: Sequence[str] | None = None  # rows are tuples of these fields
     exit_code: int = ExitCode.OK
 
 
@@ -104,7 +105,7 @@ def render_result(result: Result, fmt: str | None, *, out: IO[str] | None = None
             _stderr(result.title)
         count = render_list(
             result.rows, result.cols, chosen, out=stream, empty=result.empty, style=result.style,
-            keys=result.keys,
+            keys=result.keys, row_keys=result.row_keys,
         )  # fmt: skip
         if result.check and count:
             return max(result.exit_code, ExitCode.FOUND)
@@ -270,28 +271,38 @@ def render_list(
     empty: str | None = None,
     style: Callable[[dict[str, Any]], str | None] | None = None,
     keys: Sequence[str] | None = None,
+    row_keys: Sequence[str] | None = None,
 ) -> int:
     """Print every row, streaming in every format (constant memory: the widths of a text table
     come from its first rows, and a longer value later pushes only its own line); returns how
-    many were printed. `keys` are the CSV columns of an empty list (default: the view's)."""
+    many were printed. `keys` are the CSV columns of an empty list (default: the view's).
+    With `row_keys`, rows are tuples of those fields (a long list makes no dict per row)."""
     out = out or sys.stdout
     fmt = pick_format(fmt, out)
     # Everything imported so far lives until exit: keep the cyclic collector from rescanning it
     # while a long list streams by (a large list runs ~15% faster).
     gc.freeze()
+    positions = None
+    if row_keys is not None:
+        names = list(row_keys)
+        positions = {k: i for i, k in enumerate(names)}
+        if fmt in ("json", "csv"):
+            rows = (dict(zip(names, r, strict=True)) for r in rows)
     if fmt == "json":
         return _json_list(rows, out)
     if fmt == "csv":
         return _csv_list(rows, out, keys if keys is not None else [c.key for c in cols])
     it = iter(rows)
     first = list(islice(it, CHUNK))
+    if positions is not None:
+        first = [dict(zip(names, r, strict=True)) for r in first]
     if not first:
         if empty and fmt == "table":
             _stderr(empty)
         return 0
     if fmt == "table":
-        return _rich_list(first, it, cols, out, style)
-    return _text_list(first, it, cols, fmt, out)
+        return _rich_list(first, it, cols, out, style, positions=positions)
+    return _text_list(first, it, cols, fmt, out, positions)
 
 
 def render_record(
@@ -467,16 +478,24 @@ def _md(text: str) -> str:
 _MD_SPECIAL = re.compile(r"[|<>&\\]")
 
 
-def _cell_reader(cols: Sequence[Col]) -> Callable[[dict[str, Any]], tuple[str, ...]]:
+def _cell_reader(
+    cols: Sequence[Col], positions: dict[str, int] | None = None
+) -> Callable[[Any], tuple[str, ...]]:
     """One compiled function that turns a row into its cells' text as `_human` would, for the
-    common kinds inline (a long list spends its time here: a call per cell would double it)."""
+    common kinds inline (a long list spends its time here: a call per cell would double it).
+    With `positions`, rows are tuples and `positions` says where each key is."""
     lines = ["def read(r):"]
     names = []
     env: dict[str, Any] = {"_human": _human}
     for i, c in enumerate(cols):
         v, n = f"v{i}", f"s{i}"
         names.append(n)
-        lines.append(f"    {v} = r.get({c.key!r})")
+        if positions is None:
+            lines.append(f"    {v} = r.get({c.key!r})")
+        elif c.key in positions:
+            lines.append(f"    {v} = r[{int(positions[c.key])}]")
+        else:
+            lines.append(f"    {v} = None")
         if c.kind == "instant":
             lines.append(
                 f"    {n} = '' if {v} is None else ({v}[:10] + ' ' + {v}[11:16]"
@@ -496,10 +515,11 @@ def _cell_reader(cols: Sequence[Col]) -> Callable[[dict[str, Any]], tuple[str, .
 
 def _text_list(
     first: list[dict[str, Any]],
-    rest: Iterator[dict[str, Any]],
+    rest: Iterator[Any],
     cols: Sequence[Col],
     fmt: str,
     out: IO[str],
+    positions: dict[str, int] | None = None,
 ) -> int:
     """`plain` (aligned columns, two spaces apart) or `md` (a GitHub table), streamed.
 
@@ -508,11 +528,15 @@ def _text_list(
     md = fmt == "md"
     headers = [c.header for c in cols]
     show_header = any(headers)
-    read = _cell_reader(cols)
+    read_first = _cell_reader(cols)
+    read = _cell_reader(cols, positions)
+
+    def cells_of(raw: Sequence[str]) -> list[str]:
+        values = [shown(v) for v in raw]
+        return [_md(v) for v in values] if md else values
 
     def cells(row: dict[str, Any]) -> list[str]:
-        values = [shown(v) for v in read(row)]
-        return [_md(v) for v in values] if md else values
+        return cells_of(read_first(row))
 
     first_cells = [cells(r) for r in first]
     widths = [_width(h) if show_header else 0 for h in headers]
@@ -534,12 +558,12 @@ def _text_list(
 
     fill = layout.format
 
-    def fmt_line(row: dict[str, Any]) -> str:
+    def fmt_line(row: Any) -> str:
         values = read(row)
         joined = "".join(values)
         if joined.isascii() and joined.isprintable() and not (md and _MD_SPECIAL.search(joined)):
             return fill(*values) if md else fill(*values).rstrip()
-        return slow(cells(row))
+        return slow(cells_of(values))
 
     lines: list[str] = []
     if md:
@@ -560,12 +584,13 @@ def _text_list(
 
 def _rich_list(
     first: list[dict[str, Any]],
-    rest: Iterator[dict[str, Any]],
+    rest: Iterator[Any],
     cols: Sequence[Col],
     out: IO[str],
     style: Callable[[dict[str, Any]], str | None] | None = None,
     *,
     whole: bool = False,
+    positions: dict[str, int] | None = None,
 ) -> int:
     """A Rich table that fits the terminal: free text is cut with an ellipsis (`show` gives it
     whole), instants and durations are never broken. Streamed in chunks of the first's widths."""
@@ -632,11 +657,17 @@ def _rich_list(
     right = [c.kind in ("count", "duration") for c in cols]
     flexible = [not f for f in fixed]  # codes and instants are never cut
     first_flexible = flexible.index(True) if any(flexible) else None
-    read = _cell_reader(cols)
+    read = _cell_reader(cols, positions)
+    if style is not None and positions is not None:
+        keyed, names = style, list(positions)
+
+        def style(row: Any) -> str | None:
+            return keyed(dict(zip(names, row, strict=True)))
+
     colour = console.color_system if console.is_terminal else None
     styles: dict[str, Any] = {}
 
-    def line(row: dict[str, Any]) -> str:
+    def line(row: Any) -> str:
         values = [shown(v) for v in read(row)]
         sizes = inner
         over = sum(max(_width(v) - w, 0) for v, w, f in zip(values, inner, fixed, strict=True) if f)

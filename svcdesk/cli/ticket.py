@@ -186,8 +186,10 @@ def list_(
         severity=severity, category=category, search=search, sort=sort, limit=limit,
         as_json=chosen == "json", brief=chosen in ("table", "plain", "md"), parsed=chosen == "csv",
     )  # fmt: skip
+    brief = chosen in ("table", "plain", "md")
     return output.Result(rows=rows, cols=views.TICKET_COLS, empty="no tickets match",
-                         keys=views.TICKET_KEYS)  # fmt: skip
+                         keys=views.TICKET_KEYS,
+                         row_keys=tickets.BRIEF if brief else None)  # fmt: skip
 
 
 @app.command("show")

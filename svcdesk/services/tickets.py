@@ -552,10 +552,9 @@ def list_tickets(
     `assignee` matches whatever the case; `search` finds text in the title or the reporter,
     ignoring the case of A-Z (its `%` and `_` are plain characters); `limit` stops after that
     many. With `as_json`, open tickets come as ready JSON (orjson fragments of their
-    pre-rendered views), the same text their records would give. With `brief`, only what a
-    text table shows: `ref, site, status, severity, category, assignee, opened_at, title`
-    (`opened_at` as `YYYY-MM-DD HH:MM` in the display zone). With `parsed`, the records as
-    JSON gives them (instants as ISO 8601 text), for CSV.
+    pre-rendered views), the same text their records would give. With `brief`, tuples of only
+    what a text table shows, the fields of BRIEF (`opened_at` as `YYYY-MM-DD HH:MM` in the
+    display zone). With `parsed`, the records as JSON gives them (ISO 8601 instants), for CSV.
     """
     status = rules.choose(status, STATUS_FILTERS, "status")
     after = clock.to_epoch(clock.parse_instant(since, what="--since")) if since else None
@@ -596,17 +595,17 @@ def _spellings(conn: Any, assignee: str | None) -> list[str] | None:
     return [a for a in store.distinct_assignees(conn) if a.strip().casefold() == assignee]
 
 
+# The fields of a `brief` ticket, in the order of its tuples.
+BRIEF = ("ref", "site", "status", "severity", "category", "assignee", "opened_at", "title")
+
+
 def _brief(db: Database, query: dict[str, Any], assignee: str | None) -> Iterator[Any]:
     minute = clock.local_minutes(clock.display_tz())
-    keys = ("ref", "site", "status", "severity", "category", "assignee", "opened_at", "title")
     with db.read() as conn:
         sites = site_store.codes(conn)
         for rows in store.listing(conn, assignees=_spellings(conn, assignee), brief=True, **query):
-            for row in rows:
-                rec = dict(zip(keys, row, strict=True))
-                rec["site"] = sites[rec["site"]]
-                rec["opened_at"] = minute(rec["opened_at"])
-                yield rec
+            for ref, site, status, severity, category, who, opened, title in rows:
+                yield ref, sites[site], status, severity, category, who, minute(opened), title
 
 
 def _listed(db: Database, query: dict[str, Any], assignee: str | None, *, as_json: bool,
