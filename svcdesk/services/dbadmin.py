@@ -10,6 +10,7 @@ from svcdesk import clock
 from svcdesk.errors import InvalidValue, RuleViolation, StoreError
 from svcdesk.services import policies
 from svcdesk.store import admin, atomic
+from svcdesk.store import db as store_db
 from svcdesk.store import meta as meta_store
 from svcdesk.store.db import Database, translate_errors
 from svcdesk.store.migrations import SCHEMA_VERSION
@@ -157,7 +158,7 @@ def backup(db: Database, target: str, *, force: bool = False) -> dict[str, Any]:
         raise StoreError("db backup copies SQLite files; back up a PostgreSQL hub with pg_dump")
     dest = _backup_dest(db.path, target, force=force)
     with atomic.atomic_write(dest, force=force) as tmp, translate_errors(db):
-        admin.copy_database(db.path, tmp)
+        store_db.copy_database(db.path, tmp)
     return {"database": db.label, "backup": str(dest), "bytes": dest.stat().st_size}
 
 
@@ -212,7 +213,7 @@ def restore(url: str | None, source: str) -> dict[str, Any]:
     try:
         tmp.touch(exist_ok=False)
         with translate_errors(str(src)):
-            admin.copy_database(src, tmp)  # consistent even while something writes to the backup
+            store_db.copy_database(src, tmp)  # consistent even while something writes to the backup
         try:
             db = open_database(str(tmp))
         except StoreError as exc:

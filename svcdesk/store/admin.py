@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import errno
-import os
-import sqlite3
-from pathlib import Path
-
 from svcdesk.store import registry
 from svcdesk.store.sql import Conn
 
@@ -52,24 +47,3 @@ def dump(conn: Conn, table: str) -> list[tuple[object, ...]]:
     cols = registry.select_list(registry.COLUMNS[name])
     key = registry.COLUMNS[name][0]
     return conn.execute(f"SELECT {cols} FROM {name} ORDER BY {key}").all()
-
-
-def copy_database(source: Path, dest: Path) -> None:
-    """A consistent copy of the live SQLite database `source` into the new (or empty) file
-    `dest`, safe while others write to it (SQLite's online backup). The copy is closed when it
-    returns, nothing left beside it; a full disk is an OSError (ENOSPC) naming `dest`."""
-    from svcdesk.store.db import busy_timeout_ms, sqlite_uri
-
-    src = sqlite3.connect(sqlite_uri(source, "ro"), uri=True, timeout=busy_timeout_ms() / 1000)
-    try:
-        dst = sqlite3.connect(sqlite_uri(dest, "rw"), uri=True)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    except sqlite3.OperationalError as exc:
-        if "full" in str(exc).lower():  # SQLITE_FULL: "database or disk is full"
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dest)) from exc
-        raise
-    finally:
-        src.close()

@@ -7,6 +7,7 @@ also appended to the change log with a hybrid logical clock stamp.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sqlite3
@@ -617,24 +618,36 @@ def _backup_before_migrate(db: Database, version: int) -> Path | None:
 
 
 def backup_sqlite(source: Path, target: Path) -> None:
-    """A consistent copy of a live SQLite database (the online backup API)."""
+    """A consistent copy of a live SQLite database, written beside `target` then moved there."""
     with os_errors(target):
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".partial")
-        src = sqlite3.connect(sqlite_uri(source, "ro"), uri=True,
-                              timeout=busy_timeout_ms() / 1000)  # fmt: skip
         try:
-            dst = sqlite3.connect(sqlite_uri(tmp, "rwc"), uri=True)
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
+            copy_database(source, tmp)
         except BaseException:
             Path(f"{tmp}").unlink(missing_ok=True)
             raise
-        finally:
-            src.close()
         shutil.move(str(tmp), target)
+
+
+def copy_database(source: Path, dest: Path) -> None:
+    """A consistent copy of the live SQLite database `source` into the new (or empty) file
+    `dest`, safe while others write to it (SQLite's online backup: every copy of a live file
+    is made here). The copy is closed when it returns, nothing left beside it; a full disk is
+    an OSError (ENOSPC) naming `dest`."""
+    src = sqlite3.connect(sqlite_uri(source, "ro"), uri=True, timeout=busy_timeout_ms() / 1000)
+    try:
+        dst = sqlite3.connect(sqlite_uri(dest, "rwc"), uri=True)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    except sqlite3.OperationalError as exc:
+        if "full" in str(exc).lower():  # SQLITE_FULL: "database or disk is full"
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dest)) from exc
+        raise
+    finally:
+        src.close()
 
 
 def replace_sqlite(new: Path, target: Path, *, keep_as: Path | None) -> None:

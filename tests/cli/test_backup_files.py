@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from svcdesk.store import admin
+from svcdesk.store import db as store_db
 
 
 def one_line_error(r, code: int = 1) -> None:
@@ -164,13 +164,13 @@ def test_a_full_disk_leaves_the_restored_database_as_it_was(cli, ticket, env_set
 
 
 def interrupt_copy(monkeypatch) -> None:
-    real = admin.copy_database
+    real = store_db.copy_database
 
     def copy_then_interrupt(source, dest):
         real(source, dest)  # the copy is made, then Ctrl-C before it is put in place
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(admin, "copy_database", copy_then_interrupt)
+    monkeypatch.setattr(store_db, "copy_database", copy_then_interrupt)
 
 
 def test_ctrl_c_during_a_backup_or_a_restore(cli, ticket, env_setup, out, monkeypatch):
