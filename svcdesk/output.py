@@ -366,8 +366,7 @@ def _console(out: IO[str]) -> Any:
     """A Rich console on `out`: the terminal's width, or wide enough not to wrap in a file."""
     from rich.console import Console
 
-    tty = out.isatty()
-    return Console(file=out, width=None if tty else 240, highlight=False)
+    return Console(file=out, width=None if out.isatty() else 240, highlight=False)
 
 
 def _stderr(message: str) -> None:
@@ -462,20 +461,16 @@ def _csv_reader(keys: Sequence[str], cr: list[bool]) -> Callable[[dict[str, Any]
     return env["cells"]
 
 
-def _cells(row: dict[str, Any], cols: Sequence[Col]) -> list[str]:
-    return [shown(_human(row.get(c.key), c.kind, c.lang)) for c in cols]
+_MD_SPECIAL = re.compile(r"[|<>&\\]")
 
 
 def _md(text: str) -> str:
     """A Markdown table cell: pipes escaped, HTML shown as text, one line."""
     text = shown(text)
-    if any(ch in text for ch in "|<>&\\"):
+    if _MD_SPECIAL.search(text):
         text = text.replace("\\", "\\\\").replace("|", "\\|")
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text
-
-
-_MD_SPECIAL = re.compile(r"[|<>&\\]")
 
 
 def _cell_reader(
@@ -602,7 +597,8 @@ def _rich_list(
     # Only long free text gives way when the terminal is narrow: codes, names and statuses stay
     # whole (Rich would otherwise level every column that may shrink to one width). When even
     # so the free text would get fewer than FLEX_MIN cells, the optional columns go first.
-    first_cells = [_cells(r, cols) for r in first]
+    read_first = _cell_reader(cols)
+    first_cells = [[shown(v) for v in read_first(r)] for r in first]
     longest = [
         max([_width(c.header)] + [_width(line[i]) for line in first_cells])
         for i, c in enumerate(cols)
@@ -627,27 +623,19 @@ def _rich_list(
         fixed = [fixed[i] for i in keep]
         first_cells = [[line[i] for i in keep] for line in first_cells]
 
-    def table(widths: list[int] | None) -> Any:
-        t = Table(box=None, header_style="bold", pad_edge=False, show_header=widths is None)
-        for i, c in enumerate(cols):
-            t.add_column(
-                c.header,
-                justify="right" if c.kind in ("count", "duration") else "left",
-                no_wrap=fixed[i],
-                width=None if widths is None else widths[i],
-                overflow="ellipsis",
-            )
-        return t
-
-    def add(t: Any, rows: list[dict[str, Any]], cells: list[list[str]] | None = None) -> None:
-        for r, line in zip(rows, cells or (_cells(r, cols) for r in rows), strict=False):
-            t.add_row(
-                *(Text(v, no_wrap=not whole, overflow="ellipsis") for v in line),
-                style=style(r) if style else None,
-            )
-
-    head = table(None)
-    add(head, first, first_cells)
+    head = Table(box=None, header_style="bold", pad_edge=False)
+    for i, c in enumerate(cols):
+        head.add_column(
+            c.header,
+            justify="right" if c.kind in ("count", "duration") else "left",
+            no_wrap=fixed[i],
+            overflow="ellipsis",
+        )
+    for r, cells in zip(first, first_cells, strict=True):
+        head.add_row(
+            *(Text(v, no_wrap=not whole, overflow="ellipsis") for v in cells),
+            style=style(r) if style else None,
+        )
     widths = head._calculate_column_widths(console, console.options)
     console.print(head)
     count = len(first)
@@ -664,7 +652,7 @@ def _rich_list(
         def style(row: Any) -> str | None:
             return keyed(dict(zip(names, row, strict=True)))
 
-    colour = console.color_system if console.is_terminal else None
+    colour = console._color_system if console.is_terminal else None
     styles: dict[str, Any] = {}
 
     def line(row: Any) -> str:
@@ -684,7 +672,7 @@ def _rich_list(
             from rich.style import Style
 
             styles[name] = Style.parse(name)
-        return styles[name].render(text, color_system=console._color_system)
+        return styles[name].render(text, color_system=colour)
 
     while True:
         chunk = list(islice(rest, CHUNK))
@@ -696,7 +684,7 @@ def _rich_list(
 
 def _fit(text: str, width: int, right: bool, cut: bool) -> str:
     """`text` padded to `width` terminal cells; if longer, cut with an ellipsis when `cut`."""
-    size = len(text) if text.isascii() else _width(text)
+    size = _width(text)
     if size > width and cut:
         from rich.cells import set_cell_size
 
