@@ -11,7 +11,7 @@ import getpass
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -28,8 +28,6 @@ from svcdesk.store.db import Database, Tx
 from svcdesk.store.schema import TicketEventRow, TicketRow
 from svcdesk.store.sql import Conn
 
-FUTURE_SLACK = timedelta(minutes=1)
-
 
 def actor() -> str:
     """Who is recording: SVCDESK_USER, else the login name."""
@@ -40,19 +38,6 @@ def actor() -> str:
         return getpass.getuser()
     except Exception:
         return "unknown"
-
-
-def _instant(at: str | datetime | None, what: str = "--at") -> datetime:
-    now = clock.now()
-    if at is None:
-        return now
-    when = at if isinstance(at, datetime) else clock.parse_instant(at, what=what)
-    if when > now + FUTURE_SLACK:
-        raise InvalidValue(
-            f"{what} {clock.from_epoch(clock.to_epoch(when)):%Y-%m-%d %H:%M} is in the future; "
-            "record things once they have happened"
-        )
-    return when
 
 
 # --------------------------------------------------------------------------------------------
@@ -78,7 +63,7 @@ def open_ticket(
     category = rules.choose(category, rules.CATEGORIES, "category")
     severity = rules.choose(severity, rules.SEVERITIES, "severity")
     channel = rules.choose(channel, rules.CHANNELS, "channel")
-    when = _instant(at)
+    when = clock.recorded_at(at)
     due_at: int | None = None
     if severity == "upgrade":
         if due is None:
@@ -193,7 +178,7 @@ def edit_ticket(
     if due is not None:
         due_dt = due if isinstance(due, datetime) else clock.parse_instant(due, what="--due")
         due_at = clock.to_epoch(due_dt)
-    when = clock.to_epoch(_instant(at))
+    when = clock.to_epoch(clock.recorded_at(at))
     with db.write() as tx:
         conn = tx.conn
         ticket = store.find(conn, typed, replica_code=db.replica_code)
@@ -312,7 +297,7 @@ def record(
 ) -> dict[str, Any]:
     """Append event `kind` to a ticket if its timeline allows it at that instant; returns the
     ticket. Its status follows at the commit, folded from the timeline (`rules.fold`)."""
-    ts = clock.to_epoch(_instant(at))
+    ts = clock.to_epoch(clock.recorded_at(at))
     with db.write() as tx:
         conn = tx.conn
         ticket = store.find(conn, typed, replica_code=db.replica_code)
