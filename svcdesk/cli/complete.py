@@ -7,38 +7,17 @@ file, or an older schema simply complete nothing.
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-
-def _path(ctx: typer.Context) -> Path | None:
-    from pathlib import Path
-
-    root = ctx.find_root()
-    given = root.params.get("db") or os.environ.get("SVCDESK_DB")
-    if given:
-        low = given.strip().lower()
-        if "://" in low or low.startswith(("host=", "dbname=", "user=", "port=", "service=")):
-            return None  # a hub URL or a libpq connection string
-
-        return Path(given).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("svcdesk", appauthor=False)) / "svcdesk.db"
 
 
 def _query(ctx: typer.Context, kind: str, incomplete: str) -> list[tuple[str, str]]:
     from svcdesk.services import completion
 
-    path = _path(ctx)
-    if path is None:
-        return []
-    return [(value, _help(text)) for value, text in completion.candidates(path, kind, incomplete)]
+    given = ctx.find_root().params.get("db")
+    found = completion.candidates(given, kind, incomplete)
+    return [(value, _help(text)) for value, text in found]
 
 
 def _help(text: Any) -> str:

@@ -23,17 +23,12 @@ from svcdesk import clock, ids
 from svcdesk.domain import history
 from svcdesk.errors import InvalidValue, StoreError
 from svcdesk.store import changelog, dsn, registry
+from svcdesk.store.location import resolve_url, sqlite_path
 from svcdesk.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from svcdesk.store.schema import REPLICATED
 from svcdesk.store.sql import Conn
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-def default_db() -> str:
-    from platformdirs import user_data_dir
-
-    return str(Path(user_data_dir("svcdesk", appauthor=False)) / "svcdesk.db")
 
 
 def busy_timeout_ms() -> int:
@@ -375,15 +370,6 @@ def _connect(db: Database) -> Conn:
     if db.path is None:
         return _pg_connect(db.dsn.connect if db.dsn is not None else db.url)
     return _sqlite_connect(db.path, create=db.create)
-
-
-def resolve_url(url: str | None) -> str:
-    """The database a command means: `url`, else SVCDESK_DB, else the user data directory."""
-    return url or os.environ.get("SVCDESK_DB") or default_db()
-
-
-def sqlite_path(url: str) -> Path:
-    return Path(url.removeprefix("sqlite:///")).expanduser()
 
 
 def open_db(url: str | None = None, *, create: bool = False) -> Database:
