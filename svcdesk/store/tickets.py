@@ -227,15 +227,11 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
         marks = ", ".join(f":a{i}" for i in range(len(assignees)))
         where.append(f"t.assignee IN ({marks})")
         params.update({f"a{i}": a for i, a in enumerate(assignees)})
-    if site_id is not None:
-        where.append("t.site_id = :site")
-        params["site"] = site_id
-    if severity is not None:
-        where.append("t.severity = :severity")
-        params["severity"] = severity
-    if category is not None:
-        where.append("t.category = :category")
-        params["category"] = category
+    for column, name, value in (("site_id", "site", site_id), ("severity", "severity", severity),
+                                ("category", "category", category)):  # fmt: skip
+        if value is not None:
+            where.append(f"t.{column} = :{name}")
+            params[name] = value
     if search is not None:
         where.append(f"({_folded(conn, 't.title')} LIKE :search ESCAPE '\\' OR "
                      f"{_folded(conn, 't.reporter')} LIKE :search ESCAPE '\\')")  # fmt: skip
