@@ -57,5 +57,19 @@ def m004_list_order(conn: Conn) -> None:
         ddl.create_index(conn, "ticket", index)
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_timeline_order, m003_aliases, m004_list_order]
+def m005_field_work(conn: Conn) -> None:
+    """Field work: visits and the parts they replaced, inspections, upgrades and trainings."""
+    from svcdesk.store import ddl
+
+    for table in ("visit", "visit_part", "inspection", "upgrade", "training"):
+        ddl.create_table(conn, table)
+
+
+MIGRATIONS: list[Migration] = [
+    m001_initial,
+    m002_timeline_order,
+    m003_aliases,
+    m004_list_order,
+    m005_field_work,
+]
 SCHEMA_VERSION = len(MIGRATIONS)

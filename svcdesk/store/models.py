@@ -155,6 +155,116 @@ class TicketEvent(SQLModel, table=True):
     seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
+def _int(nullable: bool = False) -> Any:
+    """A small integer column (counts, flags)."""
+    return Field(default=None, sa_column=Column(Integer, nullable=nullable))
+
+
+class Visit(SQLModel, table=True):
+    """An engineer on site: started, later ended with a summary and the customer's sign-off.
+
+    Mutable per field (the end is recorded after the start, maybe on another replica), synced
+    per field like sites and assets. `ref` is `CODE-Vn`, numbered per replica like tickets.
+    """
+
+    __tablename__ = "visit"
+    __table_args__ = (
+        Index("ix_visit_site", "site_id", "started_at"),
+        Index("ix_visit_started", "started_at"),
+        Index("ix_visit_engineer", "engineer", "started_at"),
+        Index("ix_visit_ticket", "ticket_id"),
+    )
+    id: str = _text(primary_key=True)
+    ref: str = _text(nullable=False, unique=True)
+    site_id: str = _text(nullable=False, foreign_key="site.id")
+    ticket_id: str | None = _text(foreign_key="ticket.id")
+    engineer: str = _text(nullable=False)
+    kind: str = _text(nullable=False)  # repair | inspection | training | install | upgrade
+    started_at: int = _ts()
+    ended_at: int | None = _ts(nullable=True)
+    summary: str | None = _text()
+    signed_by: str | None = _text()  # the customer's sign-off name
+    created_at: int = _ts()
+    updated_at: int = _ts()
+
+
+class VisitPart(SQLModel, table=True):
+    """Append-only: a part replaced during a visit, with its warranty decision on that day.
+
+    `cost` is integer cents (no float rounding, the same on both databases); `coverage` is the
+    replacement level the asset's warranty gave (`free`, `paid`, `not_covered`: a replacement it
+    does not cover is paid), `reasons` the decision's sentences as a JSON list.
+    """
+
+    __tablename__ = "visit_part"
+    __table_args__ = (Index("ix_visit_part_visit", "visit_id", "position"),)
+    id: str = _text(primary_key=True)
+    visit_id: str = _text(nullable=False, foreign_key="visit.id")
+    position: int = _int()  # the order the parts were given in
+    serial_out: str = _text(nullable=False)  # the faulty part taken out
+    serial_in: str = _text(nullable=False)  # the replacement put in
+    cost: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    asset_id: str | None = _text(foreign_key="asset.id")  # the asset the faulty serial named
+    coverage: str = _text(nullable=False)
+    reasons: str | None = _text()
+
+
+class Inspection(SQLModel, table=True):
+    """Append-only: one on-site inspection against the policy's checklist (a yearly quota).
+
+    `items` is JSON text of [{"item", "result", "finding"}] (result ok | fault |
+    not_applicable), `faults` how many are `fault`; `policy_id` the version whose checklist it
+    followed. `ref` is `CODE-In`, numbered per replica like tickets.
+    """
+
+    __tablename__ = "inspection"
+    __table_args__ = (
+        Index("ix_inspection_site", "site_id", "at"),
+        Index("ix_inspection_at", "at"),
+        Index("ix_inspection_visit", "visit_id"),
+    )
+    id: str = _text(primary_key=True)
+    ref: str = _text(nullable=False, unique=True)
+    site_id: str = _text(nullable=False, foreign_key="site.id")
+    visit_id: str | None = _text(foreign_key="visit.id")
+    at: int = _ts()
+    signed_by: str | None = _text()
+    policy_id: str = _text(nullable=False)
+    items: str = _text(nullable=False)
+    faults: int = _int()
+    recorded_at: int = _ts()
+
+
+class Upgrade(SQLModel, table=True):
+    """Append-only: a product upgrade at a site; a major one obliges training its operators."""
+
+    __tablename__ = "upgrade"
+    __table_args__ = (Index("ix_upgrade_site", "site_id", "at"),)
+    id: str = _text(primary_key=True)
+    site_id: str = _text(nullable=False, foreign_key="site.id")
+    version: str = _text(nullable=False)
+    major: int = _int()  # 1: a major upgrade (training follows), 0: not
+    at: int = _ts()
+    recorded_at: int = _ts()
+
+
+class Training(SQLModel, table=True):
+    """Append-only: operators trained at a site, perhaps discharging an upgrade's obligation."""
+
+    __tablename__ = "training"
+    __table_args__ = (
+        Index("ix_training_site", "site_id", "at"),
+        Index("ix_training_upgrade", "upgrade_id"),
+    )
+    id: str = _text(primary_key=True)
+    site_id: str = _text(nullable=False, foreign_key="site.id")
+    upgrade_id: str | None = _text(foreign_key="upgrade.id")
+    topic: str = _text(nullable=False)
+    attendees: int = _int()
+    at: int = _ts()
+    recorded_at: int = _ts()
+
+
 class Change(SQLModel, table=True):
     """The change log: every write as an operation stamped with a hybrid logical clock."""
 

@@ -29,6 +29,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "changelog": ("stamp", "replica", "tbl", "row_id", "op", "data", "parent"),
     "holiday_cache": ("country", "subdiv", "year", "package", "days_off", "workdays"),
+    "inspection": (
+        "id",
+        "ref",
+        "site_id",
+        "visit_id",
+        "at",
+        "signed_by",
+        "policy_id",
+        "items",
+        "faults",
+        "recorded_at",
+    ),
     "policy": ("id", "name", "timezone", "source", "effective_at", "loaded_at"),
     "site": (
         "id",
@@ -75,6 +87,33 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "recorded_at",
         "seq",
     ),
+    "training": ("id", "site_id", "upgrade_id", "topic", "attendees", "at", "recorded_at"),
+    "upgrade": ("id", "site_id", "version", "major", "at", "recorded_at"),
+    "visit": (
+        "id",
+        "ref",
+        "site_id",
+        "ticket_id",
+        "engineer",
+        "kind",
+        "started_at",
+        "ended_at",
+        "summary",
+        "signed_by",
+        "created_at",
+        "updated_at",
+    ),
+    "visit_part": (
+        "id",
+        "visit_id",
+        "position",
+        "serial_out",
+        "serial_in",
+        "cost",
+        "asset_id",
+        "coverage",
+        "reasons",
+    ),
 }
 
 # Columns the one writer of derived state computes: never synced.
@@ -83,6 +122,7 @@ DERIVED: dict[str, frozenset[str]] = {
     "asset": frozenset([]),
     "changelog": frozenset([]),
     "holiday_cache": frozenset([]),
+    "inspection": frozenset([]),
     "policy": frozenset([]),
     "site": frozenset([]),
     "svcdesk_meta": frozenset([]),
@@ -90,6 +130,10 @@ DERIVED: dict[str, frozenset[str]] = {
         ["clocks", "contradictions", "due_view", "next_due_at", "policy_id", "view"]
     ),
     "ticket_event": frozenset([]),
+    "training": frozenset([]),
+    "upgrade": frozenset([]),
+    "visit": frozenset([]),
+    "visit_part": frozenset([]),
 }
 
 # The Python type each column holds (None allowed where nullable).
@@ -131,6 +175,18 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
         "package": (str, False),
         "days_off": (str, False),
         "workdays": (str, False),
+    },
+    "inspection": {
+        "id": (str, False),
+        "ref": (str, False),
+        "site_id": (str, False),
+        "visit_id": (str, True),
+        "at": (int, False),
+        "signed_by": (str, True),
+        "policy_id": (str, False),
+        "items": (str, False),
+        "faults": (int, False),
+        "recorded_at": (int, False),
     },
     "policy": {
         "id": (str, False),
@@ -185,10 +241,65 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
         "recorded_at": (int, False),
         "seq": (int, True),
     },
+    "training": {
+        "id": (str, False),
+        "site_id": (str, False),
+        "upgrade_id": (str, True),
+        "topic": (str, False),
+        "attendees": (int, False),
+        "at": (int, False),
+        "recorded_at": (int, False),
+    },
+    "upgrade": {
+        "id": (str, False),
+        "site_id": (str, False),
+        "version": (str, False),
+        "major": (int, False),
+        "at": (int, False),
+        "recorded_at": (int, False),
+    },
+    "visit": {
+        "id": (str, False),
+        "ref": (str, False),
+        "site_id": (str, False),
+        "ticket_id": (str, True),
+        "engineer": (str, False),
+        "kind": (str, False),
+        "started_at": (int, False),
+        "ended_at": (int, True),
+        "summary": (str, True),
+        "signed_by": (str, True),
+        "created_at": (int, False),
+        "updated_at": (int, False),
+    },
+    "visit_part": {
+        "id": (str, False),
+        "visit_id": (str, False),
+        "position": (int, False),
+        "serial_out": (str, False),
+        "serial_in": (str, False),
+        "cost": (int, True),
+        "asset_id": (str, True),
+        "coverage": (str, False),
+        "reasons": (str, True),
+    },
 }
 
 # Tables whose rows replicas exchange through the change log.
-REPLICATED: frozenset[str] = frozenset(["asset", "policy", "site", "ticket", "ticket_event"])
+REPLICATED: frozenset[str] = frozenset(
+    [
+        "asset",
+        "inspection",
+        "policy",
+        "site",
+        "ticket",
+        "ticket_event",
+        "training",
+        "upgrade",
+        "visit",
+        "visit_part",
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +395,36 @@ class HolidayCacheRow:
     package: str
     days_off: str
     workdays: str
+
+
+@dataclass(frozen=True, slots=True)
+class InspectionRow:
+    """A row of `inspection`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "ref",
+        "site_id",
+        "visit_id",
+        "at",
+        "signed_by",
+        "policy_id",
+        "items",
+        "faults",
+        "recorded_at",
+    )
+    TABLE: ClassVar[str] = "inspection"
+
+    id: str
+    ref: str
+    site_id: str
+    visit_id: str | None
+    at: int
+    signed_by: str | None
+    policy_id: str
+    items: str
+    faults: int
+    recorded_at: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,3 +576,104 @@ class TicketEventRow:
     data: str | None
     recorded_at: int
     seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingRow:
+    """A row of `training`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "site_id",
+        "upgrade_id",
+        "topic",
+        "attendees",
+        "at",
+        "recorded_at",
+    )
+    TABLE: ClassVar[str] = "training"
+
+    id: str
+    site_id: str
+    upgrade_id: str | None
+    topic: str
+    attendees: int
+    at: int
+    recorded_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class UpgradeRow:
+    """A row of `upgrade`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("id", "site_id", "version", "major", "at", "recorded_at")
+    TABLE: ClassVar[str] = "upgrade"
+
+    id: str
+    site_id: str
+    version: str
+    major: int
+    at: int
+    recorded_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class VisitRow:
+    """A row of `visit`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "ref",
+        "site_id",
+        "ticket_id",
+        "engineer",
+        "kind",
+        "started_at",
+        "ended_at",
+        "summary",
+        "signed_by",
+        "created_at",
+        "updated_at",
+    )
+    TABLE: ClassVar[str] = "visit"
+
+    id: str
+    ref: str
+    site_id: str
+    ticket_id: str | None
+    engineer: str
+    kind: str
+    started_at: int
+    ended_at: int | None
+    summary: str | None
+    signed_by: str | None
+    created_at: int
+    updated_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class VisitPartRow:
+    """A row of `visit_part`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "visit_id",
+        "position",
+        "serial_out",
+        "serial_in",
+        "cost",
+        "asset_id",
+        "coverage",
+        "reasons",
+    )
+    TABLE: ClassVar[str] = "visit_part"
+
+    id: str
+    visit_id: str
+    position: int
+    serial_out: str
+    serial_in: str
+    cost: int | None
+    asset_id: str | None
+    coverage: str
+    reasons: str | None

@@ -21,7 +21,7 @@ import orjson
 
 from svcdesk.domain import history
 from svcdesk.errors import StoreError
-from svcdesk.store import aliases, changelog, merges, registry
+from svcdesk.store import aliases, changelog, field, merges, registry
 from svcdesk.store.changelog import Change
 from svcdesk.sync import identity
 
@@ -30,8 +30,17 @@ if TYPE_CHECKING:
     from svcdesk.store.sql import Conn
 
 # In foreign-key order: a row's parents are rebuilt before it.
-TABLES = ("site", "asset", "policy", "ticket", "ticket_event")
-APPEND_ONLY = frozenset({"ticket_event", "policy"})
+TABLES = ("site", "asset", "policy", "ticket", "ticket_event", "visit", "visit_part", "upgrade",
+          "inspection", "training")  # fmt: skip
+APPEND_ONLY = frozenset({"ticket_event", "policy", "visit_part", "inspection", "upgrade",
+                         "training"})  # fmt: skip
+# What a row of each table points at that a merge can take away: (column, table merged).
+FOLLOWS = {
+    "ticket": (("site_id", "site"), ("asset_id", "asset")),
+    **{t: (("site_id", "site"),) for t in field.SITE_TABLES},
+    **{t: (("asset_id", "asset"),) for t in field.ASSET_TABLES},
+}
+_REF_NAMES = {"ticket": "ticket ref", "visit": "visit ref", "inspection": "inspection ref"}
 OPS = frozenset({"insert", "update", "append", "delete"})
 OP_FIELDS = changelog.OP_FIELDS
 BATCH = 5000
@@ -167,8 +176,8 @@ def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> None:
         for row_id, op, data in changelog.row_ops(conn, table=table, row_ids=chunk):
             if op in OPS:  # delete: the tombstone field
                 states.setdefault(row_id, {}).update(orjson.loads(data))
-        if merged and table == "ticket":  # a ticket at a site or of an asset merged away
-            _follow_merges(conn, states)
+        if merged and table in FOLLOWS:  # a record at a site or of an asset merged away
+            _follow_merges(conn, states, FOLLOWS[table])
         existing = changelog.existing_ids(conn, table=table, row_ids=chunk)
         inserts, updates = [], []
         for row_id, state in states.items():
@@ -188,7 +197,7 @@ def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> None:
             if "unique" not in str(exc).lower():
                 raise
             # (sites and assets merge instead: sync/identity.py)
-            what = {"ticket": "ticket ref"}.get(table, "key")
+            what = _REF_NAMES.get(table, "key")
             raise StoreError(
                 f"the same {what} was created on two replicas ({exc}); "
                 "rename one of them on its replica, then sync again"
@@ -198,8 +207,9 @@ def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> None:
 MUTABLE = tuple(t for t in TABLES if t not in APPEND_ONLY)
 
 
-def _follow_merges(conn: Conn, states: dict[str, dict[str, Any]]) -> None:
-    for col, table in (("site_id", "site"), ("asset_id", "asset")):
+def _follow_merges(conn: Conn, states: dict[str, dict[str, Any]],
+                   follows: tuple[tuple[str, str], ...]) -> None:  # fmt: skip
+    for col, table in follows:
         ids = [s[col] for s in states.values() if isinstance(s.get(col), str)]
         canon = aliases.canonical(conn, tbl=table, ids=ids)
         if canon:

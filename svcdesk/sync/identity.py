@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from svcdesk.domain import history
-from svcdesk.store import aliases, changelog, merges
+from svcdesk.store import aliases, changelog, field, merges
 
 if TYPE_CHECKING:
     from svcdesk.store.db import Tx
@@ -127,6 +127,8 @@ def merge(tx: Tx, table: str, *, loser: str, survivor: str) -> None:
         meeting = merges.park_clashing_assets(conn, loser, survivor) if table == "site" else []
         for ticket_id in merges.move_references(conn, table, loser, survivor):
             tx.touch("ticket", ticket_id, {})
+        # visits, inspections, upgrades, trainings and replaced parts follow it too
+        (field.move_site if table == "site" else field.move_asset)(conn, loser, survivor)
         merges.drop(conn, table, loser)
         for asset_id in meeting:  # one serial at one site: one asset
             _settle(tx, "asset", asset_id)
