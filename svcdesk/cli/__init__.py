@@ -18,6 +18,7 @@ from svcdesk.cli import site as site_cli
 from svcdesk.cli import sla as sla_cli
 from svcdesk.cli import sync as sync_cli
 from svcdesk.cli import ticket as ticket_cli
+from svcdesk.cli import visit as visit_cli
 from svcdesk.cli import warranty as warranty_cli
 from svcdesk.cli.common import at_option, fmt_option, get_db, renders, state
 
@@ -38,6 +39,7 @@ app.add_typer(ticket_cli.app, name="ticket")
 app.add_typer(sla_cli.app, name="sla")
 app.add_typer(warranty_cli.app, name="warranty")
 app.add_typer(asset_cli.app, name="asset")
+app.add_typer(visit_cli.app, name="visit")
 app.add_typer(sync_cli.app, name="sync")
 app.add_typer(db_cli.app, name="db")
 
