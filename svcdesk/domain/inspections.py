@@ -1,0 +1,435 @@
+"""Inspections: the yearly quota, a site's pace against it, the year's plan, and the checklist.
+
+The plan: "每十二个月提供最少4次无偿现场巡检服务,并向用户提供巡检汇报" (at least 4 free on-site
+inspections per site every 12 months, each with an inspection report). The 12 months are the
+*contract year*: it starts on the contract's anniversary (month and day of its start date;
+default January 1) and runs to the next one, end exclusive. A contract that started on Feb 29
+has its anniversaries on Feb 28 in common years (`warranty.add_years_months`).
+
+Pace rule: the contract year is cut into `quota` periods of (nearly) equal calendar length
+(period k of q ends `k * days // q` days after the year's start), and inspection k is due by the
+END of period k, i.e. on its last day. On a given day, the inspections *required* are those whose
+period has ended (a period's due day counts as still open: the day is not over yet). Every
+inspection done in the year so far counts, whichever period it fell in, so an early inspection
+covers a later period, and a site that is behind has its next inspection due on the last day of
+the earliest period not yet covered: overdue, never "due today". Several inspections of one site
+on one day count once.
+
+Plan rule: `plan_slots` puts inspection k of each site on a working day of period k (the working
+days of the working calendar: in-lieu working weekends count, public holidays do not), so a site
+that keeps its plan is never behind its pace. Within a period, the site's slot is the working day
+at the site's fixed relative position, taken from a stable hash of its site code, so thousands
+of sites spread over the period instead of landing on one day, and the same input always gives
+the same slots. Planning from `today` keeps every slot still ahead; a slot of the current period
+whose day has passed moves to the period's remaining working days (by the same hash); a period
+with no working day left is over and has no slot.
+
+Pure: no I/O, no clock reads; every function takes the day it answers for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from svcdesk.domain.calendar import WorkCalendar
+from svcdesk.domain.errors import InvalidValue, RuleViolation
+from svcdesk.domain.warranty import add_years_months
+
+__all__ = [
+    "DEFAULT_CHECKLIST",
+    "DEFAULT_QUOTA",
+    "ITEM_RESULTS",
+    "PACE_STATES",
+    "ChecklistItem",
+    "ContractYear",
+    "InvalidResult",
+    "ItemResult",
+    "NoWorkingDays",
+    "Pace",
+    "Period",
+    "Slot",
+    "check_results",
+    "contract_year",
+    "contract_year_of",
+    "due_instant",
+    "pace",
+    "periods",
+    "plan_slots",
+    "working_days",
+]
+
+DEFAULT_QUOTA = 4
+"""The plan: "每十二个月提供最少4次无偿现场巡检服务" (at least 4 free on-site inspections per site
+per 12 months)."""
+
+PACE_STATES = ("ok", "due_soon", "behind")
+"""A site's pace: on pace, the next inspection due within the window, or behind the quota."""
+
+ITEM_RESULTS = ("ok", "fault", "not_applicable")
+"""What an inspection finds for one checklist item."""
+
+_DAY = timedelta(days=1)
+
+
+class ChecklistItem(NamedTuple):
+    """One thing an inspection looks at: a stable key, its English and its Chinese label."""
+
+    key: str
+    en: str
+    zh: str
+
+
+DEFAULT_CHECKLIST: tuple[ChecklistItem, ...] = (
+    # The equipment the plan names: "硬件,如服务器,监控,硬盘录像机", "叫号机,LED屏幕", and the
+    # platform of "环境问题(...数据库、操作系统、硬件设备及网络)" with the application software.
+    ChecklistItem("servers", "Servers", "服务器"),
+    ChecklistItem("database", "Database", "数据库"),
+    ChecklistItem("operating_system", "Operating system", "操作系统"),
+    ChecklistItem("network", "Network", "网络"),
+    ChecklistItem("application", "Application software", "应用软件"),
+    ChecklistItem("backups", "Backups", "数据备份"),
+    ChecklistItem("queue_machines", "Queue-ticket machines", "叫号机"),
+    ChecklistItem("led_screens", "LED screens", "LED屏幕"),
+    ChecklistItem("monitors", "Monitors", "监控"),
+    ChecklistItem("dvr_recordings", "DVR recordings", "硬盘录像机录像"),
+    ChecklistItem("ups", "UPS", "UPS电源"),
+)
+"""The default inspection checklist, in the order an engineer walks through it."""
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+class NoWorkingDays(RuleViolation, ValueError):
+    """A plan asked for a contract year (or a period of it) without a working day to use."""
+
+
+class InvalidResult(InvalidValue, ValueError):
+    """An inspection result names an item not in the checklist, or a result that doesn't exist."""
+
+
+# --------------------------------------------------------------------------------------------
+# The contract year and its periods
+
+
+class ContractYear(NamedTuple):
+    """The contract year that starts on the anniversary in calendar year `year`: [start, end)."""
+
+    year: int
+    start: date
+    end: date
+
+    def holds(self, d: date) -> bool:
+        """Whether day `d` lies in this contract year."""
+        return self.start <= d < self.end
+
+    @property
+    def last_day(self) -> date:
+        """The year's last day (the day before `end`)."""
+        return self.end - _DAY
+
+
+def contract_year(year: int, *, anchor: date | None = None) -> ContractYear:
+    """The contract year starting on the anniversary of `anchor` (only its month and day count;
+    None: January 1) in calendar year `year` (the plan's "每十二个月", every 12 months)."""
+    base = anchor or date(2000, 1, 1)
+    try:
+        start = add_years_months(base, year - base.year, 0)
+        end = add_years_months(base, year + 1 - base.year, 0)
+    except OverflowError:
+        raise InvalidValue(f"contract year {year} is out of the calendar (years 1-9998)") from None
+    return ContractYear(year, start, end)
+
+
+def contract_year_of(on: date, *, anchor: date | None = None) -> ContractYear:
+    """The contract year (anniversaries of `anchor`, default January 1) that holds day `on`."""
+    this = contract_year(on.year, anchor=anchor)
+    return this if on >= this.start else contract_year(on.year - 1, anchor=anchor)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Period `index` (1..quota) of a contract year, [start, end): inspection `index` is due by
+    its end."""
+
+    index: int
+    start: date
+    end: date
+
+    @property
+    def due_on(self) -> date:
+        """The last day of the period: the day inspection `index` is due by."""
+        return self.end - _DAY
+
+
+def periods(*, quota: int, year_start: date, year_end: date) -> tuple[Period, ...]:
+    """The year [year_start, year_end) cut into `quota` periods of nearly equal length: period k
+    ends `k * days // quota` days after the start (the pace rule in the module's doc)."""
+    days = (year_end - year_start).days
+    if days <= 0:
+        raise InvalidValue(f"the contract year {year_start} to {year_end} has no days")
+    if not isinstance(quota, int) or isinstance(quota, bool) or quota < 0:
+        raise InvalidValue(f"the inspection quota must be a whole number >= 0, got {quota!r}")
+    if quota > days:
+        raise InvalidValue(
+            f"an inspection quota of {quota} a year is more than the {days} days of the "
+            f"contract year from {year_start}: lower the quota"
+        )
+    if quota == 0:
+        return ()
+    bounds = [year_start + timedelta(days=k * days // quota) for k in range(quota + 1)]
+    return tuple(Period(k, bounds[k - 1], bounds[k]) for k in range(1, quota + 1))
+
+
+def due_instant(day: date, *, tz: str) -> datetime:
+    """The UTC instant at which local day `day` ends in zone `tz`: "due by day D" means by then."""
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidValue(f"unknown time zone {tz!r} (use an IANA name)") from None
+    return datetime.combine(day + _DAY, time(0), zone).astimezone(UTC)
+
+
+# --------------------------------------------------------------------------------------------
+# Pace
+
+
+@dataclass(frozen=True)
+class Pace:
+    """A site's inspections against its quota on day `today` of the contract year.
+
+    `required`: inspections whose period has ended; `done`: days with an inspection in the year
+    up to `today`; `behind = max(0, required - done)`; `next_index`/`next_due`/`next_period`:
+    the next inspection to do and the last day it is due by (None once the quota is met);
+    `days_left`: days from `today` to `next_due` (negative when overdue).
+    """
+
+    quota: int
+    year_start: date
+    year_end: date
+    today: date
+    required: int
+    done: int
+    behind: int
+    state: str
+    next_index: int | None
+    next_due: date | None
+    next_period: Period | None
+    days_left: int | None
+
+    @property
+    def complete(self) -> bool:
+        """Whether the year's quota is met: no inspection is due any more this year."""
+        return self.next_due is None
+
+    @property
+    def remaining(self) -> int:
+        """Inspections still owed this contract year."""
+        return max(0, self.quota - self.done)
+
+
+def pace(
+    *,
+    quota: int,
+    year_start: date,
+    year_end: date,
+    done_dates: Iterable[date],
+    today: date,
+    within: timedelta = timedelta(days=14),
+) -> Pace:
+    """Whether a site keeps pace with its quota on `today`: `behind` once a period ends with fewer
+    inspections than periods ended, `due_soon` when the next is due within `within`, else `ok`
+    (the plan's "每十二个月提供最少4次无偿现场巡检服务"; the rule is in the module's doc)."""
+    if within < timedelta(0):
+        raise InvalidValue(f"the due-soon window must not be negative, got {within}")
+    parts = periods(quota=quota, year_start=year_start, year_end=year_end)
+    required = sum(1 for p in parts if p.end <= today)
+    done = len({d for d in done_dates if year_start <= d < year_end and d <= today})
+    behind = max(0, required - done)
+    if done >= quota:
+        return Pace(quota, year_start, year_end, today, required, done, behind, "ok",
+                    None, None, None, None)  # fmt: skip
+    nxt = parts[done]  # the earliest period no inspection covers yet
+    days_left = (nxt.due_on - today).days
+    if behind:
+        state = "behind"
+    elif timedelta(days=days_left) <= within:
+        state = "due_soon"
+    else:
+        state = "ok"
+    return Pace(quota, year_start, year_end, today, required, done, behind, state,
+                nxt.index, nxt.due_on, nxt, days_left)  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# Plan
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """Inspection `index` of `quota` at site `site` in contract year `year`, planned on day `on`
+    of its period [period_start, period_end)."""
+
+    on: date
+    site: str
+    index: int
+    quota: int
+    year: int
+    period_start: date
+    period_end: date
+
+
+def working_days(calendar: WorkCalendar, start: date, end: date) -> list[date]:
+    """The working days of `calendar` in [start, end), in order (in-lieu working weekends in,
+    public holidays out)."""
+    n = (end - start).days
+    return [d for d in (start + timedelta(days=i) for i in range(max(0, n)))
+            if calendar.is_working_day(d)]  # fmt: skip
+
+
+def _position(site: str) -> int:
+    """A stable 64-bit number from the site code: the site's relative place within a period."""
+    return int.from_bytes(hashlib.blake2b(site.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _pick(days: list[date], lo: int, hi: int, position: int) -> date:
+    """The day at relative `position` (of 2**64) among days[lo:hi] (hi > lo)."""
+    return days[lo + ((position * (hi - lo)) >> 64)]
+
+
+def plan_slots(
+    *,
+    sites: Iterable[str],
+    year: int,
+    quota: int,
+    calendar: WorkCalendar,
+    anchor: date | None = None,
+    today: date | None = None,
+    calendars: Mapping[str, WorkCalendar] | None = None,
+) -> list[Slot]:
+    """Each site's inspections of contract year `year`, one on a working day of each pace period,
+    staggered by site code (the plan rule in the module's doc), ordered by day, site and index.
+
+    `calendars` gives a site its own calendar (default: `calendar`); `today` drops what has
+    passed. `NoWorkingDays` when the year has no working day left, or a period still ahead has
+    none at all.
+    """
+    cy = contract_year(year, anchor=anchor)
+    parts = periods(quota=quota, year_start=cy.start, year_end=cy.end)
+    codes = sorted(set(sites))
+    by_calendar: dict[WorkCalendar, list[str]] = {}
+    for code in codes:
+        cal = calendars.get(code, calendar) if calendars else calendar
+        by_calendar.setdefault(cal, []).append(code)
+    by_calendar.setdefault(calendar, [])  # an empty plan still refuses a year without work
+    first = cy.start if today is None else max(cy.start, today)
+    slots: list[Slot] = []
+    for cal, members in by_calendar.items():
+        days = working_days(cal, cy.start, cy.end)
+        from_today = bisect_left(days, first)
+        if from_today == len(days):
+            if first == cy.start:
+                why = "has no working day on its working calendar"
+            else:
+                why = f"has no working day left from {first}"
+            raise NoWorkingDays(
+                f"contract year {year} ({cy.start} to {cy.last_day}) {why}: "
+                "plan another year or check the policy's holidays and extra workdays"
+            )
+        # each period's working days as index ranges of `days`: [lo, hi), and [cut, hi) ahead
+        ranges = []
+        for p in parts:
+            lo, hi = bisect_left(days, p.start), bisect_left(days, p.end)
+            if lo == hi and p.end > first:
+                raise NoWorkingDays(
+                    f"inspection period {p.index} of {quota} of contract year {year} "
+                    f"({p.start} to {p.due_on}) has no working day: lower the quota or check "
+                    "the policy's holidays"
+                )
+            ranges.append((p, lo, hi, max(lo, from_today)))
+        for code in members:
+            position = _position(code)
+            for p, lo, hi, cut in ranges:
+                if cut >= hi:
+                    continue  # the period is over
+                on = _pick(days, lo, hi, position)
+                if on < first:
+                    on = _pick(days, cut, hi, position)
+                slots.append(Slot(on, code, p.index, quota, year, p.start, p.end))
+    slots.sort(key=lambda s: (s.on, s.site, s.index))
+    return slots
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+
+
+class ItemResult(NamedTuple):
+    """What an inspection found for one checklist item: `ok`, `fault` or `not_applicable`, and
+    the engineer's finding (None: nothing written)."""
+
+    item: str
+    result: str
+    finding: str | None
+
+
+def _normal(result: str) -> str:
+    """A result as typed ("OK", "Not applicable", "not-applicable") in its canonical form."""
+    return "_".join(result.strip().lower().replace("-", " ").split())
+
+
+def check_results(
+    results: Mapping[str, tuple[str, str | None] | str],
+    *,
+    checklist: Iterable[ChecklistItem | tuple[str, str, str]] = DEFAULT_CHECKLIST,
+    complete: bool = False,
+) -> tuple[ItemResult, ...]:
+    """The results of an inspection, item -> (result, finding) or result, checked against
+    `checklist`: each item in it, each result one of ITEM_RESULTS (case, spaces and `-` forgiven);
+    `complete` requires every item. In checklist order, findings stripped (blank: None)."""
+    keys = [item[0] for item in checklist]
+    known = set(keys)
+    unknown = sorted(k for k in results if k not in known)
+    if unknown:
+        raise InvalidResult(
+            f"{_plural(len(unknown), 'item')} {', '.join(map(repr, unknown))} "
+            f"{'is' if len(unknown) == 1 else 'are'} not in the inspection checklist; "
+            f"the items are: {', '.join(keys)}"
+        )
+    if complete:
+        missing = [k for k in keys if k not in results]
+        if missing:
+            raise InvalidResult(
+                f"the inspection has no result for {', '.join(missing)}: give each item one of "
+                f"{', '.join(ITEM_RESULTS)}"
+            )
+    out = []
+    for key in keys:
+        if key not in results:
+            continue
+        given = results[key]
+        result, finding = (given, None) if isinstance(given, str) else given
+        value = _normal(result) if isinstance(result, str) else result
+        if value not in ITEM_RESULTS:
+            raise InvalidResult(
+                f"item {key!r} has result {_shown(result)}: use one of {', '.join(ITEM_RESULTS)}"
+            )
+        text = finding.strip() if isinstance(finding, str) else None
+        out.append(ItemResult(key, value, text or None))
+    return tuple(out)
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else f"{word}s"
+
+
+def _shown(value: object) -> str:
+    """A user's value quoted on one line (`repr` escapes line breaks and control characters)."""
+    return repr(value)
