@@ -140,25 +140,26 @@ def time_on_site(conn: Conn, *, site_id: str | None = None, engineers: list[str]
                  since: int | None = None, until: int | None = None
                  ) -> list[TimeOnSite]:  # fmt: skip
     """Time on site of the visits started in [since, until), summed per engineer and site in
-    SQL; by engineer (code points), then site id."""
+    SQL; by engineer, then site code (code points)."""
     params: dict[str, Any] = {}
-    where = _window("started_at", since, until, params)
+    where = _window("v.started_at", since, until, params)
     if site_id is not None:
-        where.append("site_id = :s")
+        where.append("v.site_id = :s")
         params["s"] = site_id
     if engineers is not None:
         if not engineers:
             return []
         marks = ", ".join(f":e{n}" for n in range(len(engineers)))
-        where.append(f"engineer IN ({marks})")
+        where.append(f"v.engineer IN ({marks})")
         params.update({f"e{n}": e for n, e in enumerate(engineers)})
     sql = (
-        "SELECT engineer, site_id, "
-        "sum(CASE WHEN ended_at IS NOT NULL THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN ended_at IS NOT NULL THEN ended_at - started_at ELSE 0 END), "
-        "sum(CASE WHEN ended_at IS NULL THEN 1 ELSE 0 END) "
-        f"FROM visit{_where(where)} GROUP BY engineer, site_id "
-        f"ORDER BY {by_code_points(conn, 'engineer')}, site_id"
+        "SELECT v.engineer, v.site_id, "
+        "sum(CASE WHEN v.ended_at IS NOT NULL THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN v.ended_at IS NOT NULL THEN v.ended_at - v.started_at ELSE 0 END), "
+        "sum(CASE WHEN v.ended_at IS NULL THEN 1 ELSE 0 END) "
+        f"FROM visit v JOIN site s ON s.id = v.site_id{_where(where)} "
+        "GROUP BY v.engineer, v.site_id, s.code "
+        f"ORDER BY {by_code_points(conn, 'v.engineer')}, {by_code_points(conn, 's.code')}"
     )
     return [TimeOnSite(str(e), str(s), int(n or 0), int(t or 0), int(o or 0))
             for e, s, n, t, o in conn.execute(sql, params).all()]  # fmt: skip
