@@ -631,41 +631,29 @@ def _rich_list(
             no_wrap=fixed[i],
             overflow="ellipsis",
         )
-    for r, cells in zip(first, first_cells, strict=True):
-        head.add_row(
-            *(Text(v, no_wrap=not whole, overflow="ellipsis") for v in cells),
-            style=style(r) if style else None,
-        )
+    if whole:  # wrapped cells (a record's sections): Rich lays them out, a few rows at most
+        for r, cells in zip(first, first_cells, strict=True):
+            head.add_row(*(Text(v, overflow="ellipsis") for v in cells),
+                         style=style(r) if style else None)  # fmt: skip
+        console.print(head)
+        return len(first)
+    # Rich measures a column by its widest cell and its longest word: those cells alone give
+    # it the widths of the whole first chunk. Every row is then laid out here as Rich lays
+    # out a row of cells that do not wrap (Rich takes a millisecond a row).
+    for i in range(len(cols)):
+        column = [line[i] for line in first_cells]
+        for cell in {max(column, key=_width), max(column, key=_longest_word)}:
+            head.add_row(*(Text(cell if j == i else "", no_wrap=True) for j in range(len(cols))))
     widths = head._calculate_column_widths(console, console.options)
-    console.print(head)
-    count = len(first)
-    # Later chunks: the same widths, laid out here as Rich lays them out (Rich takes a
-    # millisecond a row: 200,000 rows would take minutes).
     inner = [w - head._get_padding_width(i) for i, w in enumerate(widths)]
     right = [c.kind in ("count", "duration") for c in cols]
     flexible = [not f for f in fixed]  # codes and instants are never cut
     first_flexible = flexible.index(True) if any(flexible) else None
-    read = _cell_reader(cols, positions)
-    if style is not None and positions is not None:
-        keyed, names = style, list(positions)
-
-        def style(row: Any) -> str | None:
-            return keyed(dict(zip(names, row, strict=True)))
-
     colour = console._color_system if console.is_terminal else None
     styles: dict[str, Any] = {}
+    ascii_line = _ascii_layout(inner, right, flexible)
 
-    def line(row: Any) -> str:
-        values = [shown(v) for v in read(row)]
-        sizes = inner
-        over = sum(max(_width(v) - w, 0) for v, w, f in zip(values, inner, fixed, strict=True) if f)
-        if over and first_flexible is not None:  # a longer code takes room from the free text
-            sizes = list(inner)
-            sizes[first_flexible] = max(sizes[first_flexible] - over, 1)
-        text = "  ".join(
-            _fit(v, w, r, cut) for v, w, r, cut in zip(values, sizes, right, flexible, strict=True)
-        )
-        name = style(row) if style else None
+    def painted(text: str, name: str | None) -> str:
         if colour is None or not name:
             return text
         if name not in styles:
@@ -674,12 +662,69 @@ def _rich_list(
             styles[name] = Style.parse(name)
         return styles[name].render(text, color_system=colour)
 
+    def line(raw: Sequence[str], name: str | None) -> str:
+        joined = "".join(raw)
+        text = ascii_line(raw) if joined.isascii() and joined.isprintable() else None
+        return painted(text if text is not None else laid_out([shown(v) for v in raw]), name)
+
+    def laid_out(values: list[str]) -> str:
+        sizes = inner
+        over = sum(max(_width(v) - w, 0) for v, w, f in zip(values, inner, fixed, strict=True) if f)
+        if over and first_flexible is not None:  # a longer code takes room from the free text
+            sizes = list(inner)
+            sizes[first_flexible] = max(sizes[first_flexible] - over, 1)
+        return "  ".join(
+            _fit(v, w, r, cut) for v, w, r, cut in zip(values, sizes, right, flexible, strict=True)
+        )
+
+    headers = [c.header for c in cols]
+    write = out.write
+    write(painted(laid_out(headers), "bold") + "\n")
+    read_first = _cell_reader(cols)
+    write("".join([line(read_first(r), style(r) if style else None) + "\n" for r in first]))
+    count = len(first)
+    read = _cell_reader(cols, positions)
+    if style is not None and positions is not None:
+        keyed, names = style, list(positions)
+
+        def style(row: Any) -> str | None:
+            return keyed(dict(zip(names, row, strict=True)))
+
     while True:
         chunk = list(islice(rest, CHUNK))
         if not chunk:
             return count
-        out.write("\n".join([line(r) for r in chunk]) + "\n")
+        write("".join([line(read(r), style(r) if style else None) + "\n" for r in chunk]))
         count += len(chunk)
+
+
+def _longest_word(text: str) -> int:
+    return max(map(_width, text.split()), default=0)
+
+
+def _ascii_layout(widths: Sequence[int], right: Sequence[bool], cut: Sequence[bool]
+                  ) -> Callable[[Sequence[str]], str | None]:  # fmt: skip
+    """A compiled `_fit` of a whole row of plain printable ASCII (one cell a character), the
+    same text cell by cell; None when a cell that is never cut is wider than its column (the
+    row is then laid out by `_fit`, which takes that room from the free text)."""
+    lines = ["def line(vals):", f"    ({''.join(f'v{i}, ' for i in range(len(widths)))}) = vals"]
+    checks = [f"len(v{i}) > {w}" for i, w in enumerate(widths) if not cut[i]]
+    if checks:
+        lines.append(f"    if {' or '.join(checks)}:")
+        lines.append("        return None")
+    cells = []
+    for i, w in enumerate(widths):
+        pad = f"v{i}.rjust({w})" if right[i] else f"v{i}.ljust({w})"
+        if not cut[i]:
+            cells.append(pad)
+        elif w == 0:
+            cells.append("''")
+        else:
+            cells.append(f"({pad} if len(v{i}) <= {w} else v{i}[:{w - 1}] + '\u2026')")
+    lines.append(f"    return '  '.join(({', '.join(cells)},))")
+    env: dict[str, Any] = {}
+    exec("\n".join(lines), env)  # the code above holds only numbers of this table's layout
+    return env["line"]
 
 
 def _fit(text: str, width: int, right: bool, cut: bool) -> str:
