@@ -23,14 +23,42 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from svcdesk.domain.calendar import END_OF_DAY
 from svcdesk.domain.durations import format_duration, parse_duration
 from svcdesk.domain.errors import InvalidValue
-from svcdesk.domain.policy import BASES, CLOCKS, WEEKDAYS, ClockRule, Policy, TicketClass
+from svcdesk.domain.policy import (
+    BASES,
+    CLOCKS,
+    WEEKDAYS,
+    ChecklistItem,
+    ClockRule,
+    ConsentSettings,
+    DigestSettings,
+    InspectionSettings,
+    Policy,
+    TicketClass,
+    TrainingSettings,
+    UpdateSettings,
+    UpgradeSettings,
+    split_days,
+)
 from svcdesk.domain.problems import PolicyError, Problem, did_you_mean, unknown_key
-from svcdesk.domain.tickets import CATEGORIES, SEVERITIES
+from svcdesk.domain.tickets import CATEGORIES, CHANNELS, SEVERITIES
 from svcdesk.domain.toml_lines import Locator, syntax_problem
 from svcdesk.domain.warranty_rules import parse_rules, warranty_line
 
 __all__ = ["PolicyError", "parse_policy"]
 
+# The optional sections of field work, and the keys each takes (defaults: domain/policy.py).
+_SETTINGS = ("update", "consent", "inspections", "training", "upgrades", "digest")
+_SETTING_KEYS = {
+    "update": ("channels", "every", "basis"),
+    "consent": ("pause_resolution",),
+    "inspections": ("per_year", "contract_start", "checklist", "due_soon"),
+    "training": ("within",),
+    "upgrades": ("fault_severity",),
+    "digest": ("every",),
+}
+_ITEM_KEYS = ("key", "label", "label_zh")
+_ITEM_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+_MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 _TOP_KEYS = (
     "name",
     "language",
@@ -43,6 +71,7 @@ _TOP_KEYS = (
     "extra_workdays",
     "class",
     "warranty",
+    *_SETTINGS,
 )
 _LANGUAGES = {"en": "en", "zh": "zh", "zh-cn": "zh", "zh_cn": "zh"}
 _CLASS_KEYS = ("name", "clause", "note", "match", "time")
@@ -134,6 +163,13 @@ class _Parser:
             replace(p, line=warranty_line(self.where, p.key)) for p in warranty_problems
         )
         classes = self.classes(data)
+        sections = {key: self.section(data, key) for key in _SETTINGS}
+        update = self.update(sections["update"], windows)
+        consent = self.consent(sections["consent"])
+        inspections = self.inspections(sections["inspections"])
+        training = TrainingSettings(**self.durations(sections["training"], "training"))
+        digest = DigestSettings(**self.durations(sections["digest"], "digest"))
+        upgrades = self.upgrades(sections["upgrades"])
 
         if self.problems:
             self.problems.sort(key=lambda p: (p.line is None, p.line or 0))
@@ -151,8 +187,14 @@ class _Parser:
             extra_holidays=extra_holidays,
             extra_workdays=extra_workdays,
             extra_names=tuple(sorted(names.items())),
-            classes=classes,
+            classes=tuple(replace(c, update=update.rule(c.name)) for c in classes),
             warranty=warranty,
+            update=update,
+            consent=consent,
+            inspections=inspections,
+            training=training,
+            upgrades=upgrades,
+            digest=digest,
             source=self.text,
         )
         policy._warranty_rules.append(warranty_rules)
@@ -351,6 +393,195 @@ class _Parser:
                     "never run out; remove some, or add extra_workdays",
                 )
                 return
+
+    # ---------------------------------------------------------------- field work
+
+    def section(self, data: Mapping[str, Any], name: str) -> dict[str, Any]:
+        """An optional settings table (empty when absent); its unknown keys are problems."""
+        raw = data.get(name, {})
+        if not isinstance(raw, dict):
+            self.top(name, f"must be a table ([{name}]), not {raw!r}")
+            return {}
+        known = _SETTING_KEYS[name]
+        for key in raw:
+            if key not in known:
+                hint = unknown_key(key, known, f"[{name}] takes")
+                if name == "update" and key == "time":
+                    hint = 'unknown key \'time\': [update] names its calendar with basis = ' \
+                           '"working" or "always"'
+                self.setting(name, key, hint)
+        return {k: v for k, v in raw.items() if k in known}
+
+    def setting(self, name: str, key: str, message: str) -> None:
+        """A problem with `key` of the `[name]` section, at its line."""
+        self.problem(self.where.in_table(name, key), f"{name}.{key}", message)
+
+    def duration(self, name: str, key: str, raw: Any, *, zero: bool = False) -> int | None:
+        """A duration setting in seconds (at most a year), None (with a problem) if invalid."""
+        hint = "a duration such as 14d, 30d, 6h" + (" (0d: none)" if zero else "")
+        if not isinstance(raw, str):
+            self.setting(name, key, f"must be a duration string such as \"30d\", not {raw!r}")
+            return None
+        if raw.strip().startswith("-"):
+            self.setting(name, key, f"negative duration {raw!r}: use {hint}")
+            return None
+        try:
+            seconds = int(parse_duration(raw, longest=_LONGEST_TARGET).total_seconds())
+        except InvalidValue as exc:
+            if "too long" in exc.message:
+                longest = format_duration(_LONGEST_TARGET.total_seconds())
+                self.setting(name, key, f"{raw!r} is too long: at most {longest} (a year)")
+            else:
+                self.setting(name, key, f"invalid duration {raw!r}: use {hint}")
+            return None
+        if seconds == 0 and not zero:
+            self.setting(name, key, f"zero duration {raw!r}: use {hint}")
+            return None
+        return seconds
+
+    def durations(self, raw: dict[str, Any], name: str) -> dict[str, int]:
+        """The duration settings of a section whose every key is one (`[training]`,
+        `[digest]`), those given and valid: the others keep their defaults."""
+        out = {}
+        for key, value in raw.items():
+            seconds = self.duration(name, key, value)
+            if seconds is not None:
+                out[key] = seconds
+        return out
+
+    def update(self, raw: dict[str, Any], windows: tuple[tuple[time, time], ...] | None
+               ) -> UpdateSettings:  # fmt: skip
+        """`[update]`: the channels the online support replies on, how often, on which
+        calendar. On the working calendar `every`'s days are working days: each counts the
+        working hours of one day (so "1d" is due at the same time the next working day)."""
+        default = UpdateSettings()
+        channels = default.channels
+        if "channels" in raw:
+            value = raw["channels"]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                self.setting("update", "channels",
+                             f'must be a list of channels such as ["email", "web"], not '
+                             f"{value!r}")  # fmt: skip
+            else:
+                seen: set[str] = set()
+                for v in value:
+                    if v not in CHANNELS:
+                        self.setting("update", "channels",
+                                     f"unknown channel {v!r}{did_you_mean(v, CHANNELS)}: choose "
+                                     f"from {', '.join(CHANNELS)}")  # fmt: skip
+                    elif v in seen:
+                        self.setting("update", "channels", f"{v!r} is listed twice: keep one")
+                    seen.add(v)
+                channels = frozenset(seen)
+        basis = raw.get("basis", default.basis)
+        if basis not in BASES:
+            self.setting("update", "basis", _bad_basis(basis))
+            basis = default.basis
+        every = raw.get("every", default.every)
+        seconds = self.duration("update", "every", every)
+        if seconds is None:
+            return default
+        every = every.strip()
+        if basis == "working" and windows:
+            day = sum(_seconds(end) - _seconds(start) for start, end in windows)
+            days, rest = split_days(every)
+            seconds = days * day + rest
+        return UpdateSettings(channels=channels, every=every, target=seconds, basis=basis)
+
+    def consent(self, raw: dict[str, Any]) -> ConsentSettings:
+        value = raw.get("pause_resolution", True)
+        if not isinstance(value, bool):
+            self.setting("consent", "pause_resolution", f"must be true or false, not {value!r}")
+            return ConsentSettings()
+        return ConsentSettings(pause_resolution=value)
+
+    def inspections(self, raw: dict[str, Any]) -> InspectionSettings:
+        """`[inspections]`: the yearly quota, when the contract year starts, the checklist."""
+        default = InspectionSettings()
+        out: dict[str, Any] = {}
+        if "per_year" in raw:
+            value = raw["per_year"]
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 366:
+                self.setting("inspections", "per_year",
+                             f"must be a whole number of inspections from 1 to 366 a year, not "
+                             f"{value!r}")  # fmt: skip
+            else:
+                out["per_year"] = value
+        if "contract_start" in raw:
+            start = _month_day(raw["contract_start"])
+            if start is None:
+                self.setting("inspections", "contract_start",
+                             f'must be a day of the year as "MM-DD" such as "01-01" or "07-01" '
+                             f"(not 02-29: it is not in every year), not "
+                             f"{raw['contract_start']!r}")  # fmt: skip
+            else:
+                out["contract_start"] = start
+        if "due_soon" in raw:
+            seconds = self.duration("inspections", "due_soon", raw["due_soon"], zero=True)
+            if seconds is not None:
+                out["due_soon"] = seconds
+        if "checklist" in raw:
+            checklist = self.checklist(raw["checklist"])
+            if checklist is not None:
+                out["checklist"] = checklist
+        return replace(default, **out)
+
+    def checklist(self, raw: Any) -> tuple[ChecklistItem, ...] | None:
+        """The inspection checklist: a list of { key, label, label_zh } (label_zh: the label
+        when left out), keys unique."""
+        example = '[{ key = "servers", label = "Servers", label_zh = "服务器" }, ...]'
+        if not isinstance(raw, list) or not raw:
+            what = "an empty list: an inspection must check something" if raw == [] else repr(raw)
+            self.setting("inspections", "checklist",
+                         f"must be a list of items such as {example}, not {what}")  # fmt: skip
+            return None
+        items: list[ChecklistItem] = []
+        ok = True
+        for n, entry in enumerate(raw, 1):
+            where = f"item {n}"
+            if not isinstance(entry, dict):
+                self.setting("inspections", "checklist",
+                             f"{where} must be a table {{ key, label, label_zh }}, not "
+                             f"{entry!r}")  # fmt: skip
+                ok = False
+                continue
+            for k in entry:
+                if k not in _ITEM_KEYS:
+                    self.setting("inspections", "checklist",
+                                 f"{where}: {unknown_key(k, _ITEM_KEYS, 'an item takes')}")
+                    ok = False
+            key, label = entry.get("key"), entry.get("label")
+            label_zh = entry.get("label_zh", label or "-")  # a bad label is said once
+            if not isinstance(key, str) or not _ITEM_KEY.match(key):
+                self.setting("inspections", "checklist",
+                             f"{where}: key must be lower-case letters, digits and _ (such as "
+                             f'"queue_machines"), not {key!r}')  # fmt: skip
+                ok = False
+            elif any(i.key == key for i in items):
+                self.setting("inspections", "checklist", f"{where}: key {key!r} is listed twice")
+                ok = False
+            for k, v in (("label", label), ("label_zh", label_zh)):
+                if not isinstance(v, str) or not v.strip():
+                    self.setting("inspections", "checklist",
+                                 f"{where} ({key!r}): {k} must be a non-empty string, not "
+                                 f"{v!r}")  # fmt: skip
+                    ok = False
+            if ok:
+                assert isinstance(key, str) and isinstance(label, str)
+                assert isinstance(label_zh, str)
+                zh = label_zh.strip() if "label_zh" in entry else label.strip()
+                items.append(ChecklistItem(key, label.strip(), zh))
+        return tuple(items) if ok else None
+
+    def upgrades(self, raw: dict[str, Any]) -> UpgradeSettings:
+        value = raw.get("fault_severity", UpgradeSettings().fault_severity)
+        faults = tuple(s for s in SEVERITIES if s != "upgrade")
+        if value not in faults:
+            self.setting("upgrades", "fault_severity",
+                         f"must be the severity of a fault, one of {', '.join(faults)}, not "
+                         f"{value!r}")  # fmt: skip
+            return UpgradeSettings()
+        return UpgradeSettings(fault_severity=value)
 
     # ---------------------------------------------------------------- the classes
 
@@ -712,6 +943,26 @@ def _window(entry: Any) -> tuple[int, int] | str:
             f'"00:00-{entry.split("-")[1].strip()}"'
         )
     return start, end
+
+
+def _seconds(t: time) -> int:
+    """A window bound as seconds of the day (`END_OF_DAY`: 86400)."""
+    if t == END_OF_DAY:
+        return 86_400
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def _month_day(value: Any) -> tuple[int, int] | None:
+    """"MM-DD" as (month, day) of a day every year has, None otherwise."""
+    m = _MONTH_DAY.match(value.strip()) if isinstance(value, str) else None
+    if m is None:
+        return None
+    month, day = int(m.group(1)), int(m.group(2))
+    try:
+        date(2027, month, day)  # a common year: 02-29 is refused
+    except ValueError:
+        return None
+    return month, day
 
 
 def _time_of(seconds: int) -> time:
