@@ -16,6 +16,12 @@ the earlier. When clocks start and stop (DESIGN.md, the service contract):
 | onsite | each escalation | the next `arrived` (or `resolved`: no visit needed any more) |
 | report | the latest resolution (unless reopened since) | the next `report-submitted` |
 | upgrade | the request | the next `resolved`; due at the date the customer gave |
+| update | the report, each reply (`responded`, `replied`), each reopening | the next `resolved` |
+
+The update clock is the plan's online support, "replies every day" to requests by email or
+the website: the caller adds its rule only for tickets on the channels the policy names. Each
+reply restarts it (due `every` after the latest reply), so it is never met by a reply, only
+stopped by the resolution; a reply while the ticket is resolved or closed changes nothing.
 
 Escalating again before the on-site clock was met replaces that clock, unless it was already
 breached then: a breach stays on the record, met late by the next arrival. So a ticket may have
@@ -25,6 +31,11 @@ Pausing (waiting on the customer) stops every running clock: its deadline moves 
 business time spent paused. A pause ends at `resumed`, `resolved` or `closed`; a pause begun
 after a clock was met does not move that clock's deadline. A clock already past due when the
 ticket is paused stays breached: pausing does not hide a breach.
+
+Waiting for the customer's consent (the plan: a fix is carried out "once the customer agrees")
+runs from `proposed` to `approved`, `declined`, `resolved` or `closed`. With `consent_pauses`
+(the policy's `[consent] pause_resolution`, on by default) it pauses the resolution clocks
+(resolve, restore) as a pause does, and only those: the other promises keep running.
 """
 
 from __future__ import annotations
@@ -33,8 +44,16 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, Protocol
 
 PAUSE_ENDS = frozenset({"resumed", "resolved", "closed"})
+WAIT_ENDS = frozenset({"approved", "declined", "resolved", "closed"})
+REPLIES = frozenset({"responded", "replied"})
+"""What restarts the update clock: a response, or a public comment (a reply the customer sees)."""
 CLOCK_ORDER = ("respond", "onsite", "resolve", "restore", "upgrade", "report")
-_RANK = {name: i for i, name in enumerate(CLOCK_ORDER)}
+"""The clocks of a ticket class, in the order a ticket meets them."""
+UPDATE = "update"
+"""The policy's clock of replies (`[update]`), listed after respond."""
+RESOLUTION = frozenset({"resolve", "restore"})
+"""The clocks waiting for the customer's consent pauses."""
+_RANK = {name: i for i, name in enumerate(("respond", UPDATE, *CLOCK_ORDER[1:]))}
 STATES = ("running", "paused", "met", "breached")
 
 
@@ -115,6 +134,22 @@ def pauses(events: Sequence[Event]) -> list[tuple[int, int | None]]:
     return out
 
 
+def waits(events: Sequence[Event]) -> list[tuple[int, int | None]]:
+    """The intervals a proposal waited for the customer's answer: (proposed, answered or
+    resolved), the end None while it still waits."""
+    out: list[tuple[int, int | None]] = []
+    start: int | None = None
+    for ev in events:
+        if ev.kind == "proposed" and start is None:
+            start = ev.at
+        elif ev.kind in WAIT_ENDS and start is not None:
+            out.append((start, ev.at))
+            start = None
+    if start is not None:
+        out.append((start, None))
+    return out
+
+
 def deadline(
     cal: Calendar,
     start: int,
@@ -146,6 +181,8 @@ def compute(
     facts: Facts,
     events: Sequence[Event],
     calendar: Callable[[str], Calendar],
+    *,
+    consent_pauses: bool = True,
 ) -> list[Clock]:
     """Every clock of a ticket whose class has `rules`, given its events in order.
 
@@ -153,7 +190,8 @@ def compute(
     The order of `events` is the truth (the caller sorts them: instant, then the order they were
     recorded, then stamp): a clock starts at a position in it and is met only by an event after
     that position, so events that share an instant are told apart by where they stand. The
-    opening comes before every event (an `opened` event changes nothing).
+    opening comes before every event (an `opened` event changes nothing). `consent_pauses`:
+    whether waiting for the customer's consent pauses the resolution clocks.
     """
     # One walk over the events. Each clock: its start, when it was met, and how many pauses
     # had begun when it was met (pauses begun after that no longer move its deadline).
@@ -170,12 +208,28 @@ def compute(
     paused: list[tuple[int, int | None]] = []
     pause_at: int | None = None
     begun = 0  # pauses begun so far
+    reply_at, update_met, update_n = opened_at, None, 0  # update: the latest reply, stopped
+    waited: list[tuple[int, int | None]] = []  # waiting for the customer's consent
+    wait_at: int | None = None
+    cycle_w = 0  # waits begun when the resolution clocks were met
     for e in events:  # by attribute: callers may pass wider rows than Event
         kind, at = e.kind, e.at
-        if kind == "responded":
-            if respond_met is None:
+        if wait_at is not None and kind in WAIT_ENDS:
+            waited.append((wait_at, at))
+            wait_at = None
+        if kind == "responded" or kind == "replied":
+            if kind == "responded" and respond_met is None:
                 respond_met, respond_n = at, begun
-        elif kind == "arrived" or kind == "resolved":
+            if update_met is None:
+                reply_at = max(opened_at, at)
+            continue
+        if kind == "proposed":
+            if wait_at is None:
+                wait_at = at
+            continue
+        if (kind == "resolved" or kind == "closed") and update_met is None:
+            update_met, update_n = at, begun
+        if kind == "arrived" or kind == "resolved":
             if respond_met is None:
                 respond_met, respond_n = at, begun
             if onsite is not None:
@@ -185,7 +239,7 @@ def compute(
                     onsite_open += 1
             if kind == "resolved":
                 if cycle_met is None:
-                    cycle_met, cycle_n = at, begun
+                    cycle_met, cycle_n, cycle_w = at, begun, len(waited)
                 report_at, report_met = at, None
                 if pause_at is not None:
                     paused.append((pause_at, at))
@@ -207,17 +261,24 @@ def compute(
         elif kind == "reopened":
             cycle_at, cycle_met = max(opened_at, at), None
             report_at = None
+            reply_at, update_met = max(opened_at, at), None
         elif kind == "report-submitted" and report_at is not None and report_met is None:
             report_met, report_n = at, begun
     if pause_at is not None:
         paused.append((pause_at, None))
+    if wait_at is not None:
+        waited.append((wait_at, None))
 
-    def clock(rule: Rule, start: int, met: int | None, n: int) -> Clock:
+    def clock(rule: Rule, start: int, met: int | None, n: int,
+              w: int | None = None) -> Clock:  # fmt: skip
         if rule.target is None:  # upgrade: the customer's date, whatever the pauses
             due, remaining = facts.due_at, None
         else:
             # only the pauses begun before the clock was met move its deadline
             ps = paused if met is None or n == len(paused) else paused[:n]
+            if w is not None and waited:  # and the waits for consent begun by then
+                ps = sorted([*ps, *(waited if met is None else waited[:w])],
+                            key=lambda p: p[0])  # fmt: skip
             due, remaining = deadline(calendar(rule.basis), start, rule.target, ps)
         return Clock(rule.name, start, due, met, remaining, rule.target, rule.basis,
                      rule.class_name)  # fmt: skip
@@ -227,8 +288,13 @@ def compute(
         name = rule.name
         if name == "respond":
             clocks.append(clock(rule, opened_at, respond_met, respond_n))
-        elif name in ("resolve", "restore", "upgrade"):
+        elif name in RESOLUTION:
+            w = cycle_w if consent_pauses else None
+            clocks.append(clock(rule, cycle_at, cycle_met, cycle_n, w))
+        elif name == "upgrade":
             clocks.append(clock(rule, cycle_at, cycle_met, cycle_n))
+        elif name == UPDATE:
+            clocks.append(clock(rule, reply_at, update_met, update_n))
         elif name == "onsite":
             for start, met, n, superseded in onsite or ():
                 c = clock(rule, start, met, n)

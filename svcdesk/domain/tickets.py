@@ -8,6 +8,11 @@ An `edited` event records a change of the ticket's fields (`ticket edit`: what c
 what to what); the fields themselves live on the ticket row and sync per field, so two
 concurrent edits of one field are a conflict `sync conflicts` lists, never a lost write.
 
+A fix that needs the customer's consent is `proposed`, then `approved` or `declined` (the
+plan: "提出故障处理提议,经甲方同意后,乙方进行故障排除"): a proposal is made only while the ticket
+is open or paused and no other waits, an answer only while one waits; resolving or closing the
+ticket ends the wait. A `replied` event is a public comment: a reply the customer sees.
+
 A ticket's status is the fold of its merged timeline (`fold`): its events, from every replica,
 in one total order (instant, then the per-ticket sequence its recorder gave it, then id). An
 event the order makes impossible (a close after a concurrent reopen, a second resolution) is a
@@ -40,6 +45,10 @@ EVENT_KINDS = (
     "closed",
     "report-submitted",
     "comment",
+    "replied",  # a public comment: a reply to the customer (restarts the update clock)
+    "proposed",  # a fix that needs the customer's consent
+    "approved",
+    "declined",
     "edited",  # a change of the ticket's fields (title, class, site, asset, ...)
     "void",  # takes another event out of the timeline (settling a contradiction)
 )
@@ -57,8 +66,14 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "closed": (("resolved",), "closed"),
     "reopened": (("resolved", "closed"), "open"),
     "comment": (STATUSES, None),
+    "replied": (STATUSES, None),
+    "proposed": (("open", "paused"), None),
+    "approved": (("open", "paused"), None),
+    "declined": (("open", "paused"), None),
     "edited": (STATUSES, None),
 }
+CONSENT_ENDS = frozenset({"approved", "declined", "resolved", "closed"})
+"""What ends the wait for the customer's answer to a proposal."""
 
 _VERB = {
     "assigned": "assign",
@@ -72,6 +87,10 @@ _VERB = {
     "closed": "close",
     "reopened": "reopen",
     "comment": "comment on",
+    "replied": "reply on",
+    "proposed": "propose a fix on",
+    "approved": "record an approval on",
+    "declined": "record a refusal on",
     "edited": "edit",
 }
 
@@ -84,6 +103,10 @@ _HINT = {
     ("reopened", "paused"): "it is open (paused), not resolved",
     ("report-submitted", "open"): "an incident report follows resolution",
     ("report-submitted", "paused"): "an incident report follows resolution",
+    ("proposed", "resolved"): "reopen it first",
+    ("proposed", "closed"): "reopen it first",
+    ("approved", "resolved"): "its proposal stopped waiting when it was resolved",
+    ("declined", "resolved"): "its proposal stopped waiting when it was resolved",
 }
 
 
@@ -108,6 +131,37 @@ def next_status(ref: str, status: str, kind: str) -> str:
     return after or status
 
 
+def consent_refusal(ref: str, waiting: bool, kind: str) -> str | None:
+    """Why a proposal or an answer cannot be recorded when a proposal does (`waiting`) or does
+    not wait for the customer's answer (None: it can)."""
+    if kind == "proposed" and waiting:
+        return (
+            f"cannot propose a fix on ticket {ref}: a proposal already waits for the customer's "
+            "answer (record it with 'ticket approve' or 'ticket decline' first)"
+        )
+    if kind in ("approved", "declined") and not waiting:
+        return (
+            f"cannot {_VERB[kind]} ticket {ref}: no proposal waits for the customer's answer "
+            "(propose one with 'ticket propose')"
+        )
+    return None
+
+
+def check(ref: str, timeline: Timeline, kind: str) -> str:
+    """The status after event `kind` on a ticket whose timeline so far is `timeline`, or
+    RuleViolation saying why it cannot happen (its status, or the proposal's state)."""
+    after = next_status(ref, timeline.status, kind)
+    refusal = consent_refusal(ref, timeline.waiting, kind)
+    if refusal:
+        raise RuleViolation(refusal)
+    return after
+
+
+def may(timeline: Timeline, kind: str) -> bool:
+    """May event `kind` follow this timeline?"""
+    return allowed(timeline.status, kind) and not consent_refusal("", timeline.waiting, kind)
+
+
 class Timeline(NamedTuple):
     """A ticket's timeline folded. Events are anything with `kind`, `at`, `id` and `target`
     (void: the event it takes out), store rows and tuples alike."""
@@ -115,6 +169,7 @@ class Timeline(NamedTuple):
     status: str
     effective: list[Any]  # the events that took effect, in order (what the clocks see)
     contradictions: list[tuple[str, str]]  # (impossible event, the one that made it so)
+    waiting: bool = False  # a proposal waits for the customer's answer
 
 
 def fold(events: Sequence[Any]) -> Timeline:
@@ -122,14 +177,16 @@ def fold(events: Sequence[Any]) -> Timeline:
     ones it made impossible (each with the event that set the status it could not follow)."""
     voided = {e.target for e in events if e.kind == "void" and e.target}
     status, setter = "open", ""
+    waiting, asked = False, ""  # a proposal waits; the event that last set that
     effective: list[Any] = []
     contradictions: list[tuple[str, str]] = []
     for e in events:
-        if e.kind == "void" or (voided and e.id in voided):
+        kind = e.kind
+        if kind == "void" or (voided and e.id in voided):
             continue
-        rule = TRANSITIONS.get(e.kind)
+        rule = TRANSITIONS.get(kind)
         if rule is None:  # opened, or a kind of a newer svcdesk: no change of status
-            if e.kind == "opened":
+            if kind == "opened":
                 setter = e.id
             effective.append(e)
             continue
@@ -137,10 +194,16 @@ def fold(events: Sequence[Any]) -> Timeline:
         if status not in allowed:
             contradictions.append((e.id, setter))
             continue
+        if kind == "proposed" or kind in CONSENT_ENDS:
+            if (kind == "proposed") == waiting and kind not in ("resolved", "closed"):
+                contradictions.append((e.id, asked))  # a second proposal, an answer to none
+                continue
+            if waiting or kind == "proposed":
+                waiting, asked = kind == "proposed", e.id
         if after is not None and after != status:
             status, setter = after, e.id
         effective.append(e)
-    return Timeline(status, effective, contradictions)
+    return Timeline(status, effective, contradictions, waiting)
 
 
 def choose(value: str, choices: tuple[str, ...], what: str) -> str:
