@@ -42,9 +42,37 @@ def _ticket(rec: dict[str, Any], notes: list[str] | None = None) -> Result:
         record=rec,
         fields=views.TICKET_FIELDS,
         sections=views.TICKET_SECTIONS,
-        human=views.ticket_human,
+        human=_human,
         notes=notes or [],
     )
+
+
+def _human(rec: dict[str, Any]) -> dict[str, Any]:
+    """A ticket as people read it (`views.ticket_human`), with what a proposal's wait and a
+    public reply mean said in the timeline."""
+    from svcdesk.cli import views
+
+    rec = views.ticket_human(rec)
+    waiting = None
+    for ev in rec.get("events", []):
+        kind, by = ev["kind"], ev["details"].get("by")
+        if kind == "proposed":
+            ev["summary"] = f"waiting for the customer's consent to: {ev['note']}"
+            waiting = ev
+        elif kind in ("approved", "declined"):
+            verb = "agreed" if kind == "approved" else "declined"
+            ev["summary"] = f"{by} {verb}" + (f": {ev['note']}" if ev["note"] else "")
+            waiting = None
+        elif kind in ("resolved", "closed"):
+            waiting = None
+        elif kind == "replied":
+            ev["summary"] = f"reply to the customer: {ev['note']}"
+    if waiting is not None:
+        paused = [c["name"] for c in rec.get("clocks", [])
+                  if c["name"] in ("resolve", "restore") and c["state"] == "paused"]  # fmt: skip
+        if paused:
+            waiting["summary"] += f" ({' and '.join(paused)} clock paused until answered)"
+    return rec
 
 
 @app.command("open")
@@ -476,15 +504,95 @@ def reopen(
 def comment(
     ticket: str = TICKET_ARG,
     text: str = typer.Argument(..., help="The comment."),
+    public: bool = typer.Option(
+        False, "--public", help="A reply the customer sees (restarts the update clock)."
+    ),
     at: str = at_option(),
     fmt: str = fmt_option(),
 ) -> Result:
-    """Add a comment to a ticket's timeline.
+    """Add a comment to a ticket's timeline; --public: a reply to the customer.
+
+    A public comment is a reply: on a ticket by email or website it restarts the update
+    clock (the plan's online support replies every day).
 
     \b
-    Example:
+    Examples:
       svcdesk ticket comment 12 "Customer asks for a call after 14:00"
+      svcdesk ticket comment 12 --public "The new driver is on its way; we call tomorrow"
     """
     from svcdesk.services import tickets
 
-    return _ticket(tickets.comment(get_db(), ticket, text, at=at))
+    return _ticket(tickets.comment(get_db(), ticket, text, public=public, at=at))
+
+
+@app.command("propose")
+@renders
+def propose(
+    ticket: str = TICKET_ARG,
+    plan: str = typer.Option(..., "--plan", help="The fix the customer is asked to agree to."),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> Result:
+    """Propose a fix that needs the customer's consent.
+
+    The plan: a fix is carried out once the customer agrees. Until 'ticket approve' or
+    'ticket decline' records the answer, the resolution clock is paused as waiting on the
+    customer (unless the policy's [consent] pause_resolution = false).
+
+    \b
+    Example:
+      svcdesk ticket propose 12 --plan "Reinstall the database server over the weekend"
+    """
+    from svcdesk.services import tickets
+
+    rec = tickets.propose(get_db(), ticket, plan=plan, at=at)
+    return _ticket(rec, _waiting_note(rec))
+
+
+@app.command("approve")
+@renders
+def approve(
+    ticket: str = TICKET_ARG,
+    by: str = typer.Option(..., "--by", help="Who agreed, for the customer."),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> Result:
+    """Record the customer's consent to the proposed fix (its clocks run again).
+
+    \b
+    Example:
+      svcdesk ticket approve 12 --by "Director Wang"
+    """
+    from svcdesk.services import tickets
+
+    return _ticket(tickets.approve(get_db(), ticket, by=by, at=at))
+
+
+@app.command("decline")
+@renders
+def decline(
+    ticket: str = TICKET_ARG,
+    by: str = typer.Option(..., "--by", help="Who declined, for the customer."),
+    reason: str = typer.Option(..., "--reason", help="Why the customer declined."),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> Result:
+    """Record that the customer declined the proposed fix, and why (its clocks run again).
+
+    \b
+    Example:
+      svcdesk ticket decline 12 --by "Director Wang" --reason "No downtime before the tax deadline"
+    """
+    from svcdesk.services import tickets
+
+    return _ticket(tickets.decline(get_db(), ticket, by=by, reason=reason, at=at))
+
+
+def _waiting_note(rec: dict[str, Any]) -> list[str]:
+    """What a proposal that waits does to the ticket's clocks, said once."""
+    paused = [c["name"] for c in rec["clocks"]
+              if c["name"] in ("resolve", "restore") and c["state"] == "paused"]  # fmt: skip
+    if not paused:
+        return []
+    return [f"note: the {' and '.join(paused)} clock of {rec['ref']} is paused until the customer "
+            "answers ('ticket approve' or 'ticket decline')"]  # fmt: skip

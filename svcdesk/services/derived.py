@@ -7,6 +7,10 @@ for what depends on now). `refresh` runs before every write transaction commits 
 ticket, its events, a policy version or its site (the store calls it: `Database.derive`), so
 local commands, sync, `sync keep`, `sla policy load` and `sla recompute` store the same thing.
 
+A ticket on a channel the policy's `[update]` names (email, web) also has an update clock, and
+waiting for the customer's consent pauses its resolution clocks if the policy says so: both
+follow the ticket's fields and events as they stand, like its class.
+
 A ticket's class is its severity and category as they stand: `ticket edit` changing them (or
 an upgrade's due date) makes the clocks follow the new class from the report, because the
 class says what the fault is and the promise began when it was reported. So the clocks stay a
@@ -46,7 +50,7 @@ if TYPE_CHECKING:
     from svcdesk.store.db import Database, Tx
 
 # What the stored formats are; a database that holds another is derived again when opened.
-FORMAT = "3"  # 3: status and clocks folded from the timeline's total order
+FORMAT = "4"  # 3: status and clocks folded from the timeline's total order; 4: update clocks
 FORMAT_KEY = "derived_format"
 
 _STATE, _LEFT = "\x00S", "\x00L"  # sentinels for the time-dependent fields of running clocks
@@ -59,11 +63,14 @@ _STATE, _LEFT = "\x00S", "\x00L"  # sentinels for the time-dependent fields of r
 def compute_clocks(policy: Policy, *, severity: str, category: str, opened_at: int,
                    due_at: int | None, site_tz: str | None,
                    events: Sequence[sla.Event] | Sequence[ticket_store.EventTime],
-                   ) -> list[sla.Clock]:  # fmt: skip
-    """A ticket's clocks under `policy`: its class's rules, on its site's calendar."""
-    rules = policy.class_for(severity, category).clocks
+                   channel: str | None = None) -> list[sla.Clock]:  # fmt: skip
+    """A ticket's clocks under `policy`: its class's rules (and the update clock when its
+    `channel` is one the policy replies on every day), on its site's calendar."""
+    rules = (policy.clock_rules(severity, category, channel) if channel is not None
+             else policy.class_for(severity, category).clocks)  # fmt: skip
     return sla.compute(rules, sla.Facts(opened_at, due_at), events,  # type: ignore[arg-type]
-                       lambda basis: policy.calendar(basis, site_tz))  # fmt: skip
+                       lambda basis: policy.calendar(basis, site_tz),
+                       consent_pauses=policy.consent.pause_resolution)  # fmt: skip
 
 
 class Deriver:
@@ -96,7 +103,8 @@ class Deriver:
         )
         clocks = compute_clocks(policy, severity=ticket.severity, category=ticket.category,
                                 opened_at=ticket.opened_at, due_at=ticket.due_at,
-                                site_tz=site.tz, events=timeline.effective)  # fmt: skip
+                                site_tz=site.tz, events=timeline.effective,
+                                channel=ticket.channel)  # fmt: skip
         encoded = orjson.dumps([tuple(c) for c in clocks]).decode()
         view = due_view = None
         if ticket.status != "closed":

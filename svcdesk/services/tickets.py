@@ -341,16 +341,19 @@ def _place(conn: Conn, ticket: TicketRow, kind: str, ts: int) -> int:
     events = store.event_times(conn, [ticket.id]).get(ticket.id, [])
     before = [e for e in events if e.at <= ts]
     later = [e for e in events if e.at > ts]
-    state = rules.fold(before).status
+    then = rules.fold(before)
     if not later:
-        rules.next_status(ref, state, kind)
-    elif not rules.allowed(state, kind):
+        rules.check(ref, then, kind)
+    elif not rules.may(then, kind):
         nxt = later[0]
+        said = f"it was {then.status} then"
+        if rules.allowed(then.status, kind):  # the proposal's state refused it
+            said = "a proposal was waiting then" if then.waiting else "no proposal waited then"
         raise RuleViolation(
-            f"cannot {rules.verb(kind)} ticket {ref} at {_local(ts)}: it was {state} then; "
+            f"cannot {rules.verb(kind)} ticket {ref} at {_local(ts)}: {said}; "
             f"its next event is {nxt.kind} at {_local(nxt.at)}"
         )
-    if later and kind != "comment":
+    if later and kind not in ("comment", "replied"):
         new = store.EventTime(kind, ts, "\uffff")
         old = {c for c, _ in rules.fold(events).contradictions}
         now_contradicted = {c for c, _ in rules.fold([*before, new, *later]).contradictions}
@@ -454,9 +457,35 @@ def reopen(
 
 
 def comment(
-    db: Database, typed: str, body: str, *, at: str | datetime | None = None
+    db: Database, typed: str, body: str, *, public: bool = False,
+    at: str | datetime | None = None,
 ) -> dict[str, Any]:
-    return record(db, typed, "comment", at=at, note=_need(body, "TEXT"))
+    """A comment on the timeline; `public`: a reply the customer sees (a `replied` event),
+    which restarts the update clock of online support (the plan: replies every day)."""
+    return record(db, typed, "replied" if public else "comment", at=at, note=_need(body, "TEXT"))
+
+
+def propose(
+    db: Database, typed: str, *, plan: str, at: str | datetime | None = None
+) -> dict[str, Any]:
+    """Propose a fix that needs the customer's consent (the plan: the fault is handled "once
+    the customer agrees"); while it waits, the policy may pause the resolution clocks."""
+    return record(db, typed, "proposed", at=at, note=_need(plan, "--plan"))
+
+
+def approve(
+    db: Database, typed: str, *, by: str, at: str | datetime | None = None
+) -> dict[str, Any]:
+    """Record the customer's consent to the proposal that waits (`by`: who gave it)."""
+    return record(db, typed, "approved", at=at, data={"by": _need(by, "--by")})
+
+
+def decline(
+    db: Database, typed: str, *, by: str, reason: str, at: str | datetime | None = None
+) -> dict[str, Any]:
+    """Record that the customer declined the proposal that waits, and why."""
+    by = _need(by, "--by")
+    return record(db, typed, "declined", at=at, note=_need(reason, "--reason"), data={"by": by})
 
 
 # --------------------------------------------------------------------------------------------
