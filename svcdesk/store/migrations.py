@@ -65,11 +65,19 @@ def m005_field_work(conn: Conn) -> None:
         ddl.create_table(conn, table)
 
 
+def m006_brief_list(conn: Conn) -> None:
+    """The open tickets' listed columns in one narrow index: text lists read nothing else."""
+    from svcdesk.store import ddl
+
+    ddl.create_index(conn, "ticket", "ix_ticket_brief")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_timeline_order,
     m003_aliases,
     m004_list_order,
     m005_field_work,
+    m006_brief_list,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

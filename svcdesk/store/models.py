@@ -102,6 +102,10 @@ class Ticket(SQLModel, table=True):
                    name="ix_ticket_open", where="status <> 'closed'"),
         _open_only("next_due_at", "id", "site_id", "ref", "title", "assignee", "status",
                    "due_view", "clocks", name="ix_ticket_due", where="next_due_at IS NOT NULL"),
+        # `ticket list` on a terminal or in a pipe reads its columns from this narrow index
+        # alone, in order (half the time of looking each ticket up in the table).
+        _open_only("opened_at", "id", "ref", "site_id", "status", "severity", "category",
+                   "assignee", "title", name="ix_ticket_brief", where="status <> 'closed'"),
         Index("ix_ticket_opened", "opened_at"),
         Index("ix_ticket_site", "site_id", "opened_at"),
         Index("ix_ticket_assignee", "assignee"),

@@ -69,6 +69,7 @@ def test_a_version_4_database_upgrades_in_its_own_step(tmp_path):
     with sqlite3.connect(path) as conn:
         for table in reversed(FIELD):
             conn.execute(f"DROP TABLE {table}")
+        conn.execute("DROP INDEX ix_ticket_brief")  # m006's
         conn.execute("UPDATE svcdesk_meta SET value = '4' WHERE key = 'schema_version'")
     db = open_database(str(path))
     try:
