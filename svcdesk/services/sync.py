@@ -237,6 +237,7 @@ def sync(
             seen = engine.version_vector(conn)
     finally:
         other.close()
+    notes += renamed_notes([*pushed.get("renamed", []), *pulled.get("renamed", [])])
     now = clock.now().isoformat()
     _set_meta(db, {f"sync.{name}.seen": orjson.dumps(seen).decode(), f"sync.{name}.at": now})
     return {
@@ -247,6 +248,12 @@ def sync(
         "held_back": _merge_held(pushed["held"], pulled["held"]),
         "notes": notes,  # one line per side re-keyed (a copied or restored file)
     }
+
+
+def renamed_notes(renamed: list[tuple[str, str, str]]) -> list[str]:
+    """One line per visit or inspection that met another under its ref (sync/engine.py)."""
+    return [f"{table} {old} was made twice under one replica identity (a copied file): the one "
+            f"made later is now {new}" for table, old, new in sorted(set(renamed))]  # fmt: skip
 
 
 def _merge_held(*sides: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -46,6 +46,34 @@ def next_ref(tx: Tx, table: str, code: str) -> str:
             return ref
 
 
+def ref_holders(conn: Conn, table: str, wanted: list[str]) -> dict[str, str]:
+    """Ref -> the id of the row of `table` (visit, inspection) that holds it, for those held."""
+    name = _ref_table(table)
+    out: dict[str, str] = {}
+    for marks, params in in_list(sorted(set(wanted))):
+        rows = conn.execute(f"SELECT ref, id FROM {name} WHERE ref IN ({marks})", params).all()
+        out.update((str(r), str(i)) for r, i in rows)
+    return out
+
+
+def clash_ref(ref: str, row_id: str) -> str:
+    """The ref a record gets when another, made earlier, has its ref (a file copied where
+    nothing could tell hands out the refs the original hands out): its own, with the end of
+    its id, the same on every replica (`KQ7M-V5.3F9A2C`)."""
+    return f"{ref}.{row_id.replace('-', '')[-6:].upper()}"
+
+
+def set_ref(conn: Conn, table: str, row_id: str, ref: str) -> None:
+    """Give a record another ref (not logged: every replica does the same, see `clash_ref`)."""
+    conn.execute(f"UPDATE {_ref_table(table)} SET ref = :r WHERE id = :i", {"r": ref, "i": row_id})
+
+
+def _ref_table(table: str) -> str:
+    if table not in REF_PATTERNS:
+        raise ValueError(f"{table!r} hands out no refs of its own")
+    return table
+
+
 def _window(col: str, since: int | None, until: int | None, params: dict[str, Any]) -> list[str]:
     where = []
     if since is not None:

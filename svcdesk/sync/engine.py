@@ -123,11 +123,13 @@ def apply_ops(
                 touched[op.tbl].add(op.row_id)
             if progress:
                 progress(received)
+        renamed = []
         for table in TABLES:
-            rebuild_many(tx, table, sorted(touched[table]))
+            renamed += rebuild_many(tx, table, sorted(touched[table]))
         tickets = len(tx.dirty_tickets)
     return {"received": received, "applied": applied, "tickets": tickets,
-            "held": sorted(held.values(), key=lambda h: h["replica"])}  # fmt: skip
+            "held": sorted(held.values(), key=lambda h: h["replica"]),
+            "renamed": renamed}  # fmt: skip
 
 
 def _hold_back(batch: list[Change], limit: int, held: dict[str, dict[str, Any]]) -> list[Change]:
@@ -162,13 +164,15 @@ def _store_new(conn: Conn, batch: list[Change]) -> list[Change]:
     return new
 
 
-def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> None:
+def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> list[tuple[str, str, str]]:
     """Set rows to the fold of their operations in stamp order (newest value per field),
-    a batch at a time, and tell the transaction what that means for derived state."""
+    a batch at a time, and tell the transaction what that means for derived state. Returns
+    (table, old ref, new ref) of each visit or inspection given another ref (`_settle_refs`)."""
     conn = tx.conn
+    renamed: list[tuple[str, str, str]] = []
     if table in merges.IDENTITY:  # the same site code or serial made twice is one record
         identity.rebuild(tx, table, row_ids)
-        return
+        return renamed
     merged = aliases.any_merged(conn)
     for start in range(0, len(row_ids), 500):
         chunk = row_ids[start : start + 500]
@@ -178,6 +182,8 @@ def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> None:
                 states.setdefault(row_id, {}).update(orjson.loads(data))
         if merged and table in FOLLOWS:  # a record at a site or of an asset merged away
             _follow_merges(conn, states, FOLLOWS[table])
+        if table in field.REF_PATTERNS:  # one ref handed out twice under one identity
+            renamed += _settle_refs(conn, table, states)
         existing = changelog.existing_ids(conn, table=table, row_ids=chunk)
         inserts, updates = [], []
         for row_id, state in states.items():
@@ -202,6 +208,42 @@ def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> None:
                 f"the same {what} was created on two replicas ({exc}); "
                 "rename one of them on its replica, then sync again"
             ) from None
+    return renamed
+
+
+def _settle_refs(conn: Conn, table: str, states: dict[str, dict[str, Any]]
+                 ) -> list[tuple[str, str, str]]:  # fmt: skip
+    """Records of `table` (visits, inspections) that came with a ref another record has: a file
+    copied where nothing could tell handed out the refs its original hands out, before a sync
+    re-keyed it (services/rekey.py renumbers tickets and assets). The record made first (the
+    smaller stamp of its first operation) keeps the ref, every other gets `field.clash_ref`;
+    every replica does the same, so they converge. Returns (table, old ref, new ref)."""
+    wanted: dict[str, set[str]] = {}
+    for row_id, state in states.items():
+        if "id" in state and isinstance(state.get("ref"), str):
+            wanted.setdefault(state["ref"], set()).add(row_id)
+    holders = field.ref_holders(conn, table, list(wanted))
+    clashing = {ref: ids | ({holders[ref]} if ref in holders else set())
+                for ref, ids in wanted.items()}  # fmt: skip
+    clashing = {ref: ids for ref, ids in clashing.items() if len(ids) > 1}
+    if not clashing:
+        return []
+    first = changelog.stamps_of(conn, table=table,
+                                row_ids=sorted({i for ids in clashing.values() for i in ids}))
+    stored = {i: r for r, i in field.ref_holders(conn, table, [
+        field.clash_ref(ref, i) for ref, ids in clashing.items() for i in ids]).items()}
+    renamed = []
+    for ref, ids in sorted(clashing.items()):
+        keeper = min(ids, key=lambda i: (first.get(i, "~"), i))
+        for row_id in sorted(ids - {keeper}):
+            new = field.clash_ref(ref, row_id)
+            if row_id == holders.get(ref):  # stored under the ref: free it first
+                field.set_ref(conn, table, row_id, new)
+            if row_id in states:
+                states[row_id]["ref"] = new
+            if stored.get(row_id) != new:
+                renamed.append((table, ref, new))
+    return renamed
 
 
 MUTABLE = tuple(t for t in TABLES if t not in APPEND_ONLY)

@@ -5,6 +5,10 @@ turns out to be one with another."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import socket
+import sqlite3
 from pathlib import Path
 
 from support import replicas
@@ -104,6 +108,26 @@ def test_ending_one_visit_on_two_laptops_keeps_one_and_lists_the_other(tmp_path)
         assert sync.conflicts(db) == []
 
 
+def laptop(cli, path: Path, *args: str):
+    return cli("--db", str(path), *args)
+
+
+def ok(r):
+    assert r.exit_code == 0, r.stderr
+    return r
+
+
+def home_here(path: Path) -> None:
+    """Make a copy believe it was always where it is (as tests/sync/test_copies.py does)."""
+    st = path.stat()
+    home = {"host": socket.gethostname(), "device": st.st_dev, "inode": st.st_ino,
+            "path": str(path)}  # fmt: skip
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM svcdesk_meta WHERE key = 'home'")
+        conn.execute("INSERT INTO svcdesk_meta (key, value) VALUES ('home', ?)",
+                     (json.dumps(home),))  # fmt: skip
+
+
 def shown_epoch(text: str) -> int:
     from svcdesk import clock
 
@@ -176,3 +200,42 @@ def test_a_bundle_carries_visits(tmp_path):
     sync.export(a, str(bundle))
     sync.import_(b, str(bundle))
     assert rows(a) == rows(b)
+
+
+def test_a_copy_worked_on_before_anyone_could_tell_keeps_both_visits(cli, tmp_path):
+    """A file copied where nothing could tell (it believes it was always there) hands out the
+    visit refs the original hands out too; the sync that re-keys it keeps both visits: the
+    older keeps the ref, the other gets it with its own suffix, alike on every replica."""
+    a, b, hub = tmp_path / "a.db", tmp_path / "b.db", tmp_path / "hub.db"
+    ok(laptop(cli, hub, "init"))
+    ok(laptop(cli, a, "init"))
+    ok(laptop(cli, a, "site", "add", "BJ-HD", "--name", "Haidian"))
+    ok(laptop(cli, a, "sync", "remote", "add", "hub", str(hub)))
+    ok(laptop(cli, a, "sync"))
+    code = ok(laptop(cli, a, "db", "info", "-f", "json")).json()["replica_code"]
+    shutil.copy2(a, b)
+    home_here(b)
+    made = []
+    for path, who in ((a, "on a"), (b, "on b")):
+        r = ok(laptop(cli, path, "visit", "start", "--site", "BJ-HD", "--engineer", who,
+                      "-f", "json"))  # fmt: skip
+        made.append(r.json())
+    assert made[0]["ref"] == made[1]["ref"] == f"{code}-V1"
+    said = ""
+    for path in (a, b, a):
+        r = laptop(cli, path, "sync", "hub")
+        assert r.exit_code == 0, r.stderr
+        said += r.stderr
+    assert f"visit {code}-V1 was made twice under one replica identity" in said
+    lists = []
+    for path in (a, b, hub):
+        listed = ok(laptop(cli, path, "visit", "list", "-f", "json")).json()
+        lists.append(sorted((v["engineer"], v["ref"], v["id"]) for v in listed))
+    assert lists[0] == lists[1] == lists[2]
+    refs = {who: ref for who, ref, _ in lists[0]}
+    first = min(made, key=lambda v: v["id"])  # made first: the older stamp keeps the ref
+    assert refs[first["engineer"]] == f"{code}-V1"
+    other = next(v for v in made if v is not first)
+    assert refs[other["engineer"]] == f"{code}-V1.{other['id'][-6:].upper()}"
+    shown = ok(laptop(cli, b, "visit", "show", refs[other["engineer"]], "-f", "json")).json()
+    assert shown["id"] == other["id"]
