@@ -332,7 +332,10 @@ def respond(
     at: str = at_option(),
     fmt: str = fmt_option(),
 ) -> Result:
-    """Record the first substantive response (the 30-minute promise).
+    """Record a substantive response (restarts the update clock).
+
+    The first response meets the 30-minute promise; each one is a reply to the customer that
+    restarts the update clock of email and website tickets.
 
     \b
     Example:
@@ -510,7 +513,7 @@ def comment(
     at: str = at_option(),
     fmt: str = fmt_option(),
 ) -> Result:
-    """Add a comment to a ticket's timeline; --public: a reply to the customer.
+    """Add a comment to a ticket's timeline (--public: a reply).
 
     A public comment is a reply: on a ticket by email or website it restarts the update
     clock (the plan's online support replies every day).
@@ -557,7 +560,9 @@ def approve(
     at: str = at_option(),
     fmt: str = fmt_option(),
 ) -> Result:
-    """Record the customer's consent to the proposed fix (its clocks run again).
+    """Record the customer's consent to the proposed fix.
+
+    The resolution clock runs again from this instant.
 
     \b
     Example:
@@ -577,7 +582,9 @@ def decline(
     at: str = at_option(),
     fmt: str = fmt_option(),
 ) -> Result:
-    """Record that the customer declined the proposed fix, and why (its clocks run again).
+    """Record that the customer declined the proposed fix, and why.
+
+    The resolution clock runs again from this instant.
 
     \b
     Example:

@@ -72,7 +72,9 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "declined": (("open", "paused"), None),
     "edited": (STATUSES, None),
 }
-CONSENT_ENDS = frozenset({"approved", "declined", "resolved", "closed"})
+ANSWERS = frozenset({"approved", "declined"})
+"""The customer's answers to a proposal."""
+CONSENT_ENDS = ANSWERS | {"resolved", "closed"}
 """What ends the wait for the customer's answer to a proposal."""
 
 _VERB = {
@@ -105,8 +107,8 @@ _HINT = {
     ("report-submitted", "paused"): "an incident report follows resolution",
     ("proposed", "resolved"): "reopen it first",
     ("proposed", "closed"): "reopen it first",
-    ("approved", "resolved"): "its proposal stopped waiting when it was resolved",
-    ("declined", "resolved"): "its proposal stopped waiting when it was resolved",
+    ("approved", "resolved"): "a proposal stops waiting when the ticket is resolved",
+    ("declined", "resolved"): "a proposal stops waiting when the ticket is resolved",
 }
 
 
@@ -139,7 +141,7 @@ def consent_refusal(ref: str, waiting: bool, kind: str) -> str | None:
             f"cannot propose a fix on ticket {ref}: a proposal already waits for the customer's "
             "answer (record it with 'ticket approve' or 'ticket decline' first)"
         )
-    if kind in ("approved", "declined") and not waiting:
+    if kind in ANSWERS and not waiting:
         return (
             f"cannot {_VERB[kind]} ticket {ref}: no proposal waits for the customer's answer "
             "(propose one with 'ticket propose')"
@@ -195,11 +197,13 @@ def fold(events: Sequence[Any]) -> Timeline:
             contradictions.append((e.id, setter))
             continue
         if kind == "proposed" or kind in CONSENT_ENDS:
-            if (kind == "proposed") == waiting and kind not in ("resolved", "closed"):
+            if (kind == "proposed" and waiting) or (kind in ANSWERS and not waiting):
                 contradictions.append((e.id, asked))  # a second proposal, an answer to none
                 continue
-            if waiting or kind == "proposed":
-                waiting, asked = kind == "proposed", e.id
+            if kind == "proposed":
+                waiting, asked = True, e.id
+            elif waiting:  # answered, or the ticket resolved or closed
+                waiting, asked = False, e.id
         if after is not None and after != status:
             status, setter = after, e.id
         effective.append(e)

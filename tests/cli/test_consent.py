@@ -127,3 +127,33 @@ def test_a_policy_can_keep_the_resolution_clock_running(cli, site, tmp_path):
         "seconds_left": clocks(r.json())["resolve"]["seconds_left"]}
     assert clocks(r.json())["resolve"]["state"] == "running"
     assert "paused" not in r.stderr
+
+
+def test_two_laptops_proposing_at_once_converge_and_the_second_proposal_is_a_conflict(
+    cli, tmp_path
+):
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+
+    def on(path, *args):
+        r = cli("--db", str(path), *args)
+        assert r.exit_code == 0, r.stderr
+        return r
+
+    on(a, "init")
+    on(a, "site", "add", "BJ-HD", "--name", "Haidian")
+    ref = on(a, "ticket", "open", "--site", "BJ-HD", "--title", "Disk failing", "--channel",
+             "email", "--at", "2026-10-14T09:00", "-f", "json").json()["ref"]  # fmt: skip
+    on(b, "init")
+    on(b, "sync", str(a))
+    on(a, "ticket", "propose", ref, "--plan", "Replace the disk", "--at", "2026-10-14T09:10")
+    on(b, "ticket", "propose", ref, "--plan", "Reinstall", "--at", "2026-10-14T09:20")
+    on(b, "ticket", "approve", ref, "--by", "Wang", "--at", "2026-10-14T09:30")
+    on(b, "sync", str(a))
+    on(a, "sync", str(b))
+    shown = [on(p, "ticket", "show", ref, "-f", "json").json() for p in (a, b)]
+    assert shown[0]["clocks"] == shown[1]["clocks"]
+    # the first proposal waited 09:10-09:30 (approved); the second could not follow it
+    resolve = clocks(shown[0])["resolve"]
+    assert (resolve["state"], resolve["due_at"]) == ("running", "2026-10-19T10:50:00+08:00")
+    conflicts = on(a, "sync", "conflicts", "-f", "json").json()
+    assert len(conflicts) == 1 and "proposed at 2026-10-14 09:20" in str(conflicts[0])

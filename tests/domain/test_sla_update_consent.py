@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from svcdesk.domain import sla
+from svcdesk.domain import sla, tickets
 from svcdesk.domain.calendar import WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -230,3 +231,36 @@ def test_one_answered_proposal_before_the_deadline_shifts_it_by_the_wait(start, 
     (c,) = sla.compute([rule], sla.Facts(opened), evs, cal)
     original = opened + hours * H
     assert c.due_at == (original + (answered - proposed) if proposed < original else original)
+
+
+class Ev(NamedTuple):
+    kind: str
+    at: int
+    id: str
+    target: str | None = None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(("proposed", "approved", "declined", "paused", "resumed",
+                                 "resolved", "reopened", "closed", "replied")), max_size=14))
+def test_a_merged_timeline_never_holds_two_waiting_proposals_nor_an_answer_to_none(kinds):
+    # a merge of two laptops' timelines may hold anything: the fold keeps what can follow
+    timeline = tickets.fold([Ev(k, i, f"e{i}") for i, k in enumerate(kinds)])
+    waiting = False
+    for e in timeline.effective:
+        if e.kind == "proposed":
+            assert not waiting
+            waiting = True
+        elif e.kind in ("approved", "declined"):
+            assert waiting
+            waiting = False
+        elif e.kind in ("resolved", "closed"):
+            waiting = False
+    assert timeline.waiting == waiting
+    # every event left out is one the timeline made impossible, listed as a contradiction
+    kept = {e.id for e in timeline.effective}
+    assert {c for c, _ in timeline.contradictions} == {f"e{i}" for i in range(len(kinds))} - kept
+    # the clocks see one wait per proposal that took effect, never overlapping
+    spans = sla.waits(timeline.effective)
+    assert len(spans) == sum(e.kind == "proposed" for e in timeline.effective)
+    assert all(b is not None and b <= c for (_, b), (c, _) in zip(spans, spans[1:], strict=False))
