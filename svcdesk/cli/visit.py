@@ -84,17 +84,21 @@ def _human(rec: dict[str, Any]) -> dict[str, Any]:
 @renders
 def start(
     site: str = typer.Option(
-        None, "--site", help="Site code (default: the ticket's site).",
+        None, "--site", metavar="SITE", help="Site code (default: the ticket's site).",
         autocompletion=complete.sites,
     ),
     ticket: str = typer.Option(
-        None, "--ticket", help="The ticket this visit is for: its arrival is recorded too.",
+        None, "--ticket", metavar="TICKET",
+        help="The ticket this visit is for: its arrival is recorded too.",
         autocompletion=complete.tickets,
     ),
-    engineer: str = typer.Option(None, "--engineer", help="Who is on site (default: you)."),
+    engineer: str = typer.Option(
+        None, "--engineer", metavar="NAME", help="Who is on site (default: you)."
+    ),
     kind: str = typer.Option(
-        None, "--kind", help="repair, inspection, training, install or upgrade (default: repair "
-        "for a ticket, upgrade for an upgrade request, else inspection).",
+        None, "--kind", metavar="KIND",
+        help="repair, inspection, training, install or upgrade (default: repair for a ticket, "
+        "upgrade for an upgrade request, else inspection).",
         autocompletion=lambda: list(KINDS),
     ),
     at: str = at_option(),
@@ -118,7 +122,7 @@ def start(
 @renders
 def end(
     visit: str = VISIT_ARG,
-    summary: str = typer.Option(..., "--summary", help="What was done."),
+    summary: str = typer.Option(..., "--summary", metavar="TEXT", help="What was done."),
     part: list[str] = typer.Option(
         None, "--part", metavar="SERIAL_OUT:SERIAL_IN[:COST]",
         help="A part replaced: the faulty serial, the replacement's, the cost (e.g. 350 or "
@@ -147,8 +151,12 @@ def end(
 @app.command("list")
 @renders
 def list_(
-    site: str = typer.Option(None, "--site", help="Only this site.", autocompletion=complete.sites),
-    engineer: str = typer.Option(None, "--engineer", help="Only this engineer (any case)."),
+    site: str = typer.Option(
+        None, "--site", metavar="SITE", help="Only this site.", autocompletion=complete.sites
+    ),
+    engineer: str = typer.Option(
+        None, "--engineer", metavar="NAME", help="Only this engineer (any case)."
+    ),
     since: str = typer.Option(None, "--since", metavar="INSTANT", help="Started at or after."),
     until: str = typer.Option(None, "--until", metavar="INSTANT", help="Started before."),
     fmt: str = fmt_option(),
@@ -183,8 +191,12 @@ def show(visit: str = VISIT_ARG, fmt: str = fmt_option()) -> Result:
 @app.command("hours")
 @renders
 def hours(
-    site: str = typer.Option(None, "--site", help="Only this site.", autocompletion=complete.sites),
-    engineer: str = typer.Option(None, "--engineer", help="Only this engineer (any case)."),
+    site: str = typer.Option(
+        None, "--site", metavar="SITE", help="Only this site.", autocompletion=complete.sites
+    ),
+    engineer: str = typer.Option(
+        None, "--engineer", metavar="NAME", help="Only this engineer (any case)."
+    ),
     since: str = typer.Option(None, "--since", metavar="INSTANT", help="Started at or after."),
     until: str = typer.Option(None, "--until", metavar="INSTANT", help="Started before."),
     fmt: str = fmt_option(),
