@@ -182,6 +182,12 @@ def parse_date(text: str, *, what: str = "date") -> str:
         raise InvalidValue(f"invalid {what} {text!r}: use YYYY-MM-DD") from None
 
 
+def within_seconds(within: str | None) -> int:
+    """`--within DURATION` in seconds (0 when not given): how far ahead a list of what is due
+    looks."""
+    return int(parse_duration(within, what="--within").total_seconds()) if within else 0
+
+
 def to_epoch(dt: datetime) -> int:
     return int(dt.timestamp())
 

@@ -13,7 +13,8 @@ from support import child_env
 DECLARATION = {"sqlmodel", "sqlalchemy", "pydantic"}
 
 
-def loaded(db: str, *args: str) -> set[str]:
+def loaded(db: str, *args: str, full: bool = False) -> set[str]:
+    """The modules a command imports (top-level packages, or with `full` dotted names)."""
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "svcdesk", "--db", db, *args],
         capture_output=True, text=True, env=child_env(), check=False,
@@ -23,7 +24,8 @@ def loaded(db: str, *args: str) -> set[str]:
     for line in proc.stderr.splitlines():
         m = re.match(r"import time:\s+\d+ \|\s+\d+ \|\s+(\S+)", line)
         if m:
-            names.add(m.group(1).strip().split(".")[0])
+            name = m.group(1).strip()
+            names.add(name if full else name.split(".")[0])
     return names
 
 

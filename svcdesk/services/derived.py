@@ -35,6 +35,7 @@ from svcdesk import clock
 from svcdesk.domain import sla
 from svcdesk.domain import tickets as lifecycle
 from svcdesk.services import policies
+from svcdesk.services.formats import DERIVED_FORMAT, DERIVED_FORMAT_KEY
 from svcdesk.services.holiday_cache import cached_holidays
 from svcdesk.services.records import Local, ticket_record
 from svcdesk.store import assets as asset_store
@@ -50,8 +51,7 @@ if TYPE_CHECKING:
     from svcdesk.store.db import Database, Tx
 
 # What the stored formats are; a database that holds another is derived again when opened.
-FORMAT = "4"  # 3: status and clocks folded from the timeline's total order; 4: update clocks
-FORMAT_KEY = "derived_format"
+FORMAT, FORMAT_KEY = DERIVED_FORMAT, DERIVED_FORMAT_KEY
 
 _STATE, _LEFT = "\x00S", "\x00L"  # sentinels for the time-dependent fields of running clocks
 

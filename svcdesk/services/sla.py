@@ -27,10 +27,6 @@ def why(policy: Policy, severity: str, category: str, name: str) -> str:
     return rule.why if rule else f"{cls.name}: no {name} clock in the current policy"
 
 
-def parse_within(within: str | None) -> int:
-    return int(clock.parse_duration(within, what="--within").total_seconds()) if within else 0
-
-
 def status(db: Database, typed: str) -> dict[str, Any]:
     """A ticket's clocks, each with the policy rule that set it."""
     now = clock.to_epoch(clock.now())
@@ -60,7 +56,7 @@ def overdue(
     ready JSON from their pre-rendered records (the same text their records would give).
     """
     now = clock.to_epoch(clock.now())
-    limit = now + parse_within(within)
+    limit = now + clock.within_seconds(within)
     local = clock.local_times(clock.display_tz())
     zone = local.zone  # type: ignore[attr-defined]
     pending: list[tuple[int, int, Any]] = []  # (due, arrival, record or JSON)

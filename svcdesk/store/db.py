@@ -23,7 +23,7 @@ from svcdesk import clock, ids
 from svcdesk.domain import history
 from svcdesk.errors import InvalidValue, StoreError
 from svcdesk.store import changelog, dsn, registry
-from svcdesk.store.location import resolve_url, sqlite_path
+from svcdesk.store.location import resolve_url, sqlite_path, sqlite_uri
 from svcdesk.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from svcdesk.store.schema import REPLICATED
 from svcdesk.store.sql import Conn
@@ -340,12 +340,6 @@ def _explain(exc: Exception, label: str, secrets: tuple[str, ...] = ()) -> str:
 
 # --------------------------------------------------------------------------------------------
 # Opening
-
-
-def sqlite_uri(path: Path, mode: str) -> str:
-    """The SQLite URI of the file at `path` exactly as written: every character SQLite would
-    read as part of the URI (`#`, `?`, `%`, `&`...) quoted."""
-    return f"{Path(os.path.abspath(path)).as_uri()}?mode={mode}"
 
 
 def _sqlite_connect(path: Path, *, create: bool) -> Conn:

@@ -19,3 +19,9 @@ def resolve_url(url: str | None) -> str:
 
 def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///")).expanduser()
+
+
+def sqlite_uri(path: Path, mode: str) -> str:
+    """The SQLite URI of the file at `path` exactly as written: every character SQLite would
+    read as part of the URI (`#`, `?`, `%`, `&`...) quoted."""
+    return f"{Path(os.path.abspath(path)).as_uri()}?mode={mode}"

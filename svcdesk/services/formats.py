@@ -1,0 +1,8 @@
+"""The formats of stored derived state (light: `--check -q` reads them without the writer)."""
+
+from __future__ import annotations
+
+# A database that holds another format is derived again when opened (services/derived.py).
+# 3: status and clocks folded from the timeline's total order; 4: update clocks.
+DERIVED_FORMAT = "4"
+DERIVED_FORMAT_KEY = "derived_format"
