@@ -20,6 +20,7 @@ from itertools import islice
 from typing import IO, Any
 
 from svcdesk.errors import ExitCode, InvalidValue
+from svcdesk.jsontext import JsonObject
 
 FORMATS = ("table", "plain", "md", "csv", "json")
 
@@ -395,6 +396,47 @@ def _json_list(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     return count
 
 
+def _json_cells(keys: Sequence[str]) -> Callable[[str], str | None]:
+    """A JsonObject -> its CSV line, read out of the text with string operations only, or None
+    where that cannot be exact (a backslash escape, a cell that could start a formula, a
+    value that is not text): `_csv_list` then writes the row as the csv module does.
+
+    Without a backslash, no value holds a `"`, a line break or a control character (JSON
+    escapes them all), so the text splits at its quotes into keys and values exactly."""
+    head_keys = list(keys[:-1])
+    n = len(head_keys)
+    last = keys[-1] if keys else ""
+    tail = f',"{last}":['
+    risky = tuple("," + c for c in "=+-@")
+
+    def line(text: str) -> str | None:
+        if "\\" in text:
+            return None
+        at = text.find(tail)
+        if at < 0 or not text.endswith("]}"):
+            return None
+        head = text[1:at].replace('":null', '":""')
+        if head.count('":"') != n or head.count('","') != n - 1:
+            return None  # a number, a boolean or a nested value among the text fields
+        parts = head.split('"')
+        if parts[1::4] != head_keys:
+            return None
+        values = parts[3::4]
+        row = ",".join(values)
+        if row.startswith(_FORMULA_START) or any(r in row for r in risky):
+            return None  # some value may start a formula (or merely hold ",=")
+        if row.count(",") != n - 1:  # a comma inside a value: quote the values that hold one
+            row = ",".join(f'"{v}"' if "," in v else v for v in values)
+        listed = text[at + len(tail) - 1 : -1]
+        if listed == "[]":  # an empty list is an empty cell, as `_csv_value` gives it
+            listed = ""
+        elif '"' in listed or "," in listed:
+            listed = '"' + listed.replace('"', '""') + '"'
+        return f"{row},{listed}"
+
+    return line
+
+
 def _csv_value(value: Any) -> Any:
     """A list field in one cell: scalars joined with `; `, records (clocks) as JSON."""
     if isinstance(value, list | tuple) and all(not isinstance(v, dict | list) for v in value):
@@ -416,19 +458,32 @@ def _csv_list(rows: Iterable[dict[str, Any]], out: IO[str], keys: Sequence[str])
     if first is None:
         writer.writerow(list(keys))
         return 0
+    if isinstance(first, JsonObject):
+        first = first.record()
     header = [k for k in first if k != "events"]
     writer.writerow(header)
     cr: list[bool] = [False]
     cells = _csv_reader(header, cr)
+    fast = _json_cells(header)
     count = 0
     chunk = [first]
     while chunk:
-        lines = [cells(r) for r in chunk]
-        if cr[0]:
-            quoting.writerows(lines)
+        lines: list[str] = []
+        for r in chunk:
+            if r.__class__ is JsonObject:
+                text = fast(r)
+                if text is not None:
+                    lines.append(text)
+                    continue
+                r = r.record()
+            row = cells(r)
+            if lines:
+                out.write("\n".join(lines) + "\n")
+                lines = []
+            (quoting if cr[0] else writer).writerow(row)
             cr[0] = False
-        else:
-            writer.writerows(lines)
+        if lines:
+            out.write("\n".join(lines) + "\n")
         count += len(chunk)
         chunk = list(islice(it, CHUNK))
     return count

@@ -17,12 +17,13 @@ ALLOWED = {
     "domain": set(),
     "store": {"domain", "errors", "clock", "ids"},
     "sync": {"store", "domain", "errors", "clock", "ids"},
-    "services": {"store", "domain", "sync", "errors", "clock", "ids", "resources"},
-    "cli": {"services", "output", "errors", "clock", "domain", "humanize", "resources"},
+    "services": {"store", "domain", "sync", "errors", "clock", "ids", "resources", "jsontext"},
+    "cli": {"services", "output", "errors", "clock", "domain", "humanize", "resources",
+            "jsontext"},
 }
 UTILITIES = {"errors": {"domain"}, "clock": {"domain", "errors"}, "ids": set(),
-             "resources": {"domain"}, "output": {"errors", "clock", "humanize"},
-             "humanize": set(), "__main__": {"cli"}}  # fmt: skip
+             "resources": {"domain"}, "output": {"errors", "clock", "humanize", "jsontext"},
+             "humanize": set(), "jsontext": set(), "__main__": {"cli"}}  # fmt: skip
 
 SQL = re.compile(
     r"\b(SELECT\s+[\w*(]|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|INDEX)"

@@ -73,3 +73,37 @@ def test_a_long_table_cuts_later_titles_to_the_first_chunks_width():
     from wcwidth import wcswidth
 
     assert wcswidth(cjk_row) == len(lines[1])
+
+
+# --------------------------------------------------------------------------------------------
+# CSV of records given as their JSON text: read out of the text, the same cells as the record's
+
+text_value = st.one_of(
+    st.none(),
+    st.text(max_size=12),
+    st.lists(st.sampled_from(["=1+1", "-2", "@A1", "+", ",", '"', "\\", "\r", "\n", "\t",
+                              "null", '":null', '","', "打印", "a", " ", "%s", ":["]),
+             max_size=4).map("".join),
+)  # fmt: skip
+clock_records = st.lists(
+    st.fixed_dictionaries({"name": st.sampled_from(["respond", "resolve"]),
+                           "due_at": st.one_of(st.none(), st.just("2026-12-02T09:00:00+08:00")),
+                           "seconds_left": st.integers(-10**6, 10**6), "late": st.booleans()}),
+    max_size=3,
+)  # fmt: skip
+
+
+@given(st.lists(st.tuples(text_value, text_value, text_value, clock_records), min_size=1,
+                max_size=6))  # fmt: skip
+def test_csv_of_json_text_is_the_csv_of_the_record(rows):
+    import orjson
+
+    from svcdesk.jsontext import JsonObject
+
+    records = [{"id": f"id-{i}", "title": a, "assignee": b, "reporter": c, "clocks": clocks}
+               for i, (a, b, c, clocks) in enumerate(rows)]  # fmt: skip
+    as_text = [JsonObject(orjson.dumps(r).decode()) for r in records]
+    expected, got = io.StringIO(), io.StringIO()
+    output._csv_list(records, expected, list(records[0]))
+    output._csv_list(as_text, got, list(records[0]))
+    assert got.getvalue() == expected.getvalue()

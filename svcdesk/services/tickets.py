@@ -19,6 +19,7 @@ import orjson
 from svcdesk import clock, ids
 from svcdesk.domain import tickets as rules
 from svcdesk.errors import InvalidValue, RuleViolation
+from svcdesk.jsontext import JsonObject
 from svcdesk.services import derived
 from svcdesk.services.records import event_record, ticket_record
 from svcdesk.store import assets as asset_store
@@ -609,18 +610,6 @@ def _spellings(conn: Any, assignee: str | None) -> list[str] | None:
     return [a for a in store.distinct_assignees(conn) if a.strip().casefold() == assignee]
 
 
-def _csv_record(text: str, loads: Callable[[str], Any]) -> dict[str, Any]:
-    """A ticket's record from its view's JSON, for CSV: its clocks (the last field, most of the
-    text) kept as the JSON text a CSV cell holds, not parsed to be encoded again. A `"` inside
-    a string is escaped in JSON, so `,"clocks":[` can only be the field itself."""
-    at = text.rfind(',"clocks":[')
-    if at < 0 or not text.endswith("]}"):
-        return loads(text)
-    rec: dict[str, Any] = loads(text[:at] + "}")
-    rec["clocks"] = text[at + 10 : -1]
-    return rec
-
-
 # The fields of a `brief` ticket, in the order of its tuples.
 BRIEF = ("ref", "site", "status", "severity", "category", "assignee", "opened_at", "title")
 
@@ -662,11 +651,10 @@ def _listed(db: Database, query: dict[str, Any], assignee: str | None, *, as_jso
         # JSON: the pre-rendered views of open tickets, filled in for now; the rest as usual.
         # CSV (`parsed`) reads the same views back into records: cheaper than building them.
         view = derived.view_text if parsed else derived.view_fragment
-        loads = orjson.loads
         for views in batches:
             out: list[Any] = [view(v.view, zone, now) if v.view else None for v in views]
             if parsed:
-                out = [None if text is None else _csv_record(text, loads) for text in out]
+                out = [None if text is None else JsonObject(text) for text in out]
             missing = [views[i].id for i, f in enumerate(out) if f is None]
             if missing:
                 full = {t.id: (t, d.clocks) for t, d in store.with_derived(conn, missing)}
