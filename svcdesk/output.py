@@ -405,9 +405,10 @@ def _json_cells(keys: Sequence[str]) -> Callable[[str], str | None]:
     escapes them all), so the text splits at its quotes into keys and values exactly."""
     head_keys = list(keys[:-1])
     n = len(head_keys)
+    size = 4 * n + 1  # '', key, ':', value, ',', key, ... value, ''
     last = keys[-1] if keys else ""
     tail = f',"{last}":['
-    risky = tuple("," + c for c in "=+-@")
+    skip = len(tail) - 1
 
     def line(text: str) -> str | None:
         if "\\" in text:
@@ -415,24 +416,22 @@ def _json_cells(keys: Sequence[str]) -> Callable[[str], str | None]:
         at = text.find(tail)
         if at < 0 or not text.endswith("]}"):
             return None
-        head = text[1:at].replace('":null', '":""')
-        if head.count('":"') != n or head.count('","') != n - 1:
+        parts = text[1:at].replace('":null', '":""').split('"')
+        if len(parts) != size or parts[1::4] != head_keys:
             return None  # a number, a boolean or a nested value among the text fields
-        parts = head.split('"')
-        if parts[1::4] != head_keys:
-            return None
         values = parts[3::4]
         row = ",".join(values)
-        if row.startswith(_FORMULA_START) or any(r in row for r in risky):
-            return None  # some value may start a formula (or merely hold ",=")
+        if (row.startswith(_FORMULA_START) or ",=" in row or ",+" in row or ",-" in row
+                or ",@" in row):  # fmt: skip
+            return None  # some value may start a formula (or merely holds ",=")
         if row.count(",") != n - 1:  # a comma inside a value: quote the values that hold one
             row = ",".join(f'"{v}"' if "," in v else v for v in values)
-        listed = text[at + len(tail) - 1 : -1]
+        listed = text[at + skip : -1]
         if listed == "[]":  # an empty list is an empty cell, as `_csv_value` gives it
-            listed = ""
-        elif '"' in listed or "," in listed:
-            listed = '"' + listed.replace('"', '""') + '"'
-        return f"{row},{listed}"
+            return row + ","
+        if '"' in listed or "," in listed:
+            return row + ',"' + listed.replace('"', '""') + '"'
+        return row + "," + listed
 
     return line
 

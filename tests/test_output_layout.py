@@ -107,3 +107,22 @@ def test_csv_of_json_text_is_the_csv_of_the_record(rows):
     output._csv_list(records, expected, list(records[0]))
     output._csv_list(as_text, got, list(records[0]))
     assert got.getvalue() == expected.getvalue()
+
+
+other_value = st.one_of(st.integers(-(2**62), 2**62), st.booleans(), st.none(),
+                        st.just({"a": "b"}), text_value)  # fmt: skip
+
+
+@given(st.lists(st.tuples(text_value, other_value, clock_records), min_size=1, max_size=4))
+def test_csv_of_json_text_with_other_values_is_the_csv_of_the_record(rows):
+    import orjson
+
+    from svcdesk.jsontext import JsonObject
+
+    records = [{"id": f"id-{i}", "title": a, "n": b, "clocks": clocks}
+               for i, (a, b, clocks) in enumerate(rows)]  # fmt: skip
+    expected, got = io.StringIO(), io.StringIO()
+    output._csv_list(records, expected, list(records[0]))
+    output._csv_list([JsonObject(orjson.dumps(r).decode()) for r in records], got,
+                     list(records[0]))  # fmt: skip
+    assert got.getvalue() == expected.getvalue()
