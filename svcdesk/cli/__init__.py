@@ -14,6 +14,7 @@ import typer
 
 from svcdesk.cli import asset as asset_cli
 from svcdesk.cli import db as db_cli
+from svcdesk.cli import inspect as inspect_cli
 from svcdesk.cli import site as site_cli
 from svcdesk.cli import sla as sla_cli
 from svcdesk.cli import sync as sync_cli
@@ -40,6 +41,7 @@ app.add_typer(sla_cli.app, name="sla")
 app.add_typer(warranty_cli.app, name="warranty")
 app.add_typer(asset_cli.app, name="asset")
 app.add_typer(visit_cli.app, name="visit")
+app.add_typer(inspect_cli.app, name="inspect")
 app.add_typer(sync_cli.app, name="sync")
 app.add_typer(db_cli.app, name="db")
 
