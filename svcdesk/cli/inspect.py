@@ -252,34 +252,18 @@ def plan(
       svcdesk inspect plan --year 2026 -o inspections-2026.ics
       svcdesk inspect plan --year 2026 --site BJ-HD --engineer "Zhang Min" > bj.ics
     """
-    from pathlib import Path
-
     from svcdesk import output
     from svcdesk.output import Col
     from svcdesk.services import inspections
 
-    previous = None
-    if out is not None:
-        from svcdesk.store.atomic import check_target
-
-        target = check_target(out, force=True)  # a folder or a device is refused first
-        if target.exists():
-            try:
-                previous = target.read_bytes()
-            except OSError as exc:
-                from svcdesk.errors import StoreError
-
-                raise StoreError(f"cannot read the earlier plan {out}: {exc.strerror}") from None
+    previous = inspections.previous_plan(out) if out is not None else None
     made = inspections.plan(get_db(), year=year, site=site, engineer=engineer,
                             previous=previous)  # fmt: skip
     ics: bytes = made.pop("ics")
     notes = made.pop("notes")
     if out is None:
         return output.Result(text=ics.decode("utf-8"), notes=notes)
-    from svcdesk.store.atomic import atomic_write
-
-    with atomic_write(out, force=True) as tmp:
-        Path(tmp).write_bytes(ics)
+    inspections.save_plan(out, ics)
     made["file"] = out
     fields = [Col("file", "File"), Col("year", "Year"), Col("sites", "Sites"),
               Col("inspections", "Inspections"), Col("moved", "Moved"),

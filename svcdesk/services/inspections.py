@@ -29,7 +29,7 @@ import orjson
 from svcdesk import clock, ids
 from svcdesk.domain import inspections as rules
 from svcdesk.domain.durations import parse_duration
-from svcdesk.errors import InvalidValue, RuleViolation
+from svcdesk.errors import InvalidValue, RuleViolation, StoreError
 from svcdesk.store import field as store
 from svcdesk.store import inspections as inspection_store
 from svcdesk.store import sites as site_store
@@ -487,3 +487,27 @@ def plan(
         "ics": ics,
         "notes": notes,
     }
+
+
+def previous_plan(out: str) -> bytes | None:
+    """The plan written to `out` before (its UIDs and SEQUENCEs carry over), None if none; a
+    folder or a device is refused before anything is planned."""
+    from svcdesk.store.atomic import check_target
+
+    target = check_target(out, force=True)
+    if not target.exists():
+        return None
+    try:
+        return target.read_bytes()
+    except OSError as exc:
+        raise StoreError(f"cannot read the earlier plan {out}: {exc.strerror}") from None
+
+
+def save_plan(out: str, ics: bytes) -> None:
+    """Write the plan to `out` whole or not at all (beside it, then renamed into place)."""
+    from pathlib import Path
+
+    from svcdesk.store.atomic import atomic_write
+
+    with atomic_write(out, force=True) as tmp:
+        Path(tmp).write_bytes(ics)
