@@ -29,6 +29,24 @@ VISIT_ARG = typer.Argument(
 )
 
 
+def _site_filter() -> Any:
+    return typer.Option(
+        None, "--site", metavar="SITE", help="Only this site.", autocompletion=complete.sites
+    )
+
+
+def _engineer_filter() -> Any:
+    return typer.Option(None, "--engineer", metavar="NAME", help="Only this engineer (any case).")
+
+
+def _since_filter() -> Any:
+    return typer.Option(None, "--since", metavar="INSTANT", help="Started at or after.")
+
+
+def _until_filter() -> Any:
+    return typer.Option(None, "--until", metavar="INSTANT", help="Started before.")
+
+
 def _visit_cols() -> list[Any]:
     from svcdesk.output import Col
 
@@ -151,14 +169,10 @@ def end(
 @app.command("list")
 @renders
 def list_(
-    site: str = typer.Option(
-        None, "--site", metavar="SITE", help="Only this site.", autocompletion=complete.sites
-    ),
-    engineer: str = typer.Option(
-        None, "--engineer", metavar="NAME", help="Only this engineer (any case)."
-    ),
-    since: str = typer.Option(None, "--since", metavar="INSTANT", help="Started at or after."),
-    until: str = typer.Option(None, "--until", metavar="INSTANT", help="Started before."),
+    site: str = _site_filter(),
+    engineer: str = _engineer_filter(),
+    since: str = _since_filter(),
+    until: str = _until_filter(),
     fmt: str = fmt_option(),
 ) -> Result:
     """List visits, oldest first.
@@ -191,14 +205,10 @@ def show(visit: str = VISIT_ARG, fmt: str = fmt_option()) -> Result:
 @app.command("hours")
 @renders
 def hours(
-    site: str = typer.Option(
-        None, "--site", metavar="SITE", help="Only this site.", autocompletion=complete.sites
-    ),
-    engineer: str = typer.Option(
-        None, "--engineer", metavar="NAME", help="Only this engineer (any case)."
-    ),
-    since: str = typer.Option(None, "--since", metavar="INSTANT", help="Started at or after."),
-    until: str = typer.Option(None, "--until", metavar="INSTANT", help="Started before."),
+    site: str = _site_filter(),
+    engineer: str = _engineer_filter(),
+    since: str = _since_filter(),
+    until: str = _until_filter(),
     fmt: str = fmt_option(),
 ) -> Result:
     """Time on site per engineer and site (ended visits; open ones are counted apart).
