@@ -14,7 +14,10 @@ import typer
 
 from svcdesk.cli import asset as asset_cli
 from svcdesk.cli import db as db_cli
+from svcdesk.cli import export as export_cli
 from svcdesk.cli import inspect as inspect_cli
+from svcdesk.cli import kb as kb_cli
+from svcdesk.cli import report as report_cli
 from svcdesk.cli import site as site_cli
 from svcdesk.cli import sla as sla_cli
 from svcdesk.cli import sync as sync_cli
@@ -42,6 +45,9 @@ app.add_typer(warranty_cli.app, name="warranty")
 app.add_typer(asset_cli.app, name="asset")
 app.add_typer(visit_cli.app, name="visit")
 app.add_typer(inspect_cli.app, name="inspect")
+app.add_typer(report_cli.app, name="report")
+app.add_typer(export_cli.app, name="export")
+app.add_typer(kb_cli.app, name="kb")
 app.add_typer(sync_cli.app, name="sync")
 app.add_typer(db_cli.app, name="db")
 
