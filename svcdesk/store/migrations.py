@@ -72,6 +72,14 @@ def m006_brief_list(conn: Conn) -> None:
     ddl.create_index(conn, "ticket", "ix_ticket_brief")
 
 
+def m007_knowledge_base(conn: Conn) -> None:
+    """The knowledge base: articles, and their search index (derived, never synced)."""
+    from svcdesk.store import ddl
+
+    for table in ("article", "kb_doc", "kb_token"):
+        ddl.create_table(conn, table)
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_timeline_order,
@@ -79,5 +87,6 @@ MIGRATIONS: list[Migration] = [
     m004_list_order,
     m005_field_work,
     m006_brief_list,
+    m007_knowledge_base,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -12,6 +12,18 @@ from typing import ClassVar
 # Every column of every table, in declaration order.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "alias": ("tbl", "name", "row_id", "kind"),
+    "article": (
+        "id",
+        "ref",
+        "kind",
+        "title",
+        "body",
+        "tags",
+        "tickets",
+        "applies_to",
+        "created_at",
+        "updated_at",
+    ),
     "asset": (
         "id",
         "ref",
@@ -41,6 +53,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "faults",
         "recorded_at",
     ),
+    "kb_doc": ("doc", "article_id", "tokens"),
+    "kb_token": ("token", "doc", "weight"),
     "policy": ("id", "name", "timezone", "source", "effective_at", "loaded_at"),
     "site": (
         "id",
@@ -119,10 +133,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 # Columns the one writer of derived state computes: never synced.
 DERIVED: dict[str, frozenset[str]] = {
     "alias": frozenset([]),
+    "article": frozenset([]),
     "asset": frozenset([]),
     "changelog": frozenset([]),
     "holiday_cache": frozenset([]),
     "inspection": frozenset([]),
+    "kb_doc": frozenset([]),
+    "kb_token": frozenset([]),
     "policy": frozenset([]),
     "site": frozenset([]),
     "svcdesk_meta": frozenset([]),
@@ -143,6 +160,18 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
         "name": (str, False),
         "row_id": (str, False),
         "kind": (str, False),
+    },
+    "article": {
+        "id": (str, False),
+        "ref": (str, False),
+        "kind": (str, False),
+        "title": (str, False),
+        "body": (str, False),
+        "tags": (str, False),
+        "tickets": (str, False),
+        "applies_to": (str, True),
+        "created_at": (int, False),
+        "updated_at": (int, False),
     },
     "asset": {
         "id": (str, False),
@@ -188,6 +217,8 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
         "faults": (int, False),
         "recorded_at": (int, False),
     },
+    "kb_doc": {"doc": (int, False), "article_id": (str, False), "tokens": (str, False)},
+    "kb_token": {"token": (str, False), "doc": (int, False), "weight": (int, False)},
     "policy": {
         "id": (str, False),
         "name": (str, False),
@@ -288,6 +319,7 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
 # Tables whose rows replicas exchange through the change log.
 REPLICATED: frozenset[str] = frozenset(
     [
+        "article",
         "asset",
         "inspection",
         "policy",
@@ -313,6 +345,36 @@ class AliasRow:
     name: str
     row_id: str
     kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """A row of `article`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "ref",
+        "kind",
+        "title",
+        "body",
+        "tags",
+        "tickets",
+        "applies_to",
+        "created_at",
+        "updated_at",
+    )
+    TABLE: ClassVar[str] = "article"
+
+    id: str
+    ref: str
+    kind: str
+    title: str
+    body: str
+    tags: str
+    tickets: str
+    applies_to: str | None
+    created_at: int
+    updated_at: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,6 +487,30 @@ class InspectionRow:
     items: str
     faults: int
     recorded_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class KbDocRow:
+    """A row of `kb_doc`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("doc", "article_id", "tokens")
+    TABLE: ClassVar[str] = "kb_doc"
+
+    doc: int
+    article_id: str
+    tokens: str
+
+
+@dataclass(frozen=True, slots=True)
+class KbTokenRow:
+    """A row of `kb_token`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("token", "doc", "weight")
+    TABLE: ClassVar[str] = "kb_token"
+
+    token: str
+    doc: int
+    weight: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 # In foreign-key order: a row's parents are rebuilt before it.
 TABLES = ("site", "asset", "policy", "ticket", "ticket_event", "visit", "visit_part", "upgrade",
-          "inspection", "training")  # fmt: skip
+          "inspection", "training", "article")  # fmt: skip
 APPEND_ONLY = frozenset({"ticket_event", "policy", "visit_part", "inspection", "upgrade",
                          "training"})  # fmt: skip
 # What a row of each table points at that a merge can take away: (column, table merged).
@@ -40,7 +40,8 @@ FOLLOWS = {
     **{t: (("site_id", "site"),) for t in field.SITE_TABLES},
     **{t: (("asset_id", "asset"),) for t in field.ASSET_TABLES},
 }
-_REF_NAMES = {"ticket": "ticket ref", "visit": "visit ref", "inspection": "inspection ref"}
+_REF_NAMES = {"ticket": "ticket ref", "visit": "visit ref", "inspection": "inspection ref",
+              "article": "article ref"}  # fmt: skip
 OPS = frozenset({"insert", "update", "append", "delete"})
 OP_FIELDS = changelog.OP_FIELDS
 BATCH = 5000
