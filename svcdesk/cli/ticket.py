@@ -89,9 +89,10 @@ def open_(
         autocompletion=_choices(CATEGORIES),
     ),
     severity: str = typer.Option(
-        "normal",
+        None,
         "--severity",
-        help="major, normal, minor or upgrade.",
+        help="major, normal, minor or upgrade (default: normal; during an upgrade at the site, "
+        "the policy's fault severity, major).",
         autocompletion=_choices(SEVERITIES),
     ),
     channel: str = typer.Option(

@@ -26,7 +26,7 @@ from svcdesk.store import assets as asset_store
 from svcdesk.store import sites as site_store
 from svcdesk.store import tickets as store
 from svcdesk.store.db import Database, Tx
-from svcdesk.store.schema import TicketEventRow, TicketRow
+from svcdesk.store.schema import SiteRow, TicketEventRow, TicketRow
 from svcdesk.store.sql import Conn
 
 
@@ -51,22 +51,27 @@ def open_ticket(
     title: str,
     site: str | None = None,
     category: str = "other",
-    severity: str = "normal",
+    severity: str | None = None,
     channel: str = "phone",
     asset: str | None = None,
     reporter: str | None = None,
     due: str | datetime | None = None,
     at: str | datetime | None = None,
 ) -> dict[str, Any]:
-    """Open a fault ticket (or an upgrade request, which carries the customer's due date)."""
+    """Open a fault ticket (or an upgrade request, which carries the customer's due date).
+
+    Without a severity a fault is `normal`, except during an upgrade at its site (one begun in
+    the last 24 hours, or an upgrade visit under way): then the policy's `[upgrades]
+    fault_severity` (default `major`; the plan: "升级期间出现故障立即到现场"), and the
+    timeline's first line says why."""
     title = _title(title)
     reporter = _plain(reporter, "--reporter")
     category = rules.choose(category, rules.CATEGORIES, "category")
-    severity = rules.choose(severity, rules.SEVERITIES, "severity")
+    chosen = rules.choose(severity, rules.SEVERITIES, "severity") if severity is not None else None
     channel = rules.choose(channel, rules.CHANNELS, "channel")
     when = clock.recorded_at(at)
     due_at: int | None = None
-    if severity == "upgrade":
+    if chosen == "upgrade":
         if due is None:
             raise InvalidValue("an upgrade request needs --due: the date the customer asked for")
         due_dt = due if isinstance(due, datetime) else clock.parse_instant(due, what="--due")
@@ -75,6 +80,7 @@ def open_ticket(
         due_at = clock.to_epoch(due_dt)
     elif due is not None:
         raise InvalidValue("--due applies to upgrade requests only (--severity upgrade)")
+    why: str | None = None
     with db.write() as tx:
         conn = tx.conn
         site_row = site_store.find(conn, site) if site else None
@@ -91,6 +97,9 @@ def open_ticket(
             other = site_store.code_of(conn, asset_row.site_id)
             raise RuleViolation(f"asset {asset_row.ref} is at site {other}, not {site_row.code}")
         ts = clock.to_epoch(when)
+        severity = chosen
+        if severity is None:
+            severity, why = _fault_severity(conn, site_row, ts)
         ticket = TicketRow(
             id=ids.uuid7(),
             ref=f"{db.replica_code}-{tx.next_counter('ticket')}",
@@ -108,8 +117,21 @@ def open_ticket(
             updated_at=ts,
         )
         store.insert(tx, ticket)
-        _append_event(tx, ticket.id, "opened", ts, data={"channel": channel, "reporter": reporter})
+        _append_event(tx, ticket.id, "opened", ts, note=why,
+                      data={"channel": channel, "reporter": reporter})
     return show(db, ticket.id)
+
+
+def _fault_severity(conn: Conn, site: SiteRow, ts: int) -> tuple[str, str | None]:
+    """The severity of a fault opened without one, and why when it is not `normal`."""
+    from svcdesk.services import policies, upgrades
+
+    during = upgrades.upgrade_under_way(conn, site.id, ts)
+    if during is None:
+        return "normal", None
+    severity = policies.in_force(conn, ts)[1].upgrades.fault_severity
+    return severity, (f"{severity} by the policy ([upgrades] fault_severity): a fault during "
+                      f"an upgrade ({during})")  # fmt: skip
 
 
 def _title(value: str) -> str:
