@@ -14,6 +14,7 @@ import typer
 
 from svcdesk.cli import asset as asset_cli
 from svcdesk.cli import db as db_cli
+from svcdesk.cli import due as due_cli
 from svcdesk.cli import export as export_cli
 from svcdesk.cli import inspect as inspect_cli
 from svcdesk.cli import kb as kb_cli
@@ -22,6 +23,7 @@ from svcdesk.cli import site as site_cli
 from svcdesk.cli import sla as sla_cli
 from svcdesk.cli import sync as sync_cli
 from svcdesk.cli import ticket as ticket_cli
+from svcdesk.cli import upgrade as upgrade_cli
 from svcdesk.cli import visit as visit_cli
 from svcdesk.cli import warranty as warranty_cli
 from svcdesk.cli.common import at_option, fmt_option, get_db, renders, state
@@ -45,6 +47,9 @@ app.add_typer(warranty_cli.app, name="warranty")
 app.add_typer(asset_cli.app, name="asset")
 app.add_typer(visit_cli.app, name="visit")
 app.add_typer(inspect_cli.app, name="inspect")
+app.command("due")(due_cli.due)
+app.add_typer(upgrade_cli.upgrade_app, name="upgrade")
+app.add_typer(upgrade_cli.training_app, name="training")
 app.add_typer(report_cli.app, name="report")
 app.add_typer(export_cli.app, name="export")
 app.add_typer(kb_cli.app, name="kb")

@@ -343,3 +343,14 @@ def move_asset(conn: Conn, old: str, new: str) -> None:
     """Point the parts that named asset `old` at asset `new` (not logged, as `move_site`)."""
     for table in ASSET_TABLES:
         conn.execute(f"UPDATE {table} SET asset_id = :n WHERE asset_id = :o", {"n": new, "o": old})
+
+
+def sites_visited(conn: Conn, engineers: list[str], *, since: int) -> set[str]:
+    """The sites (ids) any of these engineers (names as stored) visited since `since`."""
+    if not engineers:
+        return set()
+    found: set[str] = set()
+    for marks, params in in_list(engineers):
+        sql = f"SELECT DISTINCT site_id FROM visit WHERE engineer IN ({marks}) AND started_at >= :s"
+        found |= {r[0] for r in conn.execute(sql, {**params, "s": since}).all()}
+    return found
