@@ -339,6 +339,10 @@ INFO_FIELDS = [
     Col("ticket", "Tickets", "count"),
     Col("open_tickets", "Open tickets", "count"),
     Col("ticket_event", "Events", "count"),
+    Col("visit", "Visits", "count"),
+    Col("inspection", "Inspections", "count"),
+    Col("upgrade", "Upgrades", "count"),
+    Col("training", "Trainings", "count"),
     Col("changelog", "Change-log operations", "count"),
 ]
 BACKUP_FIELDS = [Col("backup", "Backup"), Col("bytes", "Bytes")]

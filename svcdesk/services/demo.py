@@ -283,9 +283,12 @@ def load_demo(db: Database) -> dict[str, int]:
         staff = _load_sites(db, rng)
         assets = _load_assets(db, rng, now)
         _load_tickets(db, rng, cal, now, staff, assets)
+        _load_inspections(db, random.Random(SEED + 2), cal, now, staff)
         after = admin.counts(tx.conn)
     return {"sites": after["site"], "assets": after["asset"], "tickets": after["ticket"],
-            "events": after["ticket_event"]}  # fmt: skip
+            "events": after["ticket_event"], "visits": after["visit"],
+            "inspections": after["inspection"], "upgrades": after["upgrade"],
+            "trainings": after["training"]}  # fmt: skip
 
 
 def _load_sites(db: Database, rng: random.Random) -> dict[str, list[str]]:
@@ -305,6 +308,7 @@ class _Asset:
     ref: str
     kind: str
     where: str
+    serial: str = ""
 
 
 def _load_assets(db: Database, rng: random.Random, now: datetime) -> dict[str, list[_Asset]]:
@@ -349,7 +353,7 @@ def _load_assets(db: Database, rng: random.Random, now: datetime) -> dict[str, l
                 warranty_until=warranty,
                 notes=where,
             )
-            out[code].append(_Asset(rec["ref"], kind, where))
+            out[code].append(_Asset(rec["ref"], kind, where, rec["serial"]))
     return out
 
 
@@ -505,6 +509,7 @@ def _load_tickets(
         )
     plans.sort(key=lambda tk: tk.opened)  # refs follow the order the faults were reported
     cutoff = now - timedelta(minutes=1)
+    work = _FieldWork(db, random.Random(SEED + 1), assets)
     for tk in plans:
         steps = _plan(rng, cal, tk)
         rec = tickets.open_ticket(
@@ -519,7 +524,134 @@ def _load_tickets(
             due=tk.due,
             at=tk.opened,
         )
+        work.play(tk, rec["ref"], steps, cutoff)
+    work.finish(cutoff)
+
+
+# --------------------------------------------------------------------------------------------
+# Field work: visits for the tickets engineers went on site for, upgrades and the trainings
+# after them, and each site's inspections of the contract year so far
+
+
+class _FieldWork:
+    """Plays a ticket's steps up to now, as visits where an engineer arrives on site: the
+    visit starts with the arrival and ends with the resolution (with the part replaced, for a
+    hardware fault on a registered asset). An upgrade request's resolution is the upgrade
+    (major now and then), its training comment the operators' training."""
+
+    def __init__(self, db: Database, rng: random.Random, assets: dict[str, list[_Asset]]):
+        self.db, self.rng = db, rng
+        self.serials = {a.ref: a.serial for site in assets.values() for a in site}
+        self.open: dict[str, list[tuple[str, datetime]]] = {}  # ticket ref -> visits
+        # upgrades and trainings, recorded in the order they happened once every ticket is in
+        self.later: list[tuple[datetime, int, _Ticket, str | None]] = []
+
+    def play(self, tk: _Ticket, ref: str, steps: list[tuple[datetime, str, dict[str, Any]]],
+             cutoff: datetime) -> None:  # fmt: skip
+        from svcdesk.services import visits
+
         for at, action, kwargs in steps:
             if at > cutoff:
                 break
-            ACTIONS[action](db, rec["ref"], at=at, **kwargs)
+            if action == "arrive":
+                v = visits.start_visit(self.db, ticket=ref, engineer=kwargs["engineer"], at=at)
+                self.open.setdefault(ref, []).append((v["ref"], at))
+                continue
+            if action == "resolve":
+                self._end(tk, ref, at, kwargs["note"])
+            ACTIONS[action](self.db, ref, at=at, **kwargs)
+            if action == "resolve" and tk.due is not None:
+                self.later.append((at, 0, tk, None))
+            elif action == "comment" and kwargs.get("body") == DATA.lines.upgrade_training:
+                title = tk.fault.title.format(**tk.values)
+                self.later.append((at, 1, tk, DATA.field.training_topic.format(title=title)))
+
+    def _end(self, tk: _Ticket, ref: str, at: datetime, summary: str) -> None:
+        from svcdesk.services import visits
+
+        for n, (visit, _) in enumerate(self.open.pop(ref, [])):
+            parts = []
+            serial = self.serials.get(tk.asset or "")
+            if n == 0 and serial and tk.fault.category == HW and self.rng.random() < 0.7:
+                new = f"{serial[:-4]}{self.rng.randint(1000, 9999)}"
+                parts.append(f"{serial}:{new}:{self.rng.choice((180, 260, 350, 420, 980))}")
+            visits.end_visit(self.db, visit, summary=summary, parts=parts,
+                             signed_by=tk.reporter, at=at)  # fmt: skip
+
+    def finish(self, cutoff: datetime) -> None:
+        """Visits of tickets not resolved yet: those begun hours ago ended, waiting for a part;
+        the engineers who arrived in the last hours are still on site. Then the upgrades
+        (version 3.n at each site, major now and then) and the trainings, in time order."""
+        from svcdesk.services import upgrades, visits
+
+        for started in self.open.values():
+            for visit, at in started:
+                end = at + timedelta(minutes=self.rng.randint(60, 180))
+                if end < cutoff - timedelta(hours=2):
+                    visits.end_visit(self.db, visit, summary=DATA.field.visit_unfinished, at=end)
+        events = sorted(self.later, key=lambda e: (e[0], e[1]))
+        major = {id(tk): self.rng.random() < 0.6 for _, topic, tk, _ in events if topic == 0}
+        # the latest major upgrade of the last weeks is still owed its training
+        recent = [tk for at, kind, tk, _ in events
+                  if kind == 0 and major[id(tk)] and at > cutoff - timedelta(days=25)]
+        owed = id(recent[-1]) if recent else None
+        versions: dict[int, str] = {}
+        taken: set[tuple[str, str]] = set()
+        for at, kind, tk, topic in events:
+            if kind == 0:
+                version = (tk.values["ver"] if "{ver}" in tk.fault.title
+                           else f"{at.astimezone(clock.zone(TZ)):%Y.%m.%d}")  # fmt: skip
+                while (tk.site, version) in taken:
+                    version += ".1"
+                taken.add((tk.site, version))
+                versions[id(tk)] = version
+                upgrades.record_upgrade(self.db, site=tk.site, version=version,
+                                        major=major[id(tk)], at=at)  # fmt: skip
+            elif id(tk) in versions and id(tk) != owed:
+                upgrades.record_training(self.db, site=tk.site, topic=topic or "",
+                                         attendees=self.rng.randint(4, 15),
+                                         upgrade=versions[id(tk)], at=at)  # fmt: skip
+
+
+def _load_inspections(db: Database, rng: random.Random, cal: _Calendar, now: datetime,
+                      staff: dict[str, list[str]]) -> None:  # fmt: skip
+    """Each site's inspections of this contract year: one a quarter on a working morning, the
+    site's engineer on site, most sites on pace and a few behind; now and then a finding."""
+    from svcdesk.services import inspections, visits
+
+    tz = clock.zone(TZ)
+    today = now.astimezone(tz).date()
+    keys = [item.key for item in policy_checklist()]
+    for site in DATA.sites:
+        quarters_done = (today.month - 1) // 3  # quarters wholly past
+        done = max(0, quarters_done - (1 if rng.random() < 0.3 else 0))
+        if rng.random() < 0.3 and today.month % 3 != 1:
+            done += 1  # this quarter's done already
+        for q in range(done):
+            first = date(today.year, 3 * q + 1, 1)
+            day = first + timedelta(days=rng.randint(5, 60))
+            start = cal.next_working(datetime.combine(day, time(9, rng.randint(0, 50)), tz))
+            if start >= now - timedelta(hours=4):
+                break
+            visit = visits.start_visit(db, site=site.code, engineer=site.engineer,
+                                       kind="inspection", at=start)  # fmt: skip
+            results: dict[str, Any] = {}
+            for key in keys:
+                finding = DATA.field.findings.get(key)
+                if finding and rng.random() < 0.08:
+                    results[key] = ("fault", rng.choice(finding))
+                else:
+                    results[key] = "ok" if key != "dvr" or rng.random() < 0.9 else "not_applicable"
+            at = start + timedelta(minutes=rng.randint(90, 150))
+            signer = staff[site.code][0]
+            inspections.record_inspection(db, site=site.code, results=results,
+                                          visit=visit["ref"], signed_by=signer, at=at)
+            visits.end_visit(db, visit["ref"], summary=DATA.field.inspection_summary,
+                             signed_by=signer, at=at)  # fmt: skip
+
+
+def policy_checklist() -> tuple[Any, ...]:
+    """The checklist of the shipped policy (the demo loads no other)."""
+    from svcdesk.domain.policy import InspectionSettings
+
+    return InspectionSettings().checklist

@@ -136,6 +136,17 @@ _LINE_FIELDS = {"upgrade_scheduled": {"day"}, "fixed_again": {"fix"}}
 
 
 @dataclass(frozen=True, slots=True)
+class FieldLines:
+    """What field work writes: a visit left unfinished, an inspection's summary, a training's
+    topic ({title}: the upgrade ticket's), and findings by checklist item key."""
+
+    visit_unfinished: str
+    inspection_summary: str
+    training_topic: str
+    findings: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
 class DemoData:
     tz: str
     first_line: tuple[str, ...]
@@ -156,6 +167,7 @@ class DemoData:
     comments: tuple[str, ...]
     reopen_reasons: tuple[str, ...]
     lines: Lines
+    field: FieldLines
 
 
 # --------------------------------------------------------------------------------------------
@@ -423,6 +435,16 @@ def _load(root: Traversable, label: str) -> DemoData:
         }
     )
     lines_table.done()
+    field_table = notes.table("field")
+    findings_table = field_table.table("findings")
+    field_lines = FieldLines(
+        visit_unfinished=field_table.text("visit_unfinished"),
+        inspection_summary=field_table.text("inspection_summary"),
+        training_topic=field_table.text("training_topic", fields={"title"}),
+        findings={key: findings_table.texts(key) for key in findings_table.names()},
+    )
+    findings_table.done()
+    field_table.done()
     data = DemoData(
         tz=tz,
         first_line=first_line,
@@ -443,6 +465,7 @@ def _load(root: Traversable, label: str) -> DemoData:
         comments=notes.texts("comments"),
         reopen_reasons=notes.texts("reopen_reasons"),
         lines=lines,
+        field=field_lines,
     )
     notes.done()
     return data

@@ -5,7 +5,8 @@ from __future__ import annotations
 from svcdesk.store import registry
 from svcdesk.store.sql import Conn
 
-COUNTED = ("site", "asset", "ticket", "ticket_event", "changelog")
+COUNTED = ("site", "asset", "ticket", "ticket_event", "visit", "inspection", "upgrade", "training",
+           "changelog")
 
 
 def counts(conn: Conn) -> dict[str, int]:
