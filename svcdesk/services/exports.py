@@ -1,0 +1,661 @@
+"""Exports: every record of a kind as CSV, JSON Lines, JSON or XLSX, streamed in constant memory.
+
+`plan` checks everything a user typed (the kind, the format, the window, the file) before the
+database is opened; `export` then streams the records, a batch at a time, to stdout or into
+a file that appears whole or not at all (written beside its place, renamed into it; an
+existing file is replaced only with `force`, as `db backup` does).
+
+The records have the JSON shapes of CLI.md (tickets as `ticket list`, visits as `visit list`,
+inspections as `inspect list`, assets as `asset list --removed`), instants ISO 8601 in the
+display zone. JSON and JSON Lines hold the data as stored. CSV and XLSX hold one cell per
+field: a list of names is joined with `; `, a ticket's clocks, a visit's parts and an
+inspection's items are written out as text, an event's details as their JSON. In CSV and
+XLSX, and only there, a cell a spreadsheet would run as a formula (text starting with `=`,
+`+`, `-`, `@`, a tab or a carriage return, also after leading white space) gets a `'` in
+front (the OWASP rule); numbers stay numbers. `--excel` CSV is UTF-8 with a BOM and CRLF line
+ends, which Excel (the Chinese edition too) opens without asking.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import io
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import IO, Any, cast
+
+import orjson
+
+from svcdesk import clock
+from svcdesk.errors import InvalidValue, StoreError
+from svcdesk.store import atomic
+from svcdesk.store import exports as store
+from svcdesk.store.db import Database
+from svcdesk.store.sql import Conn
+
+KINDS = ("tickets", "events", "visits", "inspections", "assets", "articles")
+FORMATS = ("csv", "jsonl", "json", "xlsx")
+# An -o file's suffix names its format when -f is not given.
+SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
+            ".xlsx": "xlsx"}  # fmt: skip
+
+# The fields of each kind, in order: the JSON keys and the CSV/XLSX header.
+KEYS: dict[str, tuple[str, ...]] = {
+    "tickets": ("id", "ref", "title", "site", "asset", "category", "severity", "channel",
+                "status", "assignee", "reporter", "opened_at", "due_at", "updated_at",
+                "clocks"),
+    "events": ("ticket", "id", "kind", "at", "actor", "note", "details"),
+    "visits": ("id", "ref", "site", "ticket", "engineer", "kind", "started_at", "ended_at",
+               "minutes", "summary", "parts", "signed_by"),
+    "inspections": ("id", "ref", "site", "visit", "at", "items", "faults", "signed_by",
+                    "tickets"),
+    "assets": ("id", "ref", "site", "kind", "serial", "model", "installed_on", "warranty_until",
+               "notes", "created_at", "updated_at", "removed_at"),
+    "articles": store.ARTICLE_FIELDS,
+}  # fmt: skip
+
+# Which instant --since and --until compare, per kind (as the help says).
+WINDOW_ON = {"tickets": "opened_at", "events": "at", "visits": "started_at",
+             "inspections": "at", "assets": "created_at", "articles": "updated_at"}  # fmt: skip
+
+XLSX_MAX_ROWS = 1_048_576  # a worksheet's rows, the header's included (Excel's limit)
+XLSX_MAX_TEXT = 32_767  # the characters a cell holds (Excel's limit)
+XLSX_HINT = "-f xlsx needs the xlsx extra: pip install 'svcdesk[xlsx]'"
+
+Notify = Callable[[str], None]
+Progress = Callable[[int, int], None]
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An export as asked, every value checked."""
+
+    kind: str
+    fmt: str
+    since: int | None = None
+    until: int | None = None
+    excel: bool = False
+    path: Path | None = None  # None: stdout
+    force: bool = False
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return KEYS[self.kind]
+
+    @property
+    def flat(self) -> bool:
+        """One cell per field (CSV, XLSX) rather than the JSON shape."""
+        return self.fmt in ("csv", "xlsx")
+
+
+# --------------------------------------------------------------------------------------------
+# Checking what was asked
+
+
+def plan(kind: str, *, fmt: str | None = None, since: str | None = None,
+         until: str | None = None, excel: bool = False, output: str | None = None,
+         force: bool = False) -> Plan:  # fmt: skip
+    """The export asked for, checked before anything is opened or written: its kind, its
+    format (default: the -o file's suffix, else csv), its window and its file (`-` or none:
+    stdout; an existing file only with `force`)."""
+    if kind not in KINDS:
+        raise InvalidValue(f"unknown export {kind!r} (choose from: {', '.join(KINDS)})")
+    path: Path | None = None
+    if output is not None and output != "-":
+        if not output.strip():
+            raise InvalidValue("-o needs a file name (or - for stdout)")
+        if "\x00" in output:
+            raise InvalidValue("a path cannot contain a NUL character")
+        path = Path(output).expanduser()
+    chosen = _format(fmt, path)
+    if excel and chosen != "csv":
+        raise InvalidValue(
+            f"--excel is for -f csv (a UTF-8 BOM for Excel); -f {chosen} takes no --excel"
+        )
+    after, before = window(since, until)
+    if path is not None:
+        atomic.check_target(path, force=force)  # a folder, a FIFO, an existing file: refused
+    return Plan(kind=kind, fmt=chosen, since=after, until=before, excel=excel, path=path,
+                force=force)  # fmt: skip
+
+
+def _format(fmt: str | None, path: Path | None) -> str:
+    if fmt is None:
+        return SUFFIXES.get(path.suffix.lower(), "csv") if path is not None else "csv"
+    chosen = fmt.strip().lower()
+    if chosen == "ndjson":
+        chosen = "jsonl"
+    if chosen not in FORMATS:
+        raise InvalidValue(f"unknown export format {fmt!r} (choose from: {', '.join(FORMATS)})")
+    return chosen
+
+
+def window(since: str | None, until: str | None) -> tuple[int | None, int | None]:
+    """--since and --until as epoch seconds: the half-open window [since, until)."""
+    after = clock.to_epoch(clock.parse_instant(since, what="--since")) if since else None
+    before = clock.to_epoch(clock.parse_instant(until, what="--until")) if until else None
+    if after is not None and before is not None and before <= after:
+        raise InvalidValue("--until must be after --since")
+    return after, before
+
+
+# --------------------------------------------------------------------------------------------
+# Cells a spreadsheet would run
+
+_RISKY = frozenset("=+-@")
+# What str.lstrip() takes away (str.isspace), a tab and a carriage return among them: a cell
+# starting with one of these is looked at more closely.
+_SPACE = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002"
+                   "\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f"
+                   "\u205f\u3000")
+_FIRST = _RISKY | _SPACE
+
+
+def needs_quote(text: str) -> bool:
+    """Would a spreadsheet take this text for a formula? It starts with `=`, `+`, `-`, `@`,
+    a tab or a carriage return, or with one of the first four after leading white space."""
+    if not text or text[0] not in _FIRST:
+        return False
+    if text[0] in "\t\r":
+        return True
+    rest = text.lstrip()
+    return bool(rest) and rest[0] in _RISKY
+
+
+def neutralised(text: str) -> str:
+    """Text a spreadsheet shows as text: a `'` in front when it would run as a formula."""
+    return "'" + text if needs_quote(text) else text
+
+
+# --------------------------------------------------------------------------------------------
+# Instants
+
+
+def iso_seconds(tz: tzinfo) -> Callable[[int], str]:
+    """A fast epoch-second -> ISO 8601 with the zone's offset (`2026-10-14T09:00:00+08:00`,
+    what `datetime.isoformat` gives for the display zone's local time), for long exports:
+    the offset cached per UTC day, the date per local day, the time of day per second."""
+    exact = clock.local_times(tz)
+    offsets: dict[int, tuple[int, str] | None] = {}
+    days: dict[int, str] = {}
+    epoch = date(1970, 1, 1).toordinal()
+    times: list[str] = []
+
+    def offset(day: int) -> tuple[int, str] | None:
+        first, last = exact(day * 86400), exact(day * 86400 + 86399)
+        delta = first.utcoffset()
+        seconds = int(delta.total_seconds()) if delta is not None else 0
+        if first.utcoffset() != last.utcoffset() or seconds % 60:
+            offsets[day] = None  # the offset changes this day (or is not whole minutes)
+        else:
+            offsets[day] = (seconds, first.isoformat()[19:])
+        return offsets[day]
+
+    def iso(ts: int) -> str:
+        day = ts // 86400
+        hit = offsets[day] if day in offsets else offset(day)
+        if hit is None:
+            return exact(ts).isoformat()
+        off, suffix = hit
+        local_day, rest = divmod(ts + off, 86400)
+        text = days.get(local_day)
+        if text is None:
+            text = days[local_day] = date.fromordinal(epoch + local_day).isoformat() + "T"
+        if not times:
+            times.extend(f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+                         for s in range(86400))  # fmt: skip
+        return text + times[rest] + suffix
+
+    return iso
+
+
+def _iso(value: Any) -> Any:
+    """A datetime (records of other services) as its ISO 8601 text; anything else as it is."""
+    return value.isoformat() if isinstance(value, datetime | date) else value
+
+
+def _joined(values: Sequence[Any] | None) -> str | None:
+    """A list of names in one cell, as `ticket list -f csv` joins them."""
+    if not values:
+        return None
+    return "; ".join("" if v is None else str(v) for v in values)
+
+
+# --------------------------------------------------------------------------------------------
+# The records of each kind, a batch at a time: tuples in the order of KEYS[kind]
+
+
+def _tickets(conn: Conn, p: Plan) -> Iterator[list[Row]]:
+    from svcdesk.services.derived import clock_records
+
+    iso = iso_seconds(clock.display_tz())
+    local = cast(Any, iso)  # the clocks' instants as the same text
+    now = clock.to_epoch(clock.now())
+    for rows in store.tickets(conn, since=p.since, until=p.until):
+        out = []
+        for (tid, ref, title, site, asset, category, severity, channel, status, assignee,
+             reporter, opened, due, updated, clocks) in rows:  # fmt: skip
+            records = clock_records(ref, clocks, now, local)
+            out.append((tid, ref, title, site, asset, category, severity, channel, status,
+                        assignee, reporter, iso(opened), None if due is None else iso(due),
+                        iso(updated), _clocks_text(records) if p.flat else records))  # fmt: skip
+        yield out
+
+
+def _clocks_text(records: list[dict[str, Any]]) -> str | None:
+    """A ticket's clocks in one cell: `respond: met 2026-10-14T09:20:00+08:00; resolve:
+    breached, due 2026-10-15T09:00:00+08:00; report: paused, 3600 s left` (`late`: met after
+    its deadline)."""
+    parts = []
+    for c in records:
+        name, state = c["name"], c["state"]
+        if state == "met":
+            parts.append(f"{name}: met {c['met_at']}{' late' if c['late'] else ''}")
+        elif state == "paused":
+            left = c["seconds_left"]
+            parts.append(f"{name}: paused" if left is None else f"{name}: paused, {left} s left")
+        else:
+            parts.append(f"{name}: {state}, due {c['due_at']}")
+    return "; ".join(parts) or None
+
+
+def _events(conn: Conn, p: Plan) -> Iterator[list[Row]]:
+    iso = iso_seconds(clock.display_tz())
+    loads = orjson.loads
+    for rows in store.events(conn, since=p.since, until=p.until):
+        if p.flat:  # the details as the JSON text they are stored as
+            yield [(ref, eid, kind, iso(at), actor, note, data or None)
+                   for ref, eid, kind, at, actor, note, data in rows]  # fmt: skip
+        else:
+            yield [(ref, eid, kind, iso(at), actor, note, loads(data) if data else {})
+                   for ref, eid, kind, at, actor, note, data in rows]  # fmt: skip
+
+
+def _visits(conn: Conn, p: Plan) -> Iterator[list[Row]]:
+    from svcdesk.services import visits
+
+    keys = p.keys
+    for rows in store.visits(conn, since=p.since, until=p.until):
+        records = visits._records(conn, rows)  # the shape `visit list` gives
+        if p.flat:
+            for r in records:
+                r["started_at"], r["ended_at"] = _iso(r["started_at"]), _iso(r["ended_at"])
+                r["parts"] = _parts_text(r["parts"])
+        yield [tuple(r[k] for k in keys) for r in records]
+
+
+def _parts_text(parts: list[dict[str, Any]]) -> str | None:
+    """A visit's parts in one cell, as `--part` takes them, with their coverage:
+    `LED-2291-77:LED-3310-05:350.00 paid; SRV-9:SRV-10 free`."""
+    out = []
+    for part in parts:
+        cost = f":{part['cost']}" if part.get("cost") is not None else ""
+        out.append(f"{part['serial_out']}:{part['serial_in']}{cost} {part['coverage']}")
+    return "; ".join(out) or None
+
+
+def _inspections(conn: Conn, p: Plan) -> Iterator[list[Row]]:
+    from svcdesk.services import inspections
+
+    keys = p.keys
+    for rows in store.inspections(conn, since=p.since, until=p.until):
+        records = inspections._records(conn, rows)  # the shape `inspect list` gives
+        if p.flat:
+            for r in records:
+                r["at"] = _iso(r["at"])
+                r["items"] = _items_text(r["items"])
+                r["tickets"] = _joined(r["tickets"])
+        yield [tuple(r[k] for k in keys) for r in records]
+
+
+def _items_text(items: list[dict[str, Any]]) -> str | None:
+    """An inspection's items in one cell: `ITEM=RESULT`, `: FINDING`, ` [TICKET]` opened for
+    a fault: `ups=fault: battery swollen [KQ7M-12]; cabinet=ok`."""
+    out = []
+    for i in items:
+        text = f"{i['item']}={i['result']}"
+        if i.get("finding"):
+            text += f": {i['finding']}"
+        if i.get("ticket"):
+            text += f" [{i['ticket']}]"
+        out.append(text)
+    return "; ".join(out) or None
+
+
+def _assets(conn: Conn, p: Plan) -> Iterator[list[Row]]:
+    iso = iso_seconds(clock.display_tz())
+    for rows in store.assets(conn, since=p.since, until=p.until):
+        yield [(aid, ref, site, kind, serial, model, installed, until, notes, iso(created),
+                iso(updated), None if removed is None else iso(removed))
+               for (aid, ref, site, kind, serial, model, installed, until, notes, created,
+                    updated, removed) in rows]  # fmt: skip
+
+
+def _articles(conn: Conn, p: Plan, notify: Notify | None) -> Iterator[list[Row]]:
+    """The knowledge base's articles, if this database has them: the fields of CLI.md its
+    `article` table holds (another's cells are left empty, and said so), the tickets an
+    article draws on by their refs; no such table: no rows."""
+    have = set(store.table_columns(conn, "article"))
+    if not have:
+        return iter(())
+    columns = [k for k in store.ARTICLE_FIELDS if k in have]
+    missing = [k for k in store.ARTICLE_FIELDS if k not in have]
+    if missing and notify is not None:
+        notify(f"note: the article table has no {', '.join(missing)}; those cells are empty")
+    if "updated_at" not in have and (p.since is not None or p.until is not None):
+        raise InvalidValue("--since and --until need the articles' updated_at, which this "
+                           "database does not record")  # fmt: skip
+    return _article_rows(conn, p, columns)
+
+
+def _article_rows(conn: Conn, p: Plan, columns: list[str]) -> Iterator[list[Row]]:
+    iso = iso_seconds(clock.display_tz())
+    for rows in store.articles(conn, columns, since=p.since, until=p.until):
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        for rec in records:  # tags and ticket ids as stored: JSON lists (or text)
+            rec["tags"], rec["tickets"] = _listed(rec.get("tags")), _listed(rec.get("tickets"))
+        wanted = {t for rec in records for t in rec["tickets"] if isinstance(t, str)}
+        refs = store.ticket_refs(conn, wanted) if wanted else {}
+        out = []
+        for rec in records:
+            named = [refs.get(t, t) if isinstance(t, str) else t for t in rec["tickets"]]
+            rec["tickets"] = _joined(named) if p.flat else named
+            if p.flat:
+                rec["tags"] = _joined(rec["tags"])
+            stamp = rec.get("updated_at")
+            if isinstance(stamp, int):
+                rec["updated_at"] = iso(stamp)
+            out.append(tuple(rec.get(k) for k in store.ARTICLE_FIELDS))
+        yield out
+
+
+def _listed(value: Any) -> list[Any]:
+    """Tags or ticket ids as stored (a JSON array; text: one value) as a list."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str) and value.startswith("["):
+        with contextlib.suppress(orjson.JSONDecodeError):
+            value = orjson.loads(value)
+    return value if isinstance(value, list) else [value]
+
+
+_COUNTS = {"tickets": store.count_tickets, "events": store.count_events,
+           "visits": store.count_visits, "inspections": store.count_inspections,
+           "assets": store.count_assets}  # fmt: skip
+
+
+def _records(conn: Conn, p: Plan, notify: Notify | None) -> Iterator[list[Row]]:
+    if p.kind == "tickets":
+        return _tickets(conn, p)
+    if p.kind == "events":
+        return _events(conn, p)
+    if p.kind == "visits":
+        return _visits(conn, p)
+    if p.kind == "inspections":
+        return _inspections(conn, p)
+    if p.kind == "assets":
+        return _assets(conn, p)
+    return _articles(conn, p, notify)
+
+
+# --------------------------------------------------------------------------------------------
+# Exporting
+
+
+def export(db: Database, p: Plan, *, stdout: IO[bytes] | None = None,
+           notify: Notify | None = None, progress: Progress | None = None
+           ) -> dict[str, Any]:  # fmt: skip
+    """Write every record of `p.kind` in `p.fmt`, to `p.path` (whole or not at all) or to
+    `stdout`; returns what was written: `kind, format, rows, file`."""
+    if p.fmt == "xlsx":
+        _xlsxwriter()  # a missing extra is said before anything is read or written
+    gc.freeze()  # what is loaded lives until exit: the collector need not rescan it per batch
+    with db.read() as conn:
+        batches = _records(conn, p, notify)
+        if progress is not None:
+            counter = _COUNTS.get(p.kind)
+            total = counter(conn, since=p.since, until=p.until) if counter else 0
+            batches = _counted(batches, progress, total)
+        if p.path is not None:
+            with atomic.atomic_write(p.path, force=p.force) as tmp:
+                rows = _write_file(p, batches, tmp, notify, shown=p.path)
+        else:
+            if stdout is None:
+                raise ValueError("export to stdout needs a stream")
+            rows = _write_stream(p, batches, stdout, notify)
+    return {"kind": p.kind, "format": p.fmt, "rows": rows,
+            "file": str(p.path) if p.path is not None else None}  # fmt: skip
+
+
+def _counted(batches: Iterable[list[Row]], progress: Progress, total: int
+             ) -> Iterator[list[Row]]:  # fmt: skip
+    done = 0
+    progress(0, total)
+    for batch in batches:
+        yield batch
+        done += len(batch)
+        progress(done, max(total, done))
+
+
+def _write_file(p: Plan, batches: Iterable[list[Row]], path: Path, notify: Notify | None, *,
+                shown: Path) -> int:  # fmt: skip
+    if p.fmt == "xlsx":
+        return write_xlsx(batches, p.keys, path, sheet=p.kind, notify=notify, shown=shown)
+    with path.open("wb") as fh:
+        return _write_stream(p, batches, fh, notify)
+
+
+def _write_stream(p: Plan, batches: Iterable[list[Row]], out: IO[bytes],
+                  notify: Notify | None) -> int:  # fmt: skip
+    if p.fmt == "csv":
+        return write_csv(batches, p.keys, out, excel=p.excel)
+    if p.fmt == "jsonl":
+        return write_jsonl(batches, p.keys, out)
+    if p.fmt == "json":
+        return write_json(batches, p.keys, out)
+    # XLSX is a zip file, written whole: built in a temporary folder, then copied to `out`
+    with tempfile.TemporaryDirectory(prefix="svcdesk-export-") as folder:
+        tmp = Path(folder) / f"{p.kind}.xlsx"
+        rows = write_xlsx(batches, p.keys, tmp, sheet=p.kind, notify=notify, shown=None)
+        with tmp.open("rb") as fh:
+            shutil.copyfileobj(fh, out)
+    out.flush()
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# The formats
+
+
+class _Rows:
+    """What the csv module writes, a row at a time, kept to be written a batch at once; each
+    row's CRLF (its terminator, which makes the csv module quote a cell holding a lone
+    carriage return as well as one holding a line feed) becomes LF."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def write(self, line: str) -> None:
+        self.lines.append(line)
+
+
+def write_csv(batches: Iterable[Sequence[Row]], keys: Sequence[str], out: IO[bytes], *,
+              excel: bool = False) -> int:  # fmt: skip
+    """CSV with its header always (an empty export too); every text cell neutralised. With
+    `excel`: a UTF-8 BOM and CRLF line ends; else UTF-8 and LF. Returns the rows written."""
+    import csv
+
+    text = io.TextIOWrapper(out, encoding="utf-8-sig" if excel else "utf-8", newline="",
+                            write_through=False)  # fmt: skip
+    kept = _Rows()
+    writer = csv.writer(kept, lineterminator="\r\n")
+    first, quote = _FIRST, neutralised
+    count = 0
+    try:
+        writer.writerow(keys)
+        for batch in batches:
+            writer.writerows([
+                [quote(v) if v.__class__ is str and v[:1] in first else v for v in row]
+                for row in batch
+            ])  # fmt: skip
+            count += len(batch)
+            _flush(kept, text, excel)
+        _flush(kept, text, excel)
+        text.flush()
+    finally:
+        text.detach()  # the caller's stream stays open
+    return count
+
+
+def _flush(kept: _Rows, text: IO[str], excel: bool) -> None:
+    if not kept.lines:
+        return
+    if excel:
+        text.write("".join(kept.lines))
+    else:
+        text.write("\n".join([line[:-2] for line in kept.lines]) + "\n")
+    kept.lines.clear()
+
+
+def write_jsonl(batches: Iterable[Sequence[Row]], keys: Sequence[str], out: IO[bytes]) -> int:
+    """One JSON object a line, the data as stored."""
+    dumps = orjson.dumps
+    count = 0
+    for batch in batches:
+        if batch:
+            out.write(b"\n".join([dumps(dict(zip(keys, r, strict=True)), default=_iso)
+                                  for r in batch]) + b"\n")  # fmt: skip
+            count += len(batch)
+    out.flush()
+    return count
+
+
+def write_json(batches: Iterable[Sequence[Row]], keys: Sequence[str], out: IO[bytes]) -> int:
+    """One JSON array of objects, streamed a batch at a time, the data as stored."""
+    count = 0
+    out.write(b"[")
+    for batch in batches:
+        if not batch:
+            continue
+        # one orjson call per batch; its brackets dropped so the batches join into one array
+        chunk = orjson.dumps([dict(zip(keys, r, strict=True)) for r in batch], default=_iso,
+                             option=orjson.OPT_NON_STR_KEYS)  # fmt: skip
+        out.write((b",\n" if count else b"\n") + chunk[1:-1])
+        count += len(batch)
+    out.write(b"\n]\n" if count else b"]\n")
+    out.flush()
+    return count
+
+
+def _xlsxwriter() -> Any:
+    try:
+        import xlsxwriter
+    except ImportError:
+        raise StoreError(XLSX_HINT) from None
+    return xlsxwriter
+
+
+def _width(key: str) -> int:
+    if key == "id":
+        return 38
+    if key.endswith("_at"):
+        return 26
+    if key in ("title", "summary", "notes", "body", "clocks", "parts", "items", "details",
+               "note"):  # fmt: skip
+        return 48
+    return 14
+
+
+def write_xlsx(batches: Iterable[Sequence[Row]], keys: Sequence[str], path: Path, *,
+               sheet: str, notify: Notify | None = None,
+               shown: Path | None = None) -> int:  # fmt: skip
+    """An XLSX workbook written row by row in xlsxwriter's constant-memory mode: text as text
+    (never a formula or a link, and neutralised), numbers as numbers, a bold header row that
+    stays in view. Rows beyond a sheet's 1,048,576 go on to another sheet, and a text longer
+    than a cell's 32,767 characters is cut short there: both are said (`notify`). The sheets'
+    rows wait in a temporary folder beside `path`, removed whatever happens."""
+    xlsxwriter = _xlsxwriter()
+    work = tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".rows", dir=path.parent)
+    try:
+        book = xlsxwriter.Workbook(str(path), {
+            "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+            "strings_to_numbers": False, "tmpdir": work,
+        })  # fmt: skip
+        try:
+            sheets, cut, count = _fill(book, batches, keys, sheet)
+            book.close()
+        except BaseException:
+            for ws in book.worksheets():  # their rows' files, open in `work`
+                fh = getattr(ws, "row_data_fh", None)
+                if fh is not None:
+                    fh.close()
+            raise
+    except xlsxwriter.exceptions.XlsxWriterException as exc:
+        where = shown if shown is not None else "the workbook"
+        raise StoreError(f"cannot write {where}: {exc}; nothing was written") from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if notify is not None:
+        if sheets > 1:
+            notify(f"note: {count:,} rows are more than a sheet holds ({XLSX_MAX_ROWS - 1:,} "
+                   f"and its header): they go on over {sheets} sheets")
+        if cut:
+            notify(f"note: {cut:,} cell(s) held more than {XLSX_MAX_TEXT:,} characters, "
+                   "all an Excel cell holds, and were cut short; -f csv or jsonl keeps them "
+                   "whole")
+    return count
+
+
+def _fill(book: Any, batches: Iterable[Sequence[Row]], keys: Sequence[str], sheet: str
+          ) -> tuple[int, int, int]:  # fmt: skip
+    """Write the rows into `book`'s sheets; (sheets, cells cut short, rows)."""
+    bold = book.add_format({"bold": True})
+    sheets = cut = count = 0
+
+    def new_sheet() -> Any:
+        nonlocal sheets
+        sheets += 1
+        ws = book.add_worksheet(sheet if sheets == 1 else f"{sheet} ({sheets})")
+        for c, key in enumerate(keys):
+            ws.set_column(c, c, _width(key))
+            ws.write_string(0, c, key, bold)
+        ws.freeze_panes(1, 0)
+        return ws
+
+    ws = new_sheet()
+    text, number = ws.write_string, ws.write_number
+    r = 0
+    first, quote, limit = _FIRST, neutralised, XLSX_MAX_ROWS - 1
+    for batch in batches:
+        for row in batch:
+            if r == limit:
+                ws = new_sheet()
+                text, number = ws.write_string, ws.write_number
+                r = 0
+            r += 1
+            for c, v in enumerate(row):
+                if v is None:
+                    continue
+                if v.__class__ is str:
+                    if v[:1] in first:
+                        v = quote(v)
+                    if len(v) > XLSX_MAX_TEXT:
+                        cut += 1
+                        v = v[:XLSX_MAX_TEXT]
+                    text(r, c, v)
+                elif v.__class__ is bool:
+                    ws.write_boolean(r, c, v)
+                elif isinstance(v, int | float):
+                    number(r, c, v)
+                else:
+                    text(r, c, quote(str(v)))
+        count += len(batch)
+    return sheets, cut, count
