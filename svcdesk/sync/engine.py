@@ -21,7 +21,7 @@ import orjson
 
 from svcdesk.domain import history
 from svcdesk.errors import StoreError
-from svcdesk.store import aliases, changelog, field, merges, registry
+from svcdesk.store import aliases, changelog, field, kb, merges, registry
 from svcdesk.store.changelog import Change
 from svcdesk.sync import identity
 
@@ -40,6 +40,8 @@ FOLLOWS = {
     **{t: (("site_id", "site"),) for t in field.SITE_TABLES},
     **{t: (("asset_id", "asset"),) for t in field.ASSET_TABLES},
 }
+# The tables whose records keep the refs they were made with, and the store that holds them.
+_REF_STORES: dict[str, Any] = {**dict.fromkeys(field.REF_PATTERNS, field), kb.TABLE: kb}
 _REF_NAMES = {"ticket": "ticket ref", "visit": "visit ref", "inspection": "inspection ref",
               "article": "article ref"}  # fmt: skip
 OPS = frozenset({"insert", "update", "append", "delete"})
@@ -183,8 +185,8 @@ def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> list[tuple[str, str,
                 states.setdefault(row_id, {}).update(orjson.loads(data))
         if merged and table in FOLLOWS:  # a record at a site or of an asset merged away
             _follow_merges(conn, states, FOLLOWS[table])
-        if table in field.REF_PATTERNS:  # one ref handed out twice under one identity
-            renamed += _settle_refs(conn, table, states)
+        if table in _REF_STORES:  # one ref handed out twice under one identity
+            renamed += _settle_refs(conn, table, states, _REF_STORES[table])
         existing = changelog.existing_ids(conn, table=table, row_ids=chunk)
         inserts, updates = [], []
         for row_id, state in states.items():
@@ -198,6 +200,8 @@ def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> list[tuple[str, str,
                 tx.touch(table, row_id, state)
         try:
             changelog.write_rows(conn, table=table, inserts=inserts, updates=updates)
+            if table == kb.TABLE:  # the search index is derived from the articles as they are
+                kb.reindex(conn, [s["id"] for s in inserts + updates])
         except StoreError:
             raise
         except Exception as exc:
@@ -212,18 +216,19 @@ def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> list[tuple[str, str,
     return renamed
 
 
-def _settle_refs(conn: Conn, table: str, states: dict[str, dict[str, Any]]
+def _settle_refs(conn: Conn, table: str, states: dict[str, dict[str, Any]], store: Any
                  ) -> list[tuple[str, str, str]]:  # fmt: skip
-    """Records of `table` (visits, inspections) that came with a ref another record has: a file
-    copied where nothing could tell handed out the refs its original hands out, before a sync
-    re-keyed it (services/rekey.py renumbers tickets and assets). The record made first (the
-    smaller stamp of its first operation) keeps the ref, every other gets `field.clash_ref`;
-    every replica does the same, so they converge. Returns (table, old ref, new ref)."""
+    """Records of `table` (visits, inspections, articles: `store` holds them) that came with a
+    ref another record has: a file copied where nothing could tell handed out the refs its
+    original hands out, before a sync re-keyed it (services/rekey.py renumbers tickets and
+    assets). The record made first (the smaller stamp of its first operation) keeps the ref,
+    every other gets `field.clash_ref`; every replica does the same, so they converge. Returns
+    (table, old ref, new ref)."""
     wanted: dict[str, set[str]] = {}
     for row_id, state in states.items():
         if "id" in state and isinstance(state.get("ref"), str):
             wanted.setdefault(state["ref"], set()).add(row_id)
-    holders = field.ref_holders(conn, table, list(wanted))
+    holders = store.ref_holders(conn, table, list(wanted))
     clashing = {ref: ids | ({holders[ref]} if ref in holders else set())
                 for ref, ids in wanted.items()}  # fmt: skip
     clashing = {ref: ids for ref, ids in clashing.items() if len(ids) > 1}
@@ -231,7 +236,7 @@ def _settle_refs(conn: Conn, table: str, states: dict[str, dict[str, Any]]
         return []
     first = changelog.stamps_of(conn, table=table,
                                 row_ids=sorted({i for ids in clashing.values() for i in ids}))
-    stored = {i: r for r, i in field.ref_holders(conn, table, [
+    stored = {i: r for r, i in store.ref_holders(conn, table, [
         field.clash_ref(ref, i) for ref, ids in clashing.items() for i in ids]).items()}
     renamed = []
     for ref, ids in sorted(clashing.items()):
@@ -239,7 +244,7 @@ def _settle_refs(conn: Conn, table: str, states: dict[str, dict[str, Any]]
         for row_id in sorted(ids - {keeper}):
             new = field.clash_ref(ref, row_id)
             if row_id == holders.get(ref):  # stored under the ref: free it first
-                field.set_ref(conn, table, row_id, new)
+                store.set_ref(conn, table, row_id, new)
             if row_id in states:
                 states[row_id]["ref"] = new
             if stored.get(row_id) != new:
