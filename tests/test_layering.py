@@ -17,7 +17,9 @@ ALLOWED = {
     "domain": set(),
     "store": {"domain", "errors", "clock", "ids"},
     "sync": {"store", "domain", "errors", "clock", "ids"},
-    "services": {"store", "domain", "sync", "errors", "clock", "ids", "resources", "jsontext"},
+    "reports": {"store", "domain", "errors", "clock", "ids", "resources", "jsontext", "humanize"},
+    "services": {"store", "domain", "sync", "errors", "clock", "ids", "resources", "jsontext",
+                 "reports"},
     "cli": {"services", "output", "errors", "clock", "domain", "humanize", "resources",
             "jsontext"},
 }
