@@ -99,20 +99,20 @@ def _settle(tx: Tx, table: str, rid: str, depth: int = 0) -> None:
     if isinstance(target, str) and target != rid and depth < 8:
         target = aliases.canonical(conn, tbl=table, ids=[target]).get(target, target)
         if target != rid and (merges.exists(conn, table, target) or fold(conn, table, [target])):
-            merge(tx, table, loser=rid, survivor=target)
+            merge(tx, table, loser=rid, survivor=target, depth=depth + 1)
             _settle(tx, table, target, depth + 1)
             return
     other = merges.holder(conn, table, state)
     if other is not None and depth < 8:
         first = changelog.stamps_of(conn, table=table, row_ids=[rid, other])
         survivor, loser = sorted((rid, other), key=lambda i: (first.get(i, "~"), i))
-        merge(tx, table, loser=loser, survivor=survivor)
+        merge(tx, table, loser=loser, survivor=survivor, depth=depth + 1)
         _settle(tx, table, survivor, depth + 1)
         return
     _write(tx, table, state)
 
 
-def merge(tx: Tx, table: str, *, loser: str, survivor: str) -> None:
+def merge(tx: Tx, table: str, *, loser: str, survivor: str, depth: int = 0) -> None:
     """Merge record `loser` into `survivor`: aliases first (so the survivor's fold takes the
     loser's operations), then what pointed at the loser, then the loser's row goes."""
     conn = tx.conn
@@ -122,7 +122,7 @@ def merge(tx: Tx, table: str, *, loser: str, survivor: str) -> None:
         merges.park(conn, table, loser)
         if not merges.exists(conn, table, survivor):
             # its row first, settled as any (it may meet a record of its own name first)
-            _settle(tx, table, survivor, depth=1)
+            _settle(tx, table, survivor, depth=depth + 1)
             survivor = aliases.canonical(conn, tbl=table, ids=[survivor]).get(survivor, survivor)
         meeting = merges.park_clashing_assets(conn, loser, survivor) if table == "site" else []
         for ticket_id in merges.move_references(conn, table, loser, survivor):
