@@ -30,7 +30,7 @@ _UPGRADE = select_list(UpgradeRow.COLUMNS)
 _TRAINING = select_list(TrainingRow.COLUMNS)
 
 # The ref each numbered table hands out: the replica's code, a letter, this replica's number.
-REF_PATTERNS = {"visit": "{code}-V{n}", "inspection": "{code}-I{n}"}
+REF_PATTERNS = {t: meta.REFS[t] for t in ("visit", "inspection")}
 # The tables of field work that name a site, and those that name an asset (a merge moves them).
 SITE_TABLES = ("visit", "inspection", "upgrade", "training")
 ASSET_TABLES = ("visit_part",)

@@ -27,7 +27,8 @@ from svcdesk.store.sql import Conn, in_list
 HOME = "home"  # JSON: {"host", "device", "inode", "path"} of the file this replica lives in
 PREVIOUS = "replica.previous"  # JSON list: the identities this file wrote under before
 # The refs each counter numbers, per table (services build them the same way).
-REFS = {"ticket": "{code}-{n}", "asset": "{code}-A{n}"}
+REFS = {"ticket": "{code}-{n}", "asset": "{code}-A{n}", "visit": "{code}-V{n}",
+        "inspection": "{code}-I{n}"}
 
 
 def read_all(conn: Conn) -> dict[str, str]:

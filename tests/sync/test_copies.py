@@ -207,6 +207,47 @@ def test_a_restore_into_the_same_inode_is_caught_at_sync_and_its_new_tickets_ren
     assert open_ticket(cli, a, "later") == f"{new_code}-2"
 
 
+def test_visits_and_inspections_made_after_a_restore_in_place_are_renamed_with_the_rekey(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Visits and inspections are numbered per replica like tickets: the restored laptop hands
+    out the refs the lost one gave out; the re-key at the sync gives them refs of the new code,
+    and the old refs still name them on this laptop."""
+    a, hub, backup = tmp_path / "a.db", tmp_path / "hub.db", tmp_path / "a-backup.db"
+    results = tmp_path / "r.toml"
+    results.write_text('servers = "ok"\n', encoding="utf-8")
+    a_hub(cli, hub)
+    code = a_laptop(cli, a, hub)
+    ok(laptop(cli, a, "db", "backup", str(backup)))
+
+    def field_work(summary: str) -> tuple[str, str]:
+        v = ok(laptop(cli, a, "visit", "start", "--site", "BJ-HD", "-f", "json")).json()["ref"]
+        ok(laptop(cli, a, "visit", "end", v, "--summary", summary))
+        i = ok(laptop(cli, a, "inspect", "record", "--site", "BJ-HD", "--results", str(results),
+                      "--visit", v, "-f", "json")).json()["ref"]  # fmt: skip
+        return v, i
+
+    lost = field_work("before the restore")
+    ok(laptop(cli, a, "sync"))
+    put_back_in_place(backup, a)
+    again = field_work("after the restore")
+    assert again == lost == (f"{code}-V1", f"{code}-I1")  # the same refs: the sync must undo it
+    ok(laptop(cli, a, "sync"))
+    new_code = info(cli, a)["replica_code"]
+    assert new_code != code
+    for path in (a, hub):
+        visits = ok(laptop(cli, path, "visit", "list", "-f", "json")).json()
+        assert {v["summary"]: v["ref"] for v in visits} == {
+            "before the restore": f"{code}-V1", "after the restore": f"{new_code}-V1"}
+        inspections = ok(laptop(cli, path, "inspect", "list", "-f", "json")).json()
+        assert sorted(i["ref"] for i in inspections) == sorted([f"{code}-I1", f"{new_code}-I1"])
+    # this laptop's old names of its own work still find it
+    shown = ok(laptop(cli, hub, "visit", "show", f"{new_code}-V1", "-f", "json")).json()
+    assert shown["summary"] == "after the restore"
+    assert ok(laptop(cli, a, "visit", "start", "--site", "BJ-HD", "-f", "json")).json()["ref"] \
+        == f"{new_code}-V2"
+
+
 # --------------------------------------------------------------------------------------------
 # A database file copied to a second laptop
 
