@@ -231,7 +231,8 @@ POLICY_SECTIONS = [
             Col("target", "TARGET"),
             Col("time", "TIME"),
         ],
-    )
+    ),
+    Section("field_work", "Field work", [Col("setting", "SETTING"), Col("value", "VALUE")]),
 ]
 POLICY_LOAD_FIELDS = [
     Col("id", "Version"),

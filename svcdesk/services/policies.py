@@ -218,8 +218,27 @@ def show(db: Database) -> dict[str, Any]:
         "extra_holidays": _extra_days(policy, policy.extra_holidays),
         "extra_workdays": _extra_days(policy, policy.extra_workdays),
         "clocks": clocks,
+        "settings": policy.settings(),
+        "field_work": _setting_rows(policy.settings()),
         "source": row.source,
     }
+
+
+def _setting_rows(settings: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+    """The field-work settings as `section.key = value` rows (the checklist by its keys)."""
+    rows = []
+    for section, values in settings.items():
+        for key, value in values.items():
+            if key == "checklist":
+                text = ", ".join(i["key"] for i in value)
+            elif isinstance(value, list):
+                text = ", ".join(str(v) for v in value) or "none"
+            elif isinstance(value, bool):
+                text = "yes" if value else "no"
+            else:
+                text = str(value)
+            rows.append({"setting": f"{section}.{key}", "value": text})
+    return rows
 
 
 def _calendar_summary(policy: Policy, guessed: list[int]) -> str:

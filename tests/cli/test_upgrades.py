@@ -135,3 +135,8 @@ def test_the_policy_names_the_severity_of_a_fault_during_an_upgrade(cli, site, t
     assert cli("sla", "policy", "load", str(policy), "--at", "2026-10-01T00:00").exit_code == 0
     ok(cli, "upgrade", "record", "--site", site, "--version", "3.2", "--at", "2026-10-14T08:00")
     assert ok(cli, "ticket", "open", "--site", site, "--title", "x")["severity"] == "minor"
+    shown = ok(cli, "sla", "policy", "show")
+    assert shown["settings"]["upgrades"] == {"fault_severity": "minor"}
+    rows = {r["setting"]: r["value"] for r in shown["field_work"]}
+    assert rows["upgrades.fault_severity"] == "minor" and rows["training.within"] == "30d"
+    assert "servers" in rows["inspections.checklist"]
