@@ -8,13 +8,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from svcdesk.services import assets, sites, sync, tickets
+from svcdesk.services import assets, sites, sync, tickets, upgrades, visits
 from svcdesk.services.dbadmin import init
 from svcdesk.services.session import open_database as open_db
 from svcdesk.store.db import Database
 from svcdesk.sync import engine
 
-TABLES = ("site", "asset", "ticket", "ticket_event", "policy")
+TABLES = ("site", "asset", "ticket", "ticket_event", "policy", "visit", "visit_part", "inspection",
+          "upgrade", "training")
 
 
 def state(path: Path) -> dict[str, list[tuple]]:
@@ -39,6 +40,13 @@ actions = st.lists(
                 "carry",
                 "edit-asset",
                 "remove-asset",
+                "propose",
+                "approve",
+                "public-comment",
+                "visit-start",
+                "visit-end",
+                "upgrade",
+                "training",
             ]
         ),
         st.integers(0, 4),  # which replica
@@ -81,6 +89,19 @@ def test_any_order_of_syncs_converges_and_loses_no_operation(tmp_path_factory, n
                 assets.edit_asset(db, asset, model=f"model by {name}")
             elif action == "remove-asset":
                 assets.remove_asset(db, asset)
+            elif action == "upgrade":  # append-only records: the union on every replica
+                upgrades.record_upgrade(db, site="BJ-HD", version=f"v{written}",
+                                        major=other % 2 == 0)  # fmt: skip
+            elif action == "training":
+                upgrades.record_training(db, site="BJ-HD", topic=f"by {name}", attendees=3)
+            elif action == "visit-start":
+                visits.start_visit(db, site="BJ-HD", engineer=name)
+            elif action == "visit-end":  # two laptops may end the same visit: one end wins
+                begun = [v for v in visits.list_visits(db) if v["ended_at"] is None]
+                if begun:
+                    visits.end_visit(db, begun[other % len(begun)]["ref"],
+                                     summary=f"done by {name}",
+                                     parts=["SRV-1:SRV-9:120"] if other % 2 else [])  # fmt: skip
             elif action == "carry" and who % n != other % n:  # a bundle on a USB stick
                 bundle = folder / f"carry-{written}.svcbundle"
                 sync.export(db, str(bundle))
@@ -98,6 +119,12 @@ def test_any_order_of_syncs_converges_and_loses_no_operation(tmp_path_factory, n
                     tickets.resolve_ticket(db, ref, note="fixed")
                 elif action == "reopen":
                     tickets.reopen(db, ref, reason="again")
+                elif action == "propose":
+                    tickets.propose(db, ref, plan=f"replace the disk ({name})")
+                elif action == "approve":
+                    tickets.approve(db, ref, by=name)
+                elif action == "public-comment":
+                    tickets.comment(db, ref, f"reply by {name}", public=True)
             written += 1
         except Exception as exc:  # an illegal transition on this replica's view: refused
             assert any(w in str(exc) for w in ("cannot", "--at", "removed", "nothing changed")), exc
