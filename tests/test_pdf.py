@@ -171,3 +171,24 @@ def test_without_a_browser_a_pdf_is_one_line_saying_how_to_get_one(cli, tmp_path
         "svcdesk: error: -f pdf prints with a headless Chromium and none is installed: install "
         "one (apt install chromium), or set SVCDESK_CHROMIUM to its path")
     assert not out.exists()
+
+
+def test_a_site_dossier_prints_its_tables_whole(cli, printer, tmp_path):
+    ok(cli, "init")
+    ok(cli, "site", "add", "HD", "--name", "国家税务总局北京市海淀区税务局", "--region", "北京")
+    ok(cli, "asset", "add", "--site", "HD", "--kind", "led_screen", "--serial", "LED-2291-77",
+       "--installed", "2022-05-10")  # fmt: skip
+    for n in range(40):  # enough tickets for a second page: the table header repeats on it
+        ok(cli, "ticket", "open", "--site", "HD", "--title", f"第{n + 1}号窗口显示器黑屏",
+           "--at", f"2026-10-{1 + n % 13:02d}T10:{n:02d}")  # fmt: skip
+    out = tmp_path / "site.pdf"
+    ok(cli, "report", "site", "HD", "-o", str(out))
+    pages = int(pdf_info(out)["Pages"])
+    assert pages >= 2
+    text = pdf_text(out)
+    assert "服务档案" in text and "LED屏幕" in text and "不在保修范围" in text
+    assert all(f"第{n}号窗口显示器黑屏" in text for n in range(1, 41))
+    # the header row of the tickets' table stands on the next page too
+    second = text.split("\f")[1]
+    assert "服务单号" in second and "报修时间" in second
+    assert ink(first_page_png(out, tmp_path)) > 0.01

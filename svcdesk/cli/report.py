@@ -109,3 +109,78 @@ def incident(
     req = _request(fmt, out, lang, template_dir)
     done = reports.incident(get_db(), ticket, req)
     _emit(done, f"incident report of {done.subject}")
+
+
+@app.command("inspection")
+def inspection(
+    ref: str = typer.Argument(..., metavar="INSPECTION",
+                              help="Inspection ref (KQ7M-I3), its number (3), or a prefix."),
+    fmt: str = _fmt_option(),
+    out: str = _out_option(),
+    lang: str = _lang_option(),
+    template_dir: str = _template_dir_option(),
+) -> None:
+    """The inspection report (巡检汇报): every checklist item with its result and finding, the
+    faults found and the tickets they opened, the sign-off, and the site's inspections this
+    contract year against its quota.
+
+    \b
+    Example:
+      svcdesk report inspection 3 -o inspection-3.pdf
+    """
+    from svcdesk.services import reports
+
+    req = _request(fmt, out, lang, template_dir)
+    done = reports.inspection(get_db(), ref, req)
+    _emit(done, f"inspection report of {done.subject}")
+
+
+@app.command("overdue")
+def overdue(
+    within: str = typer.Option(None, "--within", metavar="DURATION",
+                               help="Also the clocks due within this time, e.g. 4h."),
+    site: str = typer.Option(None, "--site", metavar="SITE", help="Only this site.",
+                             autocompletion=complete.sites),
+    fmt: str = _fmt_option(),
+    out: str = _out_option(),
+    lang: str = _lang_option(),
+    template_dir: str = _template_dir_option(),
+) -> None:
+    """What `sla overdue` lists, as a report: every breached clock (and with --within, those
+    due soon), earliest deadline first, with a count per site.
+
+    \b
+    Example:
+      svcdesk report overdue --within 4h -f html -o overdue.html
+    """
+    from svcdesk.services import reports
+
+    req = _request(fmt, out, lang, template_dir)
+    done = reports.overdue_report(get_db(), req, within=within, site=site)
+    _emit(done, f"overdue report of {done.subject}")
+
+
+@app.command("site")
+def site(
+    code: str = typer.Argument(..., metavar="SITE", help="Site code or a unique prefix.",
+                               autocompletion=complete.sites),
+    since: str = typer.Option(None, "--since", metavar="DATE",
+                              help="The period's first day (default: a year ago)."),
+    fmt: str = _fmt_option(),
+    out: str = _out_option(),
+    lang: str = _lang_option(),
+    template_dir: str = _template_dir_option(),
+) -> None:
+    """The site dossier (服务档案): the site's equipment and its warranty today, its tickets
+    not closed and those of the period, the visits, and its inspections against the quota.
+
+    \b
+    Example:
+      svcdesk report site BJ-HD -o bj-hd.pdf
+      svcdesk report site BJ-HD --since 2026-01-01 -f md
+    """
+    from svcdesk.services import reports
+
+    req = _request(fmt, out, lang, template_dir)
+    done = reports.site_report(get_db(), code, req, since=since)
+    _emit(done, f"site dossier of {done.subject}")

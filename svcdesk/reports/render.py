@@ -150,8 +150,8 @@ def format_when(value: Any, lang: str, style: str = "long") -> str:
     read first."""
     if value is None or value == "":
         return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+    if isinstance(value, str):  # ISO 8601: a date alone stays a date
+        value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
     if not isinstance(value, datetime):
         return value.isoformat() if style == "short" else format_day(value, lang)
     if style == "short":
