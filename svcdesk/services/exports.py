@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -155,6 +156,8 @@ _SPACE = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2
                    "\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f"
                    "\u205f\u3000")
 _FIRST = _RISKY | _SPACE
+# A CSV line some later cell of which may start with one of these (`\s`: str.isspace's set).
+_RISKY_CELL = re.compile(r",[=+\-@\s]")
 
 
 def needs_quote(text: str) -> bool:
@@ -179,38 +182,42 @@ def neutralised(text: str) -> str:
 
 def iso_seconds(tz: tzinfo) -> Callable[[int], str]:
     """A fast epoch-second -> ISO 8601 with the zone's offset (`2026-10-14T09:00:00+08:00`,
-    what `datetime.isoformat` gives for the display zone's local time), for long exports:
-    the offset cached per UTC day, the date per local day, the time of day per second."""
-    exact = clock.local_times(tz)
-    offsets: dict[int, tuple[int, str] | None] = {}
-    days: dict[int, str] = {}
-    epoch = date(1970, 1, 1).toordinal()
-    times: list[str] = []
+    what `datetime.isoformat` gives for the display zone's local time), for long exports.
 
-    def offset(day: int) -> tuple[int, str] | None:
-        first, last = exact(day * 86400), exact(day * 86400 + 86399)
-        delta = first.utcoffset()
-        seconds = int(delta.total_seconds()) if delta is not None else 0
-        if first.utcoffset() != last.utcoffset() or seconds % 60:
-            offsets[day] = None  # the offset changes this day (or is not whole minutes)
-        else:
-            offsets[day] = (seconds, first.isoformat()[19:])
-        return offsets[day]
+    Per UTC hour whose offset is whole hours all through it (nearly all, anywhere): the text
+    up to the hour, then the minute, second and offset from a table of the hour's seconds.
+    Any other hour (an offset such as +05:45, a change of offset within the hour) is
+    converted exactly. The caches hold some decades of hours at most."""
+    exact = clock.local_times(tz)
+    hours: dict[int, tuple[str, list[str]] | None] = {}
+    tails: dict[str, list[str]] = {}  # "+08:00" -> "MM:SS+08:00" for each second of an hour
+
+    def hour_of(hour: int) -> tuple[str, list[str]] | None:
+        if len(hours) > 400_000:
+            hours.clear()
+        start, end = exact(hour * 3600), exact(hour * 3600 + 3599)
+        delta = start.utcoffset()
+        hit: tuple[str, list[str]] | None = None
+        if delta is not None and delta == end.utcoffset() and not delta.total_seconds() % 3600:
+            text = start.isoformat()  # YYYY-MM-DDTHH:00:00+hh:mm
+            suffix = text[19:]
+            tail = tails.get(suffix)
+            if tail is None:
+                tail = tails[suffix] = [f"{m:02d}:{s:02d}{suffix}"
+                                        for m in range(60) for s in range(60)]  # fmt: skip
+            hit = (text[:14], tail)
+        hours[hour] = hit
+        return hit
 
     def iso(ts: int) -> str:
-        day = ts // 86400
-        hit = offsets[day] if day in offsets else offset(day)
+        hour = ts // 3600
+        try:
+            hit = hours[hour]
+        except KeyError:
+            hit = hour_of(hour)
         if hit is None:
             return exact(ts).isoformat()
-        off, suffix = hit
-        local_day, rest = divmod(ts + off, 86400)
-        text = days.get(local_day)
-        if text is None:
-            text = days[local_day] = date.fromordinal(epoch + local_day).isoformat() + "T"
-        if not times:
-            times.extend(f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
-                         for s in range(86400))  # fmt: skip
-        return text + times[rest] + suffix
+        return hit[0] + hit[1][ts - hour * 3600]
 
     return iso
 
@@ -237,32 +244,45 @@ def _tickets(conn: Conn, p: Plan) -> Iterator[list[Row]]:
     iso = iso_seconds(clock.display_tz())
     local = cast(Any, iso)  # the clocks' instants as the same text
     now = clock.to_epoch(clock.now())
+    sites = store.site_codes(conn)
     for rows in store.tickets(conn, since=p.since, until=p.until):
-        out = []
-        for (tid, ref, title, site, asset, category, severity, channel, status, assignee,
-             reporter, opened, due, updated, clocks) in rows:  # fmt: skip
-            records = clock_records(ref, clocks, now, local)
-            out.append((tid, ref, title, site, asset, category, severity, channel, status,
-                        assignee, reporter, iso(opened), None if due is None else iso(due),
-                        iso(updated), _clocks_text(records) if p.flat else records))  # fmt: skip
-        yield out
-
-
-def _clocks_text(records: list[dict[str, Any]]) -> str | None:
-    """A ticket's clocks in one cell: `respond: met 2026-10-14T09:20:00+08:00; resolve:
-    breached, due 2026-10-15T09:00:00+08:00; report: paused, 3600 s left` (`late`: met after
-    its deadline)."""
-    parts = []
-    for c in records:
-        name, state = c["name"], c["state"]
-        if state == "met":
-            parts.append(f"{name}: met {c['met_at']}{' late' if c['late'] else ''}")
-        elif state == "paused":
-            left = c["seconds_left"]
-            parts.append(f"{name}: paused" if left is None else f"{name}: paused, {left} s left")
+        assets = store.asset_refs(conn, {r[4] for r in rows if r[4]})
+        if p.flat:  # "" for none: a row of text joins into its CSV line as it is
+            yield [(tid, ref, title, sites.get(site, ""), assets.get(asset or "", ""), category,
+                    severity, channel, status, assignee or "", reporter or "", iso(opened),
+                    "" if due is None else iso(due), iso(updated),
+                    clocks_text(clocks, now, iso) or "")
+                   for (tid, ref, title, site, asset, category, severity, channel, status,
+                        assignee, reporter, opened, due, updated, clocks) in rows]  # fmt: skip
         else:
-            parts.append(f"{name}: {state}, due {c['due_at']}")
-    return "; ".join(parts) or None
+            yield [(tid, ref, title, sites.get(site), assets.get(asset or ""), category,
+                    severity, channel, status, assignee, reporter, iso(opened),
+                    None if due is None else iso(due), iso(updated),
+                    clock_records(ref, clocks, now, local))
+                   for (tid, ref, title, site, asset, category, severity, channel, status,
+                        assignee, reporter, opened, due, updated, clocks) in rows]  # fmt: skip
+
+
+def clocks_text(stored: str | None, now: int, iso: Callable[[int], str]) -> str | None:
+    """A ticket's clocks (as stored, the arrays `derived.clock_records` reads) in one cell,
+    in the states it gives them: `respond: met 2026-10-14T09:20:00+08:00; resolve: breached,
+    due 2026-10-15T09:00:00+08:00; report: paused, 3600 s left` (`late`: met after its
+    deadline)."""
+    if not stored or stored == "[]":
+        return None
+    parts = []
+    for c in orjson.loads(stored):  # name, started, due, met, remaining, ...
+        name, due, met = c[0], c[2], c[3]
+        if met is not None:
+            late = " late" if due is not None and met > due else ""
+            parts.append(f"{name}: met {iso(met)}{late}")
+        elif due is None:
+            remaining = c[4]
+            parts.append(f"{name}: paused" if remaining is None
+                         else f"{name}: paused, {remaining} s left")  # fmt: skip
+        else:
+            parts.append(f"{name}: {'breached' if due < now else 'running'}, due {iso(due)}")
+    return "; ".join(parts)
 
 
 def _events(conn: Conn, p: Plan) -> Iterator[list[Row]]:
@@ -270,7 +290,7 @@ def _events(conn: Conn, p: Plan) -> Iterator[list[Row]]:
     loads = orjson.loads
     for rows in store.events(conn, since=p.since, until=p.until):
         if p.flat:  # the details as the JSON text they are stored as
-            yield [(ref, eid, kind, iso(at), actor, note, data or None)
+            yield [(ref or "", eid, kind, iso(at), actor or "", note or "", data or "")
                    for ref, eid, kind, at, actor, note, data in rows]  # fmt: skip
         else:
             yield [(ref, eid, kind, iso(at), actor, note, loads(data) if data else {})
@@ -474,9 +494,7 @@ def _write_stream(p: Plan, batches: Iterable[list[Row]], out: IO[bytes],
 
 
 class _Rows:
-    """What the csv module writes, a row at a time, kept to be written a batch at once; each
-    row's CRLF (its terminator, which makes the csv module quote a cell holding a lone
-    carriage return as well as one holding a line feed) becomes LF."""
+    """What the csv module writes, kept: a line at a time, ending in CRLF."""
 
     __slots__ = ("lines",)
 
@@ -487,42 +505,62 @@ class _Rows:
         self.lines.append(line)
 
 
+def _scalar(value: Any) -> str:
+    if value.__class__ is bool:
+        return "true" if value else "false"
+    return str(value)
+
+
 def write_csv(batches: Iterable[Sequence[Row]], keys: Sequence[str], out: IO[bytes], *,
               excel: bool = False) -> int:  # fmt: skip
     """CSV with its header always (an empty export too); every text cell neutralised. With
-    `excel`: a UTF-8 BOM and CRLF line ends; else UTF-8 and LF. Returns the rows written."""
+    `excel`: a UTF-8 BOM and CRLF line ends; else UTF-8 and LF. Returns the rows written.
+
+    A row whose cells hold no comma, quote or line break (most) is joined as it is; any other
+    is written by the csv module, whose terminator CRLF makes it quote a cell holding a lone
+    carriage return as well as one holding a line feed."""
     import csv
 
     text = io.TextIOWrapper(out, encoding="utf-8-sig" if excel else "utf-8", newline="",
                             write_through=False)  # fmt: skip
+    eol = "\r\n" if excel else "\n"
     kept = _Rows()
     writer = csv.writer(kept, lineterminator="\r\n")
-    first, quote = _FIRST, neutralised
+
+    def quoted(cells: Sequence[Any]) -> str:
+        writer.writerow(cells)
+        return kept.lines.pop()[:-2]
+
+    commas = len(keys) - 1
+    plain = commas > 0  # one empty cell alone must be written "" (an empty line is no row)
+    first, quote, risky = _FIRST, neutralised, _RISKY_CELL.search
     count = 0
     try:
-        writer.writerow(keys)
+        text.write(quoted(keys) + eol)
         for batch in batches:
-            writer.writerows([
-                [quote(v) if v.__class__ is str and v[:1] in first else v for v in row]
-                for row in batch
-            ])  # fmt: skip
+            lines = []
+            for row in batch:
+                try:  # a row of text (most): its line, if no cell needs a closer look
+                    line = ",".join(row)
+                except TypeError:  # a number or none among the cells
+                    line = ""
+                if (not line or not plain or '"' in line or "\n" in line or "\r" in line
+                        or line.count(",") != commas or line[:1] in first
+                        or risky(line)):  # fmt: skip
+                    cells = [(quote(v) if v[:1] in first else v) if v.__class__ is str
+                             else "" if v is None else _scalar(v) for v in row]  # fmt: skip
+                    line = ",".join(cells)
+                    if (not plain or '"' in line or "\n" in line or "\r" in line
+                            or line.count(",") != commas):  # fmt: skip
+                        line = quoted(cells)
+                lines.append(line)
+            if lines:
+                text.write(eol.join(lines) + eol)
             count += len(batch)
-            _flush(kept, text, excel)
-        _flush(kept, text, excel)
         text.flush()
     finally:
         text.detach()  # the caller's stream stays open
     return count
-
-
-def _flush(kept: _Rows, text: IO[str], excel: bool) -> None:
-    if not kept.lines:
-        return
-    if excel:
-        text.write("".join(kept.lines))
-    else:
-        text.write("\n".join([line[:-2] for line in kept.lines]) + "\n")
-    kept.lines.clear()
 
 
 def write_jsonl(batches: Iterable[Sequence[Row]], keys: Sequence[str], out: IO[bytes]) -> int:
@@ -630,29 +668,38 @@ def _fill(book: Any, batches: Iterable[Sequence[Row]], keys: Sequence[str], shee
         ws.freeze_panes(1, 0)
         return ws
 
+    def writers(ws: Any) -> tuple[Any, Any, Any]:
+        # the undecorated writers (the public ones first look whether a cell is named "A1")
+        return (getattr(ws, "_write_string", ws.write_string),
+                getattr(ws, "_write_number", ws.write_number),
+                getattr(ws, "_write_boolean", ws.write_boolean))  # fmt: skip
+
     ws = new_sheet()
-    text, number = ws.write_string, ws.write_number
+    text, number, boolean = writers(ws)
     r = 0
-    first, quote, limit = _FIRST, neutralised, XLSX_MAX_ROWS - 1
+    first, quote, limit, longest = _FIRST, neutralised, XLSX_MAX_ROWS - 1, XLSX_MAX_TEXT
     for batch in batches:
         for row in batch:
             if r == limit:
                 ws = new_sheet()
-                text, number = ws.write_string, ws.write_number
+                text, number, boolean = writers(ws)
                 r = 0
             r += 1
-            for c, v in enumerate(row):
-                if v is None:
+            c = -1
+            for v in row:
+                c += 1
+                if v is None or v == "":
                     continue
                 if v.__class__ is str:
                     if v[:1] in first:
                         v = quote(v)
-                    if len(v) > XLSX_MAX_TEXT:
+                    if len(v) > longest:
                         cut += 1
-                        v = v[:XLSX_MAX_TEXT]
-                    text(r, c, v)
+                        text(r, c, v[:longest])
+                    elif text(r, c, v) == -2:  # over 32,767 UTF-16 units: xlsxwriter cut it
+                        cut += 1
                 elif v.__class__ is bool:
-                    ws.write_boolean(r, c, v)
+                    boolean(r, c, v)
                 elif isinstance(v, int | float):
                     number(r, c, v)
                 else:

@@ -53,8 +53,8 @@ def _window(col: str, since: int | None, until: int | None) -> tuple[str, dict[s
 # Tickets and their events
 
 # The ticket's fields in the order of its JSON shape (services/records.py `ticket_record`),
-# its site's code and asset's ref joined, its stored clocks last.
-TICKET_COLS = ("t.id, t.ref, t.title, s.code, a.ref, t.category, t.severity, t.channel, "
+# its site's and asset's ids (`site_codes` and `asset_refs` name them), its stored clocks last.
+TICKET_COLS = ("t.id, t.ref, t.title, t.site_id, t.asset_id, t.category, t.severity, t.channel, "
                "t.status, t.assignee, t.reporter, t.opened_at, t.due_at, t.updated_at, "
                "t.clocks")
 
@@ -64,8 +64,7 @@ def tickets(conn: Conn, *, since: int | None = None, until: int | None = None,
     """Tickets opened in [since, until), oldest first (ties by id): tuples of TICKET_COLS."""
     where, params = _window("t.opened_at", since, until)
     sql = (
-        f"SELECT {TICKET_COLS} FROM ticket t LEFT JOIN site s ON s.id = t.site_id "
-        f"LEFT JOIN asset a ON a.id = t.asset_id{where} ORDER BY t.opened_at, t.id"
+        f"SELECT {TICKET_COLS} FROM ticket t{where} ORDER BY t.opened_at, t.id"
     )
     return _stream(conn, sql, params, batch or BATCH)
 
@@ -155,7 +154,21 @@ def count_assets(conn: Conn, *, since: int | None = None, until: int | None = No
 
 
 # --------------------------------------------------------------------------------------------
-# Names the records point at, a batch at a time
+# Names the records point at
+
+
+def site_codes(conn: Conn) -> dict[str, str]:
+    """Site id -> code, for every site (a few thousand at most: one query for an export)."""
+    return {str(i): str(c) for i, c in conn.execute("SELECT id, code FROM site").all()}
+
+
+def asset_refs(conn: Conn, ids: Iterable[str]) -> dict[str, str]:
+    """Asset id -> its ref, for those that exist (a batch's: one query per 500)."""
+    out: dict[str, str] = {}
+    for marks, params in in_list(sorted(set(ids))):
+        rows = conn.execute(f"SELECT id, ref FROM asset WHERE id IN ({marks})", params).all()
+        out.update((str(i), str(r)) for i, r in rows)
+    return out
 
 
 def ticket_refs(conn: Conn, ids: Iterable[str]) -> dict[str, str]:
