@@ -244,6 +244,10 @@ def test_bad_requests_are_one_line_and_write_nothing(cli, simple, tmp_path):
     assert "unknown language 'fr'" in refused(cli, "report", "incident", simple, "--lang", "fr",
                                               code=2)  # fmt: skip
     assert "it is a folder" in refused(cli, "report", "incident", simple, "-o", str(tmp_path))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert "is a file, not a folder" in refused(cli, "report", "incident", simple,
+                                                "-o", str(blocker / "r.md"))  # fmt: skip
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
@@ -255,7 +259,7 @@ def test_bad_requests_are_one_line_and_write_nothing(cli, simple, tmp_path):
         locked.chmod(0o700)
     assert "does not exist" in refused(cli, "report", "incident", simple, "--template-dir",
                                        str(tmp_path / "nowhere"), code=2)  # fmt: skip
-    assert not out.exists() and os.listdir(locked) == []
+    assert not out.exists() and os.listdir(locked) == [] and blocker.read_text() == "x"
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".partial")]
 
 
@@ -303,7 +307,14 @@ def test_a_broken_team_template_is_one_line_naming_its_line(cli, simple, tmp_pat
 
 
 def test_the_templates_ship_with_the_package():
+    import tomllib
+
     from svcdesk.resources import templates_dir
+
+    root = Path(__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    wheel = project["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert wheel["force-include"]["templates"] == "svcdesk/templates"  # where templates_dir looks
 
     shipped = {p.name for p in Path(templates_dir()).glob("*.j2")}
     for name in ("incident", "inspection", "overdue", "site"):
@@ -370,6 +381,8 @@ def test_the_inspection_report_has_every_item_the_faults_and_the_quota(cli, insp
     (backups,) = rows_of(md, "3")
     assert backups[2:4] == ["发现故障", r"备份任务未执行 \| 最近一次为10月2日"]
     assert re.fullmatch(r"[0-9A-Z]{4}-\d+", backups[4])  # the ticket it opened
+    opened = ok(cli, "report", "incident", backups[4]).stdout
+    assert rows_of(opened, "发现于巡检") == [["发现于巡检", f"{inspected}（2026年10月13日 11:00）"]]
     faults = [row for row in rows_of(md, "LED屏幕") if len(row) == 4]
     assert faults and faults[0][1:] == ["一号大厅LED屏第三行两块模块不亮", faults[0][2], "处理中"]
     # the plan's quota: the second of the year; by Oct 14 three quarters have ended
@@ -411,7 +424,7 @@ def test_the_overdue_report_lists_what_sla_overdue_lists(cli, hd):
     assert "截至 2026年10月14日 10:00，所有单位已超时的服务时限" in md
     rows = [r for r in (rows_of(md, late) + rows_of(md, soon))]
     assert [(r[0], r[3]) for r in rows] == [(c["ticket"], "实质性响应") for c in listed]
-    assert rows[0][1:] == [SITE_NAME, "数据库服务器响应缓慢", "实质性响应", "2026-10-14 09:00",
+    assert rows[0][1:] == ["HD", "数据库服务器响应缓慢", "实质性响应", "2026-10-14 09:00",
                            "超时 1小时", "—"]  # fmt: skip
     assert "**已超时 1 项，即将到期 0 项，涉及 1 张服务单。**" in md
     md = ok(cli, "report", "overdue", "--within", "1h").stdout
@@ -484,3 +497,24 @@ def test_every_report_renders_in_both_languages_and_formats(cli, handled, inspec
             words = set(re.findall(r"\b(?:met_late|not_applicable|due_soon|queue_machine|"
                                    r"led_screen|report-submitted|not_covered)\b", md + html))
             assert not words, (name, lang, words)
+
+
+@pytest.mark.pg
+def test_the_reports_read_a_postgresql_hub_alike(cli, pg_url, tmp_path):
+    def on_hub(*args: str):
+        return ok(cli, "--db", pg_url, *args)
+
+    on_hub("init")
+    on_hub("site", "add", "HD", "--name", SITE_NAME)
+    results = tmp_path / "r.toml"
+    results.write_text('servers = "ok"\n[backups]\nresult = "fault"\nfinding = "备份未执行"\n',
+                       encoding="utf-8")  # fmt: skip
+    found = on_hub("inspect", "record", "--site", "HD", "--results", str(results), "--at",
+                   "2026-10-13T10:00", "--open-tickets", "-f", "json").json()  # fmt: skip
+    (ticket,) = found["tickets"]
+    md = on_hub("report", "incident", ticket).stdout
+    assert rows_of(md, "发现于巡检") == [["发现于巡检", f"{found['ref']}（2026年10月13日 10:00）"]]
+    md = on_hub("report", "site", "HD").stdout
+    assert ticket in md.split("## 三、未关闭的服务单")[1].split("## 四、")[0]
+    assert found["ref"] in md.split("## 六、现场巡检")[1]
+    assert "**已超时 1 项" in on_hub("report", "overdue").stdout
