@@ -10,6 +10,7 @@ carry the full text); widths are estimated from the characters, a CJK character 
 full em and others as about half of one.
 
     bar_chart(["硬件问题", "软件问题"], [12, 5])                 # horizontal bars with values
+    grouped_bars(["硬件问题"], [[12, 9]], ["新报修", "已关闭"])    # two bars a row
     stacked_bars(["实质性响应"], [[18, 2]], ["按时", "超时"])      # 100% bars with shares
     column_chart(["<1天", "1-3天"], [4, 2])                      # a histogram
 
@@ -146,6 +147,54 @@ def bar_chart(labels: Sequence[object], values: Sequence[float], *, title: str =
     return _svg(top * 2 + row * len(vals), body, title)
 
 
+def grouped_bars(labels: Sequence[object], rows: Sequence[Sequence[float]],
+                 names: Sequence[object], *, title: str = "", empty: str = "",
+                 colors: Sequence[str] = (ACCENT, "#7aa6cf", "#8a5a00", "#5d6b78")
+                 ) -> str:  # fmt: skip
+    """Horizontal bars in groups, one group a row: bar j of a row is series j (`names[j]`, in
+    the legend), each with its value at its end; all on one scale."""
+    if len(labels) != len(rows):
+        raise ValueError(f"{len(labels)} labels for {len(rows)} rows")
+    vals = [_check(names, r) for r in rows]
+    if not vals:
+        return _svg(30, [_text(WIDTH / 2, 19, fit(empty, WIDTH - 20), anchor="middle",
+                               fill=MUTED)], title)  # fmt: skip
+    k = max(len(names), 1)
+    bar, gap, legend_h = 9.0, 8.0, 26.0
+    row = bar * k + gap
+    label_w = min(max(text_width(clean(lb)) for lb in labels) + 8, WIDTH * 0.36)
+    flat = [v for r in vals for v in r]
+    value_w = max((text_width(number(v), SIZE - 1) for v in flat), default=0) + 10
+    x0, span = label_w + 6, WIDTH - label_w - 6 - value_w - 4
+    top_value = max(flat, default=0) or 1.0
+    body = [f'<line x1="{x0:.1f}" y1="0" x2="{x0:.1f}" y2="{row * len(vals):.1f}" '
+            f'stroke="{GRID}" stroke-width="1"/>']
+    for i, (lb, r) in enumerate(zip(labels, vals, strict=True)):
+        y = i * row + gap / 2
+        body.append(_text(label_w, y + bar * k / 2 + SIZE * 0.36, fit(lb, label_w - 4),
+                          anchor="end"))  # fmt: skip
+        for j, v in enumerate(r):
+            w = span * v / top_value
+            yj = y + j * bar
+            body.append(f'<rect x="{x0:.1f}" y="{yj:.1f}" width="{w:.1f}" '
+                        f'height="{bar - 1:.1f}" fill="{colors[j % len(colors)]}"/>')
+            body.append(_text(x0 + w + 4, yj + bar - 1.5, number(v), fill=MUTED,
+                              size=SIZE - 2))  # fmt: skip
+    body += _legend(names, colors, x0, row * len(vals) + 8)
+    return _svg(row * len(vals) + legend_h, body, title)
+
+
+def _legend(names: Sequence[object], colors: Sequence[str], x: float, y: float) -> list[str]:
+    out = []
+    for j, name in enumerate(names):
+        shown = fit(name, WIDTH / 3)
+        out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="10" height="10" '
+                   f'fill="{colors[j % len(colors)]}"/>')
+        out.append(_text(x + 14, y + 9, shown, size=SIZE - 1))
+        x += 14 + text_width(shown, SIZE - 1) + 18
+    return out
+
+
 def stacked_bars(labels: Sequence[object], parts: Sequence[Sequence[float]],
                  names: Sequence[object], *, title: str = "", empty: str = "",
                  colors: Sequence[str] = PALETTE) -> str:  # fmt: skip
@@ -184,14 +233,7 @@ def stacked_bars(labels: Sequence[object], parts: Sequence[Sequence[float]],
             x += w
         body.append(_text(WIDTH - 2, y + row / 2 + SIZE * 0.36, number(total), anchor="end",
                           fill=MUTED, size=SIZE - 1))  # fmt: skip
-    y = row * len(rows) + 8
-    x = x0
-    for j, name in enumerate(names):
-        shown = fit(name, WIDTH / 3)
-        body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="10" height="10" '
-                    f'fill="{colors[j % len(colors)]}"/>')
-        body.append(_text(x + 14, y + 9, shown, size=SIZE - 1))
-        x += 14 + text_width(shown, SIZE - 1) + 18
+    body += _legend(names, colors, x0, row * len(rows) + 8)
     return _svg(row * len(rows) + legend_h, body, title)
 
 

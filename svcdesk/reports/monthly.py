@@ -31,7 +31,7 @@ LABELS: dict[str, dict[str, str]] = {
         "m_scope_all": "全部服务单位",
         "m_scope": "服务单位",
         "sec_m_summary": "本月概况",
-        "sec_m_tickets": "工单统计",
+        "sec_m_tickets": "服务单统计",
         "sec_m_sla": "SLA 达成率",
         "sec_m_times": "响应与处理用时",
         "sec_m_breaches": "超时明细",
@@ -69,7 +69,8 @@ LABELS: dict[str, dict[str, str]] = {
         "m_longest": "最长",
         "m_counted": "计时方式",
         "m_mixed": "按故障级别",
-        "m_times_note": "用时按各服务时限的计时方式计算（一般故障为工作时间，重大故障为自然时间），不含暂停（等待用户）的时间。",
+        "m_times_note": "用时按各服务时限的计时方式计算（一般故障为工作时间，重大故障为"
+                        "自然时间），不含暂停（等待用户）的时间。",
         "m_no_times": "本月没有完成的响应或处理。",
         "m_shown": "共 {total} 项超时，列出超时最久的 {shown} 项。",
         "m_late_by": "超时",
@@ -77,8 +78,10 @@ LABELS: dict[str, dict[str, str]] = {
         "m_no_breaches": "本月没有超时的服务时限。",
         "m_age": "已等待",
         "m_tickets_n": "服务单数",
-        "m_backlog_text": "月末共有 {total} 张服务单尚未处理完毕，等待时间中位数 {median}，最久 {oldest}。",
-        "m_backlog_now_text": "目前共有 {total} 张服务单尚未处理完毕，等待时间中位数 {median}，最久 {oldest}。",
+        "m_backlog_text": "月末共有 {total} 张服务单尚未处理完毕，等待时间中位数 {median}，"
+                          "最久 {oldest}。",
+        "m_backlog_now_text": "目前共有 {total} 张服务单尚未处理完毕，等待时间中位数 {median}，"
+                              "最久 {oldest}。",
         "m_no_backlog": "没有积压的服务单。",
         "m_age_lt": "不到 {n} 天",
         "m_age_range": "{a}–{b} 天",
@@ -303,12 +306,9 @@ def context(figs: Mapping[str, Any], *, local: Callable[[int], datetime],
                  or trainings or visits or parts)  # fmt: skip
     cats = by["category"]
     chart_cats = [term(lang, "category", r["key"]) for r in cats]
-    category_chart = charts.stacked_bars(
+    category_chart = charts.grouped_bars(
         chart_cats, [[r["opened"], r["closed"]] for r in cats],
         [_label(lang, "m_opened"), _label(lang, "m_closed")],
-        title=_label(lang, "m_chart_category"), colors=(charts.ACCENT, "#7aa6cf"),
-    ) if False else charts.bar_chart(
-        [f"{c}" for c in chart_cats], [r["opened"] for r in cats],
         title=_label(lang, "m_chart_category"),
     )  # fmt: skip
     sla_chart = charts.stacked_bars(
