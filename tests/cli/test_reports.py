@@ -306,6 +306,17 @@ def test_a_broken_team_template_is_one_line_naming_its_line(cli, simple, tmp_pat
     assert not out.exists()
 
 
+def test_a_team_template_reads_no_file_outside_the_template_folders(cli, simple, tmp_path):
+    (tmp_path / "secret.md.j2").write_text("the secret", encoding="utf-8")
+    mine = tmp_path / "tpl"
+    mine.mkdir()
+    for n, include in enumerate(["../secret.md.j2", str(tmp_path / "secret.md.j2")]):
+        (mine / "incident.md.j2").write_text(f'{{% include "{include}" %}}\n', encoding="utf-8")
+        r = cli("report", "incident", simple, "--template-dir", str(mine))
+        assert r.exit_code == 1 and "the secret" not in r.stdout + r.stderr, n
+        assert "no template" in r.stderr
+
+
 def test_the_templates_ship_with_the_package():
     import tomllib
 
