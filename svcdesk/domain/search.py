@@ -26,6 +26,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from svcdesk.domain.errors import InvalidValue
 
@@ -181,14 +182,26 @@ class Snippet:
     marks: tuple[tuple[int, int], ...] = ()
 
 
-def _normalised_view(text: str) -> tuple[str, list[tuple[int, int]]]:
+@lru_cache(maxsize=8192)
+def _normal_char(ch: str) -> str:
+    return normalize(ch)
+
+
+def _normalised_view(text: str) -> tuple[str, list[tuple[int, int]] | None]:
     """`text` normalised, and for each of its characters the [start, end) in `text` of the
-    characters it came from (a base character with the marks that follow it normalise
-    together)."""
+    characters it came from (None: each came from the character at its own place, as almost
+    always). Where a base character and the marks after it normalise together, they are one."""
     if text.isascii():
-        return text.lower(), [(i, i + 1) for i in range(len(text))]
+        return text.lower(), None
+    pieces = list(map(_normal_char, text))
+    joined = "".join(pieces)
+    if joined == normalize(text):
+        if len(joined) == len(text):  # (no character normalises to nothing)
+            return joined, None
+        spans = [(i, i + 1) for i, piece in enumerate(pieces) for _ in piece]
+        return joined, spans
     parts: list[str] = []
-    spans: list[tuple[int, int]] = []
+    spans = []
     i = 0
     while i < len(text):
         j = i + 1
@@ -219,7 +232,7 @@ def marks(text: str, terms: Iterable[Term]) -> list[tuple[int, int]]:
                     continue
                 if len(t) < MAX_WORD and e < len(norm) and _is_word(norm[e]):
                     continue
-            found.append((origin[at][0], origin[e - 1][1]))
+            found.append((at, e) if origin is None else (origin[at][0], origin[e - 1][1]))
     found.sort()
     merged: list[tuple[int, int]] = []
     for s, e in found:
@@ -230,6 +243,7 @@ def marks(text: str, terms: Iterable[Term]) -> list[tuple[int, int]]:
     return merged
 
 
+@lru_cache(maxsize=8192)
 def _cells(ch: str) -> int:
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 

@@ -326,14 +326,7 @@ def search(db: Database, query: str, *, limit: int | None = LIMIT) -> dict[str, 
     if limit is not None and limit < 0:
         raise InvalidValue("--limit must be 0 (every match) or more")
     with db.read() as conn:
-        n = store.indexed(conn)
-        dfs = store.frequencies(conn, terms)
-        if min(dfs) == 0:
-            hits: list[store.Hit] = []
-            total = 0
-        else:
-            idfs = [rules.idf(df, n) for df in dfs]
-            hits, total = store.search_docs(conn, terms, idfs, dfs, limit=limit or None)
+        hits, total = store.search_docs(conn, terms, limit=limit or None)
         records = _records(conn, [h.article for h in hits])
     for rec, hit in zip(records, hits, strict=True):
         cut = rules.snippet(rec["body"], terms)

@@ -160,6 +160,7 @@ def _reindex_chunk(conn: Conn, ids: list[str]) -> None:
         sql = f"SELECT article_id, doc, tokens FROM kb_doc WHERE article_id IN ({marks})"
         for article_id, doc, tokens in conn.execute(sql, params).all():
             docs[str(article_id)] = (int(doc), str(tokens))
+    held_before, change = indexed(conn), 0
     gone: list[dict[str, Any]] = []
     for doc, tokens in docs.values():
         gone += [{"t": t, "d": doc} for t in tokens.split(" ") if t]
@@ -172,6 +173,7 @@ def _reindex_chunk(conn: Conn, ids: list[str]) -> None:
         if article is None:
             if held is not None:
                 conn.execute("DELETE FROM kb_doc WHERE article_id = :a", {"a": article_id})
+                change -= 1
             continue
         weights = search.weights(article.title, article.body, orjson.loads(article.tags))
         listed = " ".join(sorted(weights))
@@ -179,11 +181,14 @@ def _reindex_chunk(conn: Conn, ids: list[str]) -> None:
             doc = _free_doc(conn, doc_number(article_id))
             conn.execute("INSERT INTO kb_doc (doc, article_id, tokens) VALUES (:d, :a, :t)",
                          {"d": doc, "a": article_id, "t": listed})  # fmt: skip
+            change += 1
         else:
             doc = held[0]
             conn.execute("UPDATE kb_doc SET tokens = :t WHERE doc = :d", {"t": listed, "d": doc})
         postings += [{"token": t, "doc": doc, "weight": w} for t, w in sorted(weights.items())]
     conn.insert_many("kb_token", ("token", "doc", "weight"), postings)
+    if change:
+        meta.put(conn, {COUNTED: str(held_before + change)})
 
 
 def _free_doc(conn: Conn, doc: int) -> int:
@@ -197,9 +202,13 @@ def reindex_all(conn: Conn) -> int:
     many articles it holds."""
     conn.execute("DELETE FROM kb_token")
     conn.execute("DELETE FROM kb_doc")
+    meta.put(conn, {COUNTED: "0"})
     ids = [str(i) for (i,) in conn.execute("SELECT id FROM article ORDER BY id").all()]
     reindex(conn, ids)
     return len(ids)
+
+
+_JOINED = 32  # queries of more terms (a long sentence of Chinese) are summed per article
 
 
 class Hit(NamedTuple):
@@ -209,9 +218,15 @@ class Hit(NamedTuple):
     score: int
 
 
+COUNTED = "kb.articles"  # svcdesk_meta: how many articles the index holds (kept by `reindex`)
+
+
 def indexed(conn: Conn) -> int:
-    """How many articles the index holds (BM25's N)."""
-    return int(conn.execute("SELECT count(*) FROM kb_doc").scalar() or 0)
+    """How many articles the index holds (BM25's N), as `reindex` counted them."""
+    value = meta.get(conn, COUNTED)
+    if value is None or not value.isdigit():
+        return int(conn.execute("SELECT count(*) FROM kb_doc").scalar() or 0)
+    return int(value)
 
 
 def _match(term: search.Term, n: int, params: dict[str, Any]) -> str:
@@ -235,36 +250,59 @@ def frequencies(conn: Conn, terms: Sequence[search.Term]) -> list[int]:
     return out
 
 
-def search_docs(conn: Conn, terms: Sequence[search.Term], idfs: Sequence[int],
-                dfs: Sequence[int], *, limit: int | None) -> tuple[list[Hit], int]:  # fmt: skip
-    """The articles that hold every term, best first (score: the sum over the terms of the
-    term's idf times its weight in the article; ties: newest first), at most `limit` of them,
-    and how many there are in all (`dfs`: how many hold each term, from `frequencies`)."""
-    params: dict[str, Any] = {}
-    conds = [_match(t, n, params) for n, t in enumerate(terms)]
-    for n, value in enumerate(idfs):
-        params[f"i{n}"] = value
+def search_docs(conn: Conn, terms: Sequence[search.Term], *, limit: int | None
+                ) -> tuple[list[Hit], int]:  # fmt: skip
+    """The articles that hold every term, best first, at most `limit` of them, and how many
+    there are in all. An article's score is the sum over the terms of the term's idf times
+    its weight in the article (a one-character term: the weights of the tokens it begins);
+    ties: the newest article first. Integers throughout: the same on every database."""
+    n = indexed(conn)
     cap = f" LIMIT {int(limit)}" if limit is not None else ""
-    if len(terms) == 1 and not terms[0].prefix:
-        sql = (f"SELECT doc, weight * :i0 FROM kb_token WHERE {conds[0]} "
-               f"ORDER BY weight DESC, doc DESC{cap}")  # fmt: skip
-        scored = [(int(d), int(s)) for d, s in conn.execute(sql, params).all()]
-        total = dfs[0]
-    else:
-        idf_of = " ".join(f"WHEN {c} THEN :i{n}" for n, c in enumerate(conds))
-        term_of = " ".join(f"WHEN {c} THEN {n}" for n, c in enumerate(conds))
+    params: dict[str, Any] = {}
+    conds = [_match(t, i, params) for i, t in enumerate(terms)]
+    if len(terms) == 1:
+        # one term: its idf is one factor, so the order is its weight's; how many articles
+        # hold it comes with the rows
+        summed = "sum(weight)" if terms[0].prefix else "weight"
+        grouped = " GROUP BY doc" if terms[0].prefix else ""
+        sql = (f"SELECT doc, {summed} AS w, count(*) OVER () FROM kb_token WHERE {conds[0]}"
+               f"{grouped} ORDER BY w DESC, doc DESC{cap}")  # fmt: skip
+        rows = conn.execute(sql, params).all()
+        total = int(rows[0][2]) if rows else 0
+        factor = search.idf(total, n)
+        scored = [(int(d), int(w) * factor) for d, w, _ in rows]
+        return _hits(conn, scored), total
+    dfs = frequencies(conn, terms)
+    if min(dfs) == 0:
+        return [], 0
+    for i, df in enumerate(dfs):
+        params[f"i{i}"] = search.idf(df, n)
+    if all(not t.prefix for t in terms) and len(terms) <= _JOINED:
+        # every other term looked up by key for each article of the rarest: the work grows
+        # with the rarest term's articles, not with the sum of every term's
+        order = sorted(range(len(terms)), key=lambda i: (dfs[i], i))
+        joins = " ".join(f"JOIN kb_token p{k} ON p{k}.token = :t{i} AND p{k}.doc = p0.doc"
+                         for k, i in enumerate(order[1:], 1))  # fmt: skip
+        score = " + ".join(f"p{k}.weight * :i{i}" for k, i in enumerate(order))
+        sql = (f"SELECT p0.doc, {score} AS score, count(*) OVER () FROM kb_token p0 {joins} "
+               f"WHERE p0.token = :t{order[0]} ORDER BY score DESC, p0.doc DESC{cap}")  # fmt: skip
+    else:  # a one-character term stands for a range of tokens: add them up per article
+        idf_of = " ".join(f"WHEN {c} THEN :i{i}" for i, c in enumerate(conds))
+        term_of = " ".join(f"WHEN {c} THEN {i}" for i, c in enumerate(conds))
         sql = (
             f"SELECT doc, sum(weight * CASE {idf_of} END) AS score, count(*) OVER () "
             f"FROM kb_token WHERE {' OR '.join(conds)} GROUP BY doc "
             f"HAVING count(DISTINCT CASE {term_of} END) = {len(terms)} "
             f"ORDER BY score DESC, doc DESC{cap}"
         )
-        rows = conn.execute(sql, params).all()
-        scored = [(int(d), int(s)) for d, s, _ in rows]
-        total = int(rows[0][2]) if rows else 0
+    rows = conn.execute(sql, params).all()
+    total = int(rows[0][2]) if rows else 0
+    return _hits(conn, [(int(d), int(s)) for d, s, _ in rows]), total
+
+
+def _hits(conn: Conn, scored: list[tuple[int, int]]) -> list[Hit]:
     found = _articles_of(conn, [d for d, _ in scored])
-    hits = [Hit(found[d], s) for d, s in scored if d in found]
-    return hits, total
+    return [Hit(found[d], s) for d, s in scored if d in found]
 
 
 def _articles_of(conn: Conn, docs: list[int]) -> dict[int, ArticleRow]:

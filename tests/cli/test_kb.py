@@ -75,6 +75,10 @@ def test_an_article_has_the_shape_of_cli_md(cli, kb, ticket):
     assert linked["tickets"] == [ticket["ref"]] and linked["body"] == ""
 
 
+def test_db_info_counts_the_articles(cli, kb):
+    assert ok(cli("db", "info", "-f", "json")).json()["article"] == 4
+
+
 def test_show_in_a_pipe_gives_the_body_whole(cli, kb):
     out = ok(cli("kb", "show", kb["dvr"]["ref"])).stdout
     assert "DVR keeps only three days of recordings" in out
@@ -239,6 +243,27 @@ def test_the_best_are_shown_and_the_rest_counted(cli, kb):
     assert len(ok(cli("kb", "search", "打印", "--limit", "0", "-f", "json")).json()) == 8
     r = ok(cli("kb", "search", "打印", "测试", "--limit", "2", "-f", "json"))
     assert len(r.json()) == 2 and "of 6 matches" in r.stderr  # with 重新打印测试页
+
+
+def test_both_ways_of_matching_several_terms_rank_alike(cli, kb, monkeypatch):
+    """By key from the rarest term (the usual plan) or summed per article (long queries, and
+    those with a one-character term): the same hits, scores and totals."""
+    from svcdesk.cli.common import get_db
+    from svcdesk.services import kb as service
+    from svcdesk.store import kb as store
+
+    for n in range(12):  # ties, and terms of different rarity
+        body = "检查打印机和热敏纸。" * (n % 4 + 1) + " disk" * (n % 2)
+        add(cli, f"打印机巡检 {n % 3}", body=body)
+    db = get_db()
+    queries = ("叫号机 打印", "打印 热敏", "dvr disk", "打印机 巡检 disk", "热敏纸")
+    for limit in (0, 3):
+        joined = [service.search(db, q, limit=limit) for q in queries]
+        monkeypatch.setattr(store, "_JOINED", 0)
+        summed = [service.search(db, q, limit=limit) for q in queries]
+        monkeypatch.undo()
+        assert joined == summed
+        assert [j["total"] for j in joined] == [2, 14, 1, 6, 14]
 
 
 def test_results_in_a_pipe_carry_no_styling(cli, kb):

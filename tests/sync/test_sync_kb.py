@@ -12,6 +12,7 @@ from svcdesk.services import kb, sync
 from svcdesk.services.dbadmin import init
 from svcdesk.services.session import open_database
 from svcdesk.store import admin
+from svcdesk.store import kb as kb_store
 from svcdesk.store.db import Database
 
 INDEX = ("kb_doc", "kb_token")
@@ -52,6 +53,9 @@ def test_two_laptops_add_articles_and_search_alike(tmp_path):
     assert len(rows(a, "article")["article"]) == 12
     assert results(a) == results(b)
     assert results(a)["卡纸"][0] >= 1 and results(a)["dvr"][0] >= 2
+    for db in (a, b):  # the articles the index counts (its N) are the articles there are
+        with db.read() as conn:
+            assert kb_store.indexed(conn) == 12
     # the index is each replica's own, derived alike: never in the change log
     with a.read() as conn:
         logged = {t for (t,) in conn.execute("SELECT DISTINCT tbl FROM changelog").all()}
