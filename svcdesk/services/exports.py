@@ -64,6 +64,9 @@ KEYS: dict[str, tuple[str, ...]] = {
 WINDOW_ON = {"tickets": "opened_at", "events": "at", "visits": "started_at",
              "inspections": "at", "assets": "created_at", "articles": "updated_at"}  # fmt: skip
 
+# Up to this many assets, a ticket export reads every asset's ref once (some MiB at most);
+# beyond, those of each batch of tickets.
+ALL_ASSETS = 200_000
 XLSX_MAX_ROWS = 1_048_576  # a worksheet's rows, the header's included (Excel's limit)
 XLSX_MAX_TEXT = 32_767  # the characters a cell holds (Excel's limit)
 XLSX_HINT = "-f xlsx needs the xlsx extra: pip install 'svcdesk[xlsx]'"
@@ -245,8 +248,11 @@ def _tickets(conn: Conn, p: Plan) -> Iterator[list[Row]]:
     local = cast(Any, iso)  # the clocks' instants as the same text
     now = clock.to_epoch(clock.now())
     sites = store.site_codes(conn)
+    every = store.count_assets(conn) <= ALL_ASSETS
+    assets = store.asset_refs(conn) if every else {}
     for rows in store.tickets(conn, since=p.since, until=p.until):
-        assets = store.asset_refs(conn, {r[4] for r in rows if r[4]})
+        if not every:
+            assets = store.asset_refs(conn, {r[4] for r in rows if r[4]})
         if p.flat:  # "" for none: a row of text joins into its CSV line as it is
             yield [(tid, ref, title, sites.get(site, ""), assets.get(asset or "", ""), category,
                     severity, channel, status, assignee or "", reporter or "", iso(opened),

@@ -162,8 +162,10 @@ def site_codes(conn: Conn) -> dict[str, str]:
     return {str(i): str(c) for i, c in conn.execute("SELECT id, code FROM site").all()}
 
 
-def asset_refs(conn: Conn, ids: Iterable[str]) -> dict[str, str]:
-    """Asset id -> its ref, for those that exist (a batch's: one query per 500)."""
+def asset_refs(conn: Conn, ids: Iterable[str] | None = None) -> dict[str, str]:
+    """Asset id -> its ref, for those that exist (a batch's: one query per 500; None: all)."""
+    if ids is None:
+        return {str(i): str(r) for i, r in conn.execute("SELECT id, ref FROM asset").all()}
     out: dict[str, str] = {}
     for marks, params in in_list(sorted(set(ids))):
         rows = conn.execute(f"SELECT id, ref FROM asset WHERE id IN ({marks})", params).all()
