@@ -128,10 +128,12 @@ def edit(
     at: str = at_option(),
     fmt: str = fmt_option(),
 ) -> Result:
-    """Change an article: its title, body, kind, tags, tickets or version.
+    """Change an article's fields, tags or tickets.
 
-    Concurrent edits of one field on two laptops (the body, say) keep both versions: the one
-    that lost is listed by 'svcdesk sync conflicts' and 'svcdesk sync keep' brings it back.
+    Its title, body, kind or version; tags added (--tag) or taken away (--untag), tickets
+    linked (--ticket) or unlinked (--unlink). Concurrent edits of one field on two laptops
+    (the body, say) keep both versions: the one that lost is listed by 'svcdesk sync
+    conflicts' and 'svcdesk sync keep' brings it back.
 
     \b
     Example:
@@ -190,8 +192,11 @@ def search_(
                               help=f"Show the best N (default {LIMIT}; 0: every match)."),
     fmt: str = fmt_option(),
 ) -> Result:
-    """Search the knowledge base: every word of the query must match; best first (a match in
-    the title ranks above one in the body). Works offline, on Chinese and English alike.
+    """Search the knowledge base, best first.
+
+    Every word of the query must match, and any two Chinese characters of an article find it;
+    a match in the title ranks above one in the body. Works offline, on Chinese and English
+    alike; on a terminal the matches are highlighted.
 
     \b
     Example:
