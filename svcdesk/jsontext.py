@@ -17,3 +17,10 @@ class JsonObject(str):
         import orjson
 
         return orjson.loads(str(self))  # orjson takes exact str only
+
+
+class CsvLine(str):
+    """A record given as its finished CSV line (no terminator), in the order of the list's
+    keys: the stored line of an open ticket, its clocks filled in (services/derived.py)."""
+
+    __slots__ = ()

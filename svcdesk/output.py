@@ -19,8 +19,10 @@ from datetime import date, datetime
 from itertools import islice
 from typing import IO, Any
 
+from svcdesk.csvtext import FORMULA_START, list_value
+from svcdesk.csvtext import cell as csv_cell
 from svcdesk.errors import ExitCode, InvalidValue
-from svcdesk.jsontext import JsonObject
+from svcdesk.jsontext import CsvLine, JsonObject
 
 FORMATS = ("table", "plain", "md", "csv", "json")
 
@@ -217,33 +219,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * gap if gap > 0 else text
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula (OWASP CSV injection)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | dict):
-        import orjson
-
-        value = orjson.dumps(value, default=_json_default).decode()
-    text = str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+_FORMULA_START = FORMULA_START
 
 
 def _json_default(value: Any) -> Any:
@@ -436,11 +412,7 @@ def _json_cells(keys: Sequence[str]) -> Callable[[str], str | None]:
     return line
 
 
-def _csv_value(value: Any) -> Any:
-    """A list field in one cell: scalars joined with `; `, records (clocks) as JSON."""
-    if isinstance(value, list | tuple) and all(not isinstance(v, dict | list) for v in value):
-        return "; ".join("" if v is None else str(v) for v in value)
-    return value
+_csv_value = list_value
 
 
 def _csv_list(rows: Iterable[dict[str, Any]], out: IO[str], keys: Sequence[str]) -> int:
@@ -457,9 +429,12 @@ def _csv_list(rows: Iterable[dict[str, Any]], out: IO[str], keys: Sequence[str])
     if first is None:
         writer.writerow(list(keys))
         return 0
-    if isinstance(first, JsonObject):
-        first = first.record()
-    header = [k for k in first if k != "events"]
+    if first.__class__ is CsvLine:  # finished lines come in the order of the list's keys
+        header = list(keys)
+    else:
+        if isinstance(first, JsonObject):
+            first = first.record()
+        header = [k for k in first if k != "events"]
     writer.writerow(header)
     cr: list[bool] = [False]
     cells = _csv_reader(header, cr)
@@ -469,6 +444,9 @@ def _csv_list(rows: Iterable[dict[str, Any]], out: IO[str], keys: Sequence[str])
     while chunk:
         lines: list[str] = []
         for r in chunk:
+            if r.__class__ is CsvLine:
+                lines.append(r)
+                continue
             if r.__class__ is JsonObject:
                 text = fast(r)
                 if text is not None:

@@ -17,15 +17,18 @@ ALLOWED = {
     "domain": set(),
     "store": {"domain", "errors", "clock", "ids"},
     "sync": {"store", "domain", "errors", "clock", "ids"},
-    "reports": {"store", "domain", "errors", "clock", "ids", "resources", "jsontext", "humanize"},
+    "reports": {"store", "domain", "errors", "clock", "ids", "resources", "jsontext", "humanize",
+                "csvtext"},
     "services": {"store", "domain", "sync", "errors", "clock", "ids", "resources", "jsontext",
-                 "reports"},
+                 "reports", "csvtext"},
     "cli": {"services", "output", "errors", "clock", "domain", "humanize", "resources",
-            "jsontext"},
+            "jsontext", "csvtext"},
 }
 UTILITIES = {"errors": {"domain"}, "clock": {"domain", "errors"}, "ids": set(),
-             "resources": {"domain"}, "output": {"errors", "clock", "humanize", "jsontext"},
-             "humanize": set(), "jsontext": set(), "__main__": {"cli"}}  # fmt: skip
+             "resources": {"domain"},
+             "output": {"errors", "clock", "humanize", "jsontext", "csvtext"},
+             "humanize": set(), "jsontext": set(), "csvtext": set(),
+             "__main__": {"cli"}}  # fmt: skip
 
 SQL = re.compile(
     r"\b(SELECT\s+[\w*(]|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|INDEX)"

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from svcdesk import clock
+from svcdesk import clock, csvtext
 from svcdesk.domain import sla
 from svcdesk.domain import tickets as lifecycle
 from svcdesk.services import policies
@@ -252,17 +252,25 @@ def view_fragment(view: str, zone: str, now: int) -> orjson.Fragment | None:
     return None if text is None else orjson.Fragment(text)
 
 
-def view_text(view: str, zone: str, now: int) -> str | None:
-    """The pre-rendered ticket's JSON as of `now`, or None if rendered for another zone."""
-    rendered, dues, template = view.split("\n", 2)
-    if rendered != zone:
+def view_text(view: str, zone: str, now: int, *, csv: bool = False) -> str | None:
+    """The pre-rendered ticket's JSON (with `csv`, its CSV line) as of `now`, or None if it
+    was rendered for another zone (or, for a CSV line, before views held one)."""
+    parts = view.split("\n", 3)  # the JSON holds no line break; the CSV line, last, may
+    rendered, dues = parts[0], parts[1]
+    if rendered != zone or (csv and len(parts) < 4):
         return None
+    template = parts[3] if csv else parts[2]
     if not dues:  # nothing to fill in; still a %-template ("100%" is stored as "100%%")
         return template % ()
     values: list[Any] = []
     for due in map(int, dues.split(",")):
         values += ("breached" if due < now else "running", due - now)
     return template % tuple(values)
+
+
+def view_csv(view: str, zone: str, now: int) -> str | None:
+    """The pre-rendered ticket's CSV line as of `now` (None: see `view_text`)."""
+    return view_text(view, zone, now, csv=True)
 
 
 def due_fragments(due_view: str, zone: str, now: int, limit: int
@@ -290,8 +298,9 @@ def _render(ticket: TicketRow, site_code: str, asset_ref: str | None, clocks_jso
             local: Local) -> tuple[str, str]:  # fmt: skip
     """The view's lines: the zone; the deadlines DUE,DUE of the running clocks; the ticket's JSON
     exactly as `ticket_record` gives it, with `%s` for each running clock's state and `%d` for
-    its seconds left. The due view's: the zone, then `DUE<TAB>JSON` per running clock, its
-    `sla overdue` record likewise."""
+    its seconds left; last, its CSV line as `-f csv` writes it, with the same placeholders
+    (it may hold line breaks of its own). The due view's: the zone, then `DUE<TAB>JSON` per
+    running clock, its `sla overdue` record likewise."""
     zone: str = local.zone  # type: ignore[attr-defined]
     clocks = clock_records(ticket.ref, clocks_json, 0, local)
     rec = ticket_record(ticket, site_code, asset_ref, clocks, local)
@@ -303,7 +312,9 @@ def _render(ticket: TicketRow, site_code: str, asset_ref: str | None, clocks_jso
             listed = {**c, "title": ticket.title, "site": site_code, "assignee": ticket.assignee,
                       "status": ticket.status}  # fmt: skip
             overdue.append(f"{raw[2]}\t{_template(listed)}")
-    return "\n".join([zone, ",".join(dues), _template(rec)]), "\n".join(overdue)
+    csv = csvtext.record_line(rec, [k for k in rec if k != "events"]).replace("%", "%%")
+    csv = csv.replace('""\\u0000S""', '""%s""').replace('""\\u0000L""', "%d")
+    return "\n".join([zone, ",".join(dues), _template(rec), csv]), "\n".join(overdue)
 
 
 def _template(record: dict[str, Any]) -> str:

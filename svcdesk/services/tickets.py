@@ -19,7 +19,7 @@ import orjson
 from svcdesk import clock, ids
 from svcdesk.domain import tickets as rules
 from svcdesk.errors import InvalidValue, RuleViolation
-from svcdesk.jsontext import JsonObject
+from svcdesk.jsontext import CsvLine, JsonObject
 from svcdesk.services import derived
 from svcdesk.services.records import event_record, ticket_record
 from svcdesk.store import assets as asset_store
@@ -673,10 +673,19 @@ def _listed(db: Database, query: dict[str, Any], assignee: str | None, *, as_jso
         # JSON: the pre-rendered views of open tickets, filled in for now; the rest as usual.
         # CSV (`parsed`) reads the same views back into records: cheaper than building them.
         view = derived.view_text if parsed else derived.view_fragment
+        csv = derived.view_csv
         for views in batches:
-            out: list[Any] = [view(v.view, zone, now) if v.view else None for v in views]
-            if parsed:
-                out = [None if text is None else JsonObject(text) for text in out]
+            if parsed:  # the stored CSV line, else the JSON read back, else the record
+                out: list[Any] = []
+                for v in views:
+                    line = csv(v.view, zone, now) if v.view else None
+                    if line is not None:
+                        out.append(CsvLine(line))
+                    else:
+                        text = view(v.view, zone, now) if v.view else None
+                        out.append(None if text is None else JsonObject(text))
+            else:
+                out = [view(v.view, zone, now) if v.view else None for v in views]
             missing = [views[i].id for i, f in enumerate(out) if f is None]
             if missing:
                 full = {t.id: (t, d.clocks) for t, d in store.with_derived(conn, missing)}
