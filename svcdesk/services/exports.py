@@ -60,10 +60,6 @@ KEYS: dict[str, tuple[str, ...]] = {
     "articles": store.ARTICLE_FIELDS,
 }  # fmt: skip
 
-# Which instant --since and --until compare, per kind (as the help says).
-WINDOW_ON = {"tickets": "opened_at", "events": "at", "visits": "started_at",
-             "inspections": "at", "assets": "created_at", "articles": "updated_at"}  # fmt: skip
-
 # Up to this many assets, a ticket export reads every asset's ref once (some MiB at most);
 # beyond, those of each batch of tickets.
 ALL_ASSETS = 200_000
@@ -106,8 +102,8 @@ def plan(kind: str, *, fmt: str | None = None, since: str | None = None,
          until: str | None = None, excel: bool = False, output: str | None = None,
          force: bool = False) -> Plan:  # fmt: skip
     """The export asked for, checked before anything is opened or written: its kind, its
-    format (default: the -o file's suffix, else csv), its window and its file (`-` or none:
-    stdout; an existing file only with `force`)."""
+    format (default: the -o file's suffix, else csv; xlsx needs the extra installed), its
+    window and its file (`-` or none: stdout; an existing file only with `force`)."""
     if kind not in KINDS:
         raise InvalidValue(f"unknown export {kind!r} (choose from: {', '.join(KINDS)})")
     path: Path | None = None
@@ -123,6 +119,8 @@ def plan(kind: str, *, fmt: str | None = None, since: str | None = None,
             f"--excel is for -f csv (a UTF-8 BOM for Excel); -f {chosen} takes no --excel"
         )
     after, before = window(since, until)
+    if chosen == "xlsx":
+        _xlsxwriter()  # a missing extra is said before anything is opened
     if path is not None:
         atomic.check_target(path, force=force)  # a folder, a FIFO, an existing file: refused
     return Plan(kind=kind, fmt=chosen, since=after, until=before, excel=excel, path=path,
@@ -439,8 +437,6 @@ def export(db: Database, p: Plan, *, stdout: IO[bytes] | None = None,
            ) -> dict[str, Any]:  # fmt: skip
     """Write every record of `p.kind` in `p.fmt`, to `p.path` (whole or not at all) or to
     `stdout`; returns what was written: `kind, format, rows, file`."""
-    if p.fmt == "xlsx":
-        _xlsxwriter()  # a missing extra is said before anything is read or written
     gc.freeze()  # what is loaded lives until exit: the collector need not rescan it per batch
     with db.read() as conn:
         batches = _records(conn, p, notify)

@@ -315,6 +315,27 @@ def test_xlsx_to_a_pipe_is_the_same_workbook(cli, demo, out):
     assert len(xlsx_rows(out / "file.xlsx")) == len(export_json(cli, demo, "assets")) + 1
 
 
+def test_xlsx_to_a_terminal_is_refused_in_one_line(demo):
+    import pty
+
+    screen, terminal = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "svcdesk", "--db", demo, "--now", NOW,
+                               "export", "assets", "-f", "xlsx"], stdout=terminal,
+                              stderr=subprocess.PIPE, env=child_env(), check=False)  # fmt: skip
+        os.set_blocking(screen, False)
+        try:
+            shown = os.read(screen, 4096)
+        except (BlockingIOError, OSError):
+            shown = b""
+    finally:
+        os.close(terminal)
+        os.close(screen)
+    assert proc.returncode == 2 and shown == b""
+    assert proc.stderr.decode() == ("svcdesk: error: -f xlsx writes a binary file: give -o "
+                                    "FILE.xlsx (or redirect stdout)\n")  # fmt: skip
+
+
 def test_a_sheet_that_fills_up_goes_on_to_the_next_and_a_long_text_is_cut_and_said(
     cli, site, out, monkeypatch
 ):
