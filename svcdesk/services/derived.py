@@ -84,6 +84,12 @@ class Deriver:
         self.versions = sorted(stored.values(), key=lambda v: (v.effective_at, v.loaded_at, v.id))
         self.starts = [v.effective_at for v in self.versions]
         self.asset_refs: dict[str, str] = {}
+        self.csv: dict[str, str | None] = {}  # ticket id -> its CSV line (None: closed)
+
+    def take_csv(self) -> dict[str, str | None]:
+        """The CSV lines derived since the last call."""
+        lines, self.csv = self.csv, {}
+        return lines
 
     def policy_of(self, opened_at: int) -> tuple[str, Policy, str]:
         """(version id, policy, its zone) in force when a ticket was opened."""
@@ -106,11 +112,12 @@ class Deriver:
                                 site_tz=site.tz, events=timeline.effective,
                                 channel=ticket.channel)  # fmt: skip
         encoded = orjson.dumps([tuple(c) for c in clocks]).decode()
-        view = due_view = None
+        view = due_view = csv = None
         if ticket.status != "closed":
             asset_ref = self.asset_refs.get(ticket.asset_id) if ticket.asset_id else None
             local = clock.local_times(clock.zone(zone))
-            view, due_view = _render(ticket, site.code, asset_ref, encoded, local)
+            view, due_view, csv = _render(ticket, site.code, asset_ref, encoded, local)
+        self.csv[ticket.id] = csv
         row = TicketDerivedRow(id=ticket.id, policy_id=pid, clocks=encoded,
                                next_due_at=sla.next_due(clocks), view=view,
                                due_view=due_view, contradictions=contradictions)  # fmt: skip
@@ -155,7 +162,7 @@ def refresh(tx: Tx) -> None:
             events = ticket_store.event_times(conn, chunk)
             rows = work.derive_many(tickets, lambda tid, ev=events: ev.get(tid, []))  # type: ignore[misc]
             moved = {t.id: s for t, (_, s) in zip(tickets, rows, strict=True) if s != t.status}
-            ticket_store.write_derived(conn, [r for r, _ in rows], moved)
+            ticket_store.write_derived(conn, [r for r, _ in rows], moved, work.take_csv())
 
 
 def install(db: Database) -> Database:
@@ -194,7 +201,11 @@ def rebuild(db: Database, progress: Callable[[int, int], None] | None = None) ->
                             stale.append(new)
                         if status != t.status:
                             moved[t.id] = status
-                    ticket_store.write_derived(conn, stale, moved)
+                    # every open ticket's CSV line (the table is filled by a rebuild), and
+                    # the removal of those whose ticket closed since
+                    lines = work.take_csv()
+                    csv = {i: v for i, v in lines.items() if v is not None or i in moved}
+                    ticket_store.write_derived(conn, stale, moved, csv)
                     changed += len(stale)
                     done += len(batch)
                     if progress:
@@ -252,25 +263,20 @@ def view_fragment(view: str, zone: str, now: int) -> orjson.Fragment | None:
     return None if text is None else orjson.Fragment(text)
 
 
-def view_text(view: str, zone: str, now: int, *, csv: bool = False) -> str | None:
-    """The pre-rendered ticket's JSON (with `csv`, its CSV line) as of `now`, or None if it
-    was rendered for another zone (or, for a CSV line, before views held one)."""
-    parts = view.split("\n", 3)  # the JSON holds no line break; the CSV line, last, may
-    rendered, dues = parts[0], parts[1]
-    if rendered != zone or (csv and len(parts) < 4):
+def view_text(view: str, zone: str, now: int, *, csv: str | None = None) -> str | None:
+    """The pre-rendered ticket's JSON (or its stored CSV line `csv`, which takes the same
+    values) as of `now`, or None if it was rendered for another zone."""
+    rendered, dues, template = view.split("\n", 2)
+    if rendered != zone:
         return None
-    template = parts[3] if csv else parts[2]
+    if csv is not None:
+        template = csv
     if not dues:  # nothing to fill in; still a %-template ("100%" is stored as "100%%")
         return template % ()
     values: list[Any] = []
     for due in map(int, dues.split(",")):
         values += ("breached" if due < now else "running", due - now)
     return template % tuple(values)
-
-
-def view_csv(view: str, zone: str, now: int) -> str | None:
-    """The pre-rendered ticket's CSV line as of `now` (None: see `view_text`)."""
-    return view_text(view, zone, now, csv=True)
 
 
 def due_fragments(due_view: str, zone: str, now: int, limit: int
@@ -295,12 +301,12 @@ def due_fragments(due_view: str, zone: str, now: int, limit: int
 
 
 def _render(ticket: TicketRow, site_code: str, asset_ref: str | None, clocks_json: str,
-            local: Local) -> tuple[str, str]:  # fmt: skip
+            local: Local) -> tuple[str, str, str]:  # fmt: skip
     """The view's lines: the zone; the deadlines DUE,DUE of the running clocks; the ticket's JSON
     exactly as `ticket_record` gives it, with `%s` for each running clock's state and `%d` for
-    its seconds left; last, its CSV line as `-f csv` writes it, with the same placeholders
-    (it may hold line breaks of its own). The due view's: the zone, then `DUE<TAB>JSON` per
-    running clock, its `sla overdue` record likewise."""
+    its seconds left. The due view's: the zone, then `DUE<TAB>JSON` per running clock, its
+    `sla overdue` record likewise. And its CSV line as `-f csv` writes it, with the same
+    placeholders (stored apart, in `ticket_csv`)."""
     zone: str = local.zone  # type: ignore[attr-defined]
     clocks = clock_records(ticket.ref, clocks_json, 0, local)
     rec = ticket_record(ticket, site_code, asset_ref, clocks, local)
@@ -314,7 +320,7 @@ def _render(ticket: TicketRow, site_code: str, asset_ref: str | None, clocks_jso
             overdue.append(f"{raw[2]}\t{_template(listed)}")
     csv = csvtext.record_line(rec, [k for k in rec if k != "events"]).replace("%", "%%")
     csv = csv.replace('""\\u0000S""', '""%s""').replace('""\\u0000L""', "%d")
-    return "\n".join([zone, ",".join(dues), _template(rec), csv]), "\n".join(overdue)
+    return "\n".join([zone, ",".join(dues), _template(rec)]), "\n".join(overdue), csv
 
 
 def _template(record: dict[str, Any]) -> str:

@@ -665,27 +665,29 @@ def _listed(db: Database, query: dict[str, Any], assignee: str | None, *, as_jso
             ]  # fmt: skip
 
         batches = store.listing(conn, assignees=_spellings(conn, assignee),
-                                views=as_json or parsed, **query)  # fmt: skip
+                                views=as_json or parsed, csv=parsed, **query)  # fmt: skip
         if not (as_json or parsed):
             for rows in batches:
                 yield from records(rows)
             return
         # JSON: the pre-rendered views of open tickets, filled in for now; the rest as usual.
-        # CSV (`parsed`) reads the same views back into records: cheaper than building them.
-        view = derived.view_text if parsed else derived.view_fragment
-        csv = derived.view_csv
+        # CSV (`parsed`): each one's stored CSV line filled in likewise, else its view read
+        # back into a record (cheaper than building it).
+        fragment, text = derived.view_fragment, derived.view_text
         for views in batches:
-            if parsed:  # the stored CSV line, else the JSON read back, else the record
+            if parsed:
                 out: list[Any] = []
                 for v in views:
-                    line = csv(v.view, zone, now) if v.view else None
-                    if line is not None:
-                        out.append(CsvLine(line))
+                    if v.view is None:
+                        out.append(None)
+                    elif v.line is not None:
+                        line = text(v.view, zone, now, csv=v.line)
+                        out.append(None if line is None else CsvLine(line))
                     else:
-                        text = view(v.view, zone, now) if v.view else None
-                        out.append(None if text is None else JsonObject(text))
+                        json = text(v.view, zone, now)
+                        out.append(None if json is None else JsonObject(json))
             else:
-                out = [view(v.view, zone, now) if v.view else None for v in views]
+                out = [fragment(v.view, zone, now) if v.view else None for v in views]
             missing = [views[i].id for i, f in enumerate(out) if f is None]
             if missing:
                 full = {t.id: (t, d.clocks) for t, d in store.with_derived(conn, missing)}

@@ -80,6 +80,14 @@ def m007_knowledge_base(conn: Conn) -> None:
         ddl.create_table(conn, table)
 
 
+def m008_csv_lines(conn: Conn) -> None:
+    """The open tickets' CSV lines (derived: filled when the derived state is written again,
+    which the derived format's change asks for)."""
+    from svcdesk.store import ddl
+
+    ddl.create_table(conn, "ticket_csv")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_timeline_order,
@@ -88,5 +96,6 @@ MIGRATIONS: list[Migration] = [
     m005_field_work,
     m006_brief_list,
     m007_knowledge_base,
+    m008_csv_lines,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -331,6 +331,19 @@ class KbToken(SQLModel, table=True):
     weight: int = _int()
 
 
+class TicketCsv(SQLModel, table=True):
+    """Each open ticket's CSV line as `ticket list -f csv` writes it, with `%s`/`%d` where its
+    running clocks' state and seconds left go (the deadlines are its view's). Derived state
+    (services/derived.py writes it with the view), this replica's own: never synced. Apart
+    from `ticket` so the rows every other list reads stay narrow.
+    """
+
+    __tablename__ = "ticket_csv"
+    __table_args__ = {"info": {"local": True}, "sqlite_with_rowid": False}
+    id: str = _text(primary_key=True)
+    line: str = _text(nullable=False)
+
+
 class Change(SQLModel, table=True):
     """The change log: every write as an operation stamped with a hybrid logical clock."""
 

@@ -90,6 +90,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "due_view",
         "contradictions",
     ),
+    "ticket_csv": ("id", "line"),
     "ticket_event": (
         "id",
         "ticket_id",
@@ -146,6 +147,7 @@ DERIVED: dict[str, frozenset[str]] = {
     "ticket": frozenset(
         ["clocks", "contradictions", "due_view", "next_due_at", "policy_id", "view"]
     ),
+    "ticket_csv": frozenset([]),
     "ticket_event": frozenset([]),
     "training": frozenset([]),
     "upgrade": frozenset([]),
@@ -261,6 +263,7 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
         "due_view": (str, True),
         "contradictions": (str, True),
     },
+    "ticket_csv": {"id": (str, False), "line": (str, False)},
     "ticket_event": {
         "id": (str, False),
         "ticket_id": (str, False),
@@ -634,6 +637,17 @@ class TicketDerivedRow:
     view: str | None
     due_view: str | None
     contradictions: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCsvRow:
+    """A row of `ticket_csv`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("id", "line")
+    TABLE: ClassVar[str] = "ticket_csv"
+
+    id: str
+    line: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,12 @@ class ViewRow(NamedTuple):
     view: str | None
 
 
+class CsvViewRow(NamedTuple):
+    id: str
+    view: str | None
+    line: str | None  # its CSV line (`ticket_csv`), where it has one
+
+
 class DueRow(NamedTuple):
     """A ticket with a running deadline, as `sla overdue` reads it."""
 
@@ -201,10 +207,11 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
             until: int | None = None, severity: str | None = None,
             category: str | None = None, search: str | None = None,
             sort: str = "-opened", limit: int | None = None,
-            views: bool = False, brief: bool = False,
+            views: bool = False, brief: bool = False, csv: bool = False,
             batch: int = 500) -> Iterator[list[Any]]:  # fmt: skip
     """Tickets in `sort` order (default newest first), in batches: (TicketRow, its clocks), or
-    with `views` ViewRows (the ticket's pre-rendered view, when it has one). `status` `open`
+    with `views` ViewRows (the ticket's pre-rendered view, when it has one; with `csv` too,
+    CsvViewRows, with its CSV line). `status` `open`
     means every status but closed; `assignees` are the spellings to match (any of them);
     `search` is a `like_pattern` matched against the title and the reporter. With `brief`,
     plain tuples of BRIEF_COLS."""
@@ -245,6 +252,9 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
     join = " JOIN site s ON s.id = t.site_id" if field == "site" else ""
     filters = " WHERE " + " AND ".join(where) if where else ""
     cols = "t.id, t.view" if views else f"{_T_COLS}, t.clocks"
+    if views and csv:  # each open ticket's CSV line, beside its view
+        cols += ", c.line"
+        join += " LEFT JOIN ticket_csv c ON c.id = t.id"
     if brief:
         cols = BRIEF_COLS
     sql = f"SELECT {cols} FROM ticket t{join}{filters} ORDER BY {', '.join(order)}"
@@ -254,6 +264,8 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
     for rows in conn.execute(sql, params).batches(batch):
         if brief:
             yield rows
+        elif views and csv:
+            yield [CsvViewRow(*r) for r in rows]
         elif views:
             yield [ViewRow(*r) for r in rows]
         else:
@@ -382,9 +394,22 @@ def all_event_times(conn: Conn, *, batch: int = 5000
 
 
 def write_derived(conn: Conn, rows: list[TicketDerivedRow],
-                  statuses: dict[str, str] | None = None) -> None:  # fmt: skip
-    """Store the derived state of these tickets, and their status where `statuses` says it
-    changed (not logged: every replica folds its own timeline)."""
+                  statuses: dict[str, str] | None = None,
+                  csv: dict[str, str | None] | None = None) -> None:  # fmt: skip
+    """Store the derived state of these tickets, their status where `statuses` says it
+    changed, and the CSV lines `csv` gives (None: the ticket has none, it is closed); not
+    logged: every replica folds its own timeline."""
+    if csv:
+        gone = [{"i": i} for i, line in csv.items() if line is None]
+        if gone:
+            conn.executemany("DELETE FROM ticket_csv WHERE id = :i", gone)
+        lines = [{"i": i, "l": line} for i, line in csv.items() if line is not None]
+        if lines:
+            conn.executemany(
+                "INSERT INTO ticket_csv (id, line) VALUES (:i, :l) "
+                "ON CONFLICT (id) DO UPDATE SET line = excluded.line",
+                lines,
+            )
     if rows:
         sets = ", ".join(f"{c} = :{c}" for c in TicketDerivedRow.COLUMNS if c != "id")
         conn.executemany(
