@@ -129,7 +129,7 @@ def _export(kind: str, file_format: str | None, since: str | None, until: str | 
         stream: Any = getattr(sys.stdout, "buffer", None)
         if stream is None:
             raise InvalidValue("this stdout takes no bytes: give -o FILE")
-        done = exports.export(db, plan, stdout=stream, notify=notify)
+        exports.export(db, plan, stdout=stream, notify=notify)
         return out.Result()
     with progress(f"exporting {kind}") as update:
         done = exports.export(db, plan, notify=notify, progress=update)

@@ -518,6 +518,12 @@ def test_a_bad_value_is_refused_in_one_line_before_anything_is_written(
     assert r.stdout == "" and listing(out) == []
 
 
+def test_the_command_line_offers_what_the_service_exports():
+    from svcdesk.cli import export as export_cli
+
+    assert tuple(export_cli.KINDS) == exports.KINDS and export_cli.FORMATS == exports.FORMATS
+
+
 def test_an_unknown_kind_is_a_usage_error(cli, ticket):
     r = cli("export", "sites")
     assert r.exit_code == 2 and "No such command 'sites'" in r.stderr
