@@ -34,7 +34,7 @@ BREACHES_SHOWN = 100
 """How many breaches the review lists by default (the rest are counted, and said to be)."""
 
 _DAY = 86_400
-_MARGIN = 45 * _DAY  # working time given around the month for the time-to-resolve figures
+_BEFORE = 31 * _DAY  # working time given before the month: a clock met late by up to a month
 
 
 def parse_month(text: str) -> tuple[int, int]:
@@ -98,6 +98,21 @@ def lookback(versions: Iterable[tuple[str, Any]], zones: Iterable[str], start: i
                 cal = policy.calendar(basis, zone or None)
                 earliest = min(earliest, clock.to_epoch(cal.subtract(at, target)))
     return earliest - 3600  # an hour more: instants are whole seconds, calendars count in them
+
+
+def reach(versions: Iterable[tuple[str, Any]], zones: Iterable[str], end: int) -> int:
+    """The latest deadline a clock met on time before `end` can have: the longest working
+    target of any policy version after `end`, on any site's calendar (a clock met on time was
+    due after it was met, by at most its target of business time)."""
+    latest = end
+    at = clock.from_epoch(end, clock.zone("UTC"))
+    assert at is not None
+    for _, policy in versions:
+        target = _longest_targets(policy).get("working")
+        for zone in zones if target else ():
+            cal = policy.calendar("working", zone or None)
+            latest = max(latest, clock.to_epoch(cal.add(at, target)))
+    return latest + 3600
 
 
 def working_spans(cal: Any, start: int, end: int) -> store.Spans:
@@ -242,12 +257,16 @@ def figures(db: Database, *, month: str, site: str | None = None,
         w = store.Window(start, end, as_of, site_row.id if site_row else None,
                          lookback=lookback(versions, zones, start),
                          via=store.access(conn, end))  # fmt: skip
-        given = calendars(versions, zones, start - _MARGIN, end + _MARGIN)
+        # the working time the time-to-resolve figures read (store.durations): from a month
+        # before (a clock met late by more is timed in a second pass) to the latest deadline
+        # a clock met on time can have
+        upto = reach(versions, zones, end)
+        given = calendars(versions, zones, start - _BEFORE, upto)
         bounds = [d * _DAY for d in BACKLOG_DAYS]
         figs = store.month(conn, w, calendars=given, bounds=bounds, limit=breaches)
         durations = figs.durations
         if figs.untimed and figs.outside is not None:  # late or paused for weeks: time them too
-            lo, hi = min(figs.outside[0], start - _MARGIN), max(figs.outside[1], end + _MARGIN)
+            lo, hi = min(figs.outside[0], start - _BEFORE), max(figs.outside[1], upto)
             durations = store.durations(conn, w, calendars(versions, zones, lo - _DAY, hi + _DAY))
         _, policy = policies.in_force(conn, as_of - 1)
         return {

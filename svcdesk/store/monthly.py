@@ -321,7 +321,7 @@ def month(conn: Conn, w: Window, *, calendars: Mapping[Key, Spans],
     """The month's figures (`Month`), the tickets read once. `calendars`: the working time of
     each calendar the clocks count on (`durations`); `bounds`: the backlog's age buckets;
     `limit`: how many breaches to list (None: all), the latest first by how late they were met
-    or are, then by deadline and ticket ref."""
+    or are, then by deadline and ticket (in the order tickets were opened)."""
     params = _params(w)
     cut = ""
     if limit is not None:
@@ -346,17 +346,19 @@ def month(conn: Conn, w: Window, *, calendars: Mapping[Key, Spans],
     t4 = f"{_NULL_TEXT}, {_NULL_TEXT}, {_NULL_TEXT}, {_NULL_TEXT}"
     sql = (
         # the tickets, read once: what each figure needs of those it may concern
-        "WITH cand AS MATERIALIZED (SELECT t.id, t.ref, t.title, t.severity, t.category, "
-        "t.channel, t.site_id, t.policy_id, t.opened_at, t.status, t.updated_at, "
-        f"t.contradictions, CASE WHEN {clock_candidate} THEN t.clocks END AS clocks, "
+        # (narrow rows: most are the backlog's; a breach's ticket is looked up once listed)
+        "WITH cand AS MATERIALIZED (SELECT t.id, t.site_id, t.policy_id, t.opened_at, t.status, "
+        f"t.updated_at, t.contradictions, CASE WHEN {in_events} THEN t.category END AS category, "
+        f"CASE WHEN {in_events} THEN t.channel END AS channel, "
+        f"CASE WHEN {clock_candidate} THEN t.clocks END AS clocks, "
         f"CASE WHEN {in_events} THEN 1 ELSE 0 END AS evented, "
         f"CASE WHEN {in_backlog} THEN 1 ELSE 0 END AS backlogged FROM ticket t "
         f"WHERE {_opened(w)} < :end{_site(w, 't.site_id')} "
         f"AND ({clock_candidate} OR {in_events} OR ({in_backlog}))), "
         # every field of a clock read out of the JSON once (written out, SQLite would parse
         # the clock again for every mention of a field: most of the work)
-        "raw AS MATERIALIZED (SELECT c.id AS ticket_id, c.ref, c.title, c.severity, c.site_id, "
-        f"c.policy_id, {fields} FROM cand c{spread} WHERE c.clocks IS NOT NULL), "
+        "raw AS MATERIALIZED (SELECT c.id AS ticket_id, c.site_id, c.policy_id, "
+        f"{fields} FROM cand c{spread} WHERE c.clocks IS NOT NULL), "
         f"{_CLK}, mc AS MATERIALIZED (SELECT * FROM clk WHERE ({_DECIDED}) OR ({_timed()})), "
         f"{_DUR.format(source='mc')}{_timing(params, calendars)}, "
         # what happened to tickets: the month's resolutions, reopenings and closings
@@ -384,11 +386,14 @@ def month(conn: Conn, w: Window, *, calendars: Mapping[Key, Spans],
         "min(CASE WHEN due_at < met_at THEN due_at ELSE met_at END), "
         "max(CASE WHEN due_at > met_at THEN due_at ELSE met_at END), "
         f"{_NULL_INT}, {_NULL_INT} FROM took WHERE x IS NULL "
-        "UNION ALL SELECT * FROM (SELECT 'breach', m.name, m.ref, m.title, s.code, m.severity, "
-        "m.due_at, m.met_at, COALESCE(m.met_at, :as_of) - m.due_at AS late, COUNT(*) OVER (), "
-        f"{_NULL_INT} FROM mc m CROSS JOIN site s WHERE s.id = m.site_id "
-        "AND m.outcome = 'breached' AND m.decided_at >= :start AND m.decided_at < :end "
-        f"ORDER BY late DESC, m.due_at, {by_code_points(conn, 'm.ref')}, m.name{cut}) AS b "
+        "UNION ALL SELECT 'breach', b.name, t.ref, t.title, s.code, t.severity, b.due_at, "
+        "b.met_at, b.late, b.total, b.rn FROM (SELECT ticket_id, site_id, name, due_at, met_at, "
+        "late, total, ROW_NUMBER() OVER (ORDER BY late DESC, due_at, ticket_id, name) AS rn "
+        "FROM (SELECT ticket_id, site_id, name, due_at, met_at, "
+        "COALESCE(met_at, :as_of) - due_at AS late, COUNT(*) OVER () AS total FROM mc "
+        "WHERE outcome = 'breached' AND decided_at >= :start AND decided_at < :end) AS x "
+        f"ORDER BY rn{cut}) AS b CROSS JOIN ticket t CROSS JOIN site s "
+        "WHERE t.id = b.ticket_id AND s.id = b.site_id "
         f"UNION ALL SELECT 'events', {_NULL_TEXT}, {t4}, sum(resolved), sum(reopened), "
         f"sum(closed), {_NULL_INT}, {_NULL_INT} FROM ev "
         f"UNION ALL SELECT 'category', category, {t4}, count(*), {n4} FROM ev WHERE closed = 1 "
@@ -406,6 +411,7 @@ def month(conn: Conn, w: Window, *, calendars: Mapping[Key, Spans],
                            "untimed": 0, "outside": None, "breach_total": 0}  # fmt: skip
     counts = [0] * (len(bounds) + 1)
     total, median, oldest = 0, None, None
+    listed: list[tuple[int, Breach]] = []
     for part, name, t1, t2, t3, t4_, n1, n2, n3, n4_, n5 in conn.execute(sql, params).all():
         if part == "outcome":
             out["outcomes"].append((str(name), int(n1 or 0), int(n2 or 0)))
@@ -416,8 +422,8 @@ def month(conn: Conn, w: Window, *, calendars: Mapping[Key, Spans],
             if out["untimed"]:
                 out["outside"] = (int(n2), int(n3))
         elif part == "breach":
-            out["breaches"].append(Breach(str(t1), str(t2), str(t3), str(t4_), str(name),
-                                          int(n1), _int(n2), int(n3)))  # fmt: skip
+            listed.append((int(n5), Breach(str(t1), str(t2), str(t3), str(t4_), str(name),
+                                           int(n1), _int(n2), int(n3))))  # fmt: skip
             out["breach_total"] = int(n4_)
         elif part == "events":
             out["resolved"], out["reopened"] = int(n1 or 0), int(n2 or 0)
@@ -431,6 +437,7 @@ def month(conn: Conn, w: Window, *, calendars: Mapping[Key, Spans],
             out["closed_by"].append((str(part), str(name), int(n1)))
     if limit == 0:  # no breach was listed to carry the count
         out["breach_total"] = breach_count(conn, w)
+    out["breaches"] = [b for _, b in sorted(listed)]
     out["outcomes"].sort()
     out["durations"] = _in_order(out["durations"])
     out["closed_by"].sort(key=lambda r: (r[0], -r[2], r[1]))  # text by code point, as stored
