@@ -342,3 +342,84 @@ def test_breaches_beyond_the_list_are_counted_and_said(october):
     assert "| Resolution | 2026-10-08 10:30 | 2026-10-12 10:00 | 3 d 23 h |" in rows[0]
     r = october("report", "monthly", "--month", "2026-10", "--breaches", "0", "--lang", "en")
     assert "4 breaches (not listed)." in r.stdout
+
+
+# --------------------------------------------------------------------------------------------
+# Tickets untouched for weeks, and the working time the figures read
+
+
+def test_deadlines_of_tickets_untouched_since_before_the_month_count(monthly_cli, monkeypatch):
+    """Ones the month's candidates must not miss: a fault reported on the evening before the
+    National Day holiday and never touched (its resolution due Mon 12 October 09:30), and an
+    upgrade asked for in August, due on 20 October, never done. The same figures come out
+    when every ticket with a running deadline is read (no lookback)."""
+    from svcdesk.services import monthly
+
+    def run(*args: str) -> dict:
+        return ok(monthly_cli, *args)
+
+    assert monthly_cli("init").exit_code == 0
+    run("site", "add", "BJ-HD", "--name", "海淀区税务局")
+    run("ticket", "open", "--site", "BJ-HD", "--title", "服务器无法启动", "--category",
+        "hardware", "--channel", "phone", "--at", "2026-09-30T17:00")  # fmt: skip
+    run("ticket", "open", "--site", "BJ-HD", "--title", "升级叫号系统", "--category", "software",
+        "--severity", "upgrade", "--channel", "phone", "--due", "2026-10-20T18:00",
+        "--at", "2026-08-03T10:00")  # fmt: skip
+    figs = october_figures()
+    assert {n: (m, b) for n, m, b in figs["outcomes"]} == {"resolve": (0, 1), "upgrade": (0, 1)}
+    due = {b.name: b.due_at for b in figs["breaches"]}
+    from datetime import datetime
+
+    assert due["resolve"] == int(datetime.fromisoformat("2026-10-12T09:30+08:00").timestamp())
+    monkeypatch.setattr(monthly, "lookback", lambda *a: None)
+    assert october_figures() == figs
+
+
+def _total(spans, t: int) -> int:
+    """The working seconds from the stretch's start to `t`, as the SQL reads them off spans."""
+    before = 0
+    for a, b, c in spans.spans:
+        if a <= t:
+            before = c + min(max(t - a, 0), b - a)
+    return before
+
+
+def _calendars():
+    from datetime import time
+
+    from svcdesk.domain.calendar import WorkCalendar
+    from svcdesk.resources import default_policy
+
+    policy = default_policy()
+    yield policy.calendar("working")  # Asia/Shanghai, China's holidays, a lunch break
+    # a zone that changes its offset inside the working windows, every day a working day (the
+    # careful path: 29 March and 25 October 2026 are Sundays)
+    yield WorkCalendar(tz="Europe/Berlin", windows=((time(1, 30), time(3, 30)),
+                                                    (time(8, 0), time(17, 0))), country=None,
+                       weekend=frozenset())  # fmt: skip
+    yield WorkCalendar(tz="America/New_York", windows=((time(0), time.max),), country="US")
+
+
+@pytest.mark.parametrize("which", [0, 1, 2])
+def test_the_working_spans_add_up_as_the_calendar_counts(which):
+    """Working time between any two instants, read off the spans as the SQL reads it, is what
+    the calendar itself counts: across a holiday week, a lunch break and the days a zone's
+    clocks go forward or back (Berlin: 29 March and 25 October 2026)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from svcdesk.services import monthly
+    from svcdesk.services.holiday_cache import cached_holidays  # noqa: F401 (the package is fine)
+
+    cal = list(_calendars())[which]
+    stretches = [(1790697600, 1793548800), (1774310400, 1775174400)]  # Sep-Nov, Mar-Apr 2026
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.sampled_from(stretches), st.integers(0, 10**9), st.integers(0, 10**9))
+    def check(stretch, u, v):
+        lo, hi = stretch
+        spans = monthly.working_spans(cal, lo, hi)
+        x, y = sorted((lo + u % (hi - lo + 1), lo + v % (hi - lo + 1)))
+        assert _total(spans, y) - _total(spans, x) == cal.between_ts(x, y)
+
+    check()
