@@ -84,9 +84,10 @@ class Deriver:
         self.versions = sorted(stored.values(), key=lambda v: (v.effective_at, v.loaded_at, v.id))
         self.starts = [v.effective_at for v in self.versions]
         self.asset_refs: dict[str, str] = {}
-        self.csv: dict[str, str | None] = {}  # ticket id -> its CSV line (None: closed)
+        # ticket id -> its opened_at and CSV line (None: closed), as `write_derived` takes them
+        self.csv: dict[str, tuple[int, str | None]] = {}
 
-    def take_csv(self) -> dict[str, str | None]:
+    def take_csv(self) -> dict[str, tuple[int, str | None]]:
         """The CSV lines derived since the last call."""
         lines, self.csv = self.csv, {}
         return lines
@@ -117,7 +118,7 @@ class Deriver:
             asset_ref = self.asset_refs.get(ticket.asset_id) if ticket.asset_id else None
             local = clock.local_times(clock.zone(zone))
             view, due_view, csv = _render(ticket, site.code, asset_ref, encoded, local)
-        self.csv[ticket.id] = csv
+        self.csv[ticket.id] = (ticket.opened_at, csv)
         row = TicketDerivedRow(id=ticket.id, policy_id=pid, clocks=encoded,
                                next_due_at=sla.next_due(clocks), view=view,
                                due_view=due_view, contradictions=contradictions)  # fmt: skip
@@ -204,7 +205,7 @@ def rebuild(db: Database, progress: Callable[[int, int], None] | None = None) ->
                     # every open ticket's CSV line (the table is filled by a rebuild), and
                     # the removal of those whose ticket closed since
                     lines = work.take_csv()
-                    csv = {i: v for i, v in lines.items() if v is not None or i in moved}
+                    csv = {i: v for i, v in lines.items() if v[1] is not None or i in moved}
                     ticket_store.write_derived(conn, stale, moved, csv)
                     changed += len(stale)
                     done += len(batch)

@@ -335,11 +335,14 @@ class TicketCsv(SQLModel, table=True):
     """Each open ticket's CSV line as `ticket list -f csv` writes it, with `%s`/`%d` where its
     running clocks' state and seconds left go (the deadlines are its view's). Derived state
     (services/derived.py writes it with the view), this replica's own: never synced. Apart
-    from `ticket` so the rows every other list reads stay narrow.
+    from `ticket` so the rows every other list reads stay narrow; keyed as the open list is
+    ordered (newest first), so the list reads both side by side.
     """
 
     __tablename__ = "ticket_csv"
     __table_args__ = {"info": {"local": True}, "sqlite_with_rowid": False}
+    opened_at: int = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
+                                                          autoincrement=False))  # fmt: skip
     id: str = _text(primary_key=True)
     line: str = _text(nullable=False)
 

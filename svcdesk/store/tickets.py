@@ -211,7 +211,7 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
             batch: int = 500) -> Iterator[list[Any]]:  # fmt: skip
     """Tickets in `sort` order (default newest first), in batches: (TicketRow, its clocks), or
     with `views` ViewRows (the ticket's pre-rendered view, when it has one; with `csv` too,
-    CsvViewRows, with its CSV line). `status` `open`
+    CsvViewRows with its CSV line, read beside the list when it is newest first). `status` `open`
     means every status but closed; `assignees` are the spellings to match (any of them);
     `search` is a `like_pattern` matched against the title and the reporter. With `brief`,
     plain tuples of BRIEF_COLS."""
@@ -252,9 +252,14 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
     join = " JOIN site s ON s.id = t.site_id" if field == "site" else ""
     filters = " WHERE " + " AND ".join(where) if where else ""
     cols = "t.id, t.view" if views else f"{_T_COLS}, t.clocks"
-    if views and csv:  # each open ticket's CSV line, beside its view
-        cols += ", c.line"
-        join += " LEFT JOIN ticket_csv c ON c.id = t.id"
+    lines: Iterator[tuple[int, str, str]] | None = None
+    head: tuple[int, str, str] | None = None
+    if views and csv and field == "opened" and descending:  # newest first: the lines' order
+        cols += ", t.opened_at"
+        lines = _csv_lines(conn, batch)
+        head = next(lines, None)
+    elif views and csv:
+        cols += ", NULL"  # another order: no line (the list reads the views)
     if brief:
         cols = BRIEF_COLS
     sql = f"SELECT {cols} FROM ticket t{join}{filters} ORDER BY {', '.join(order)}"
@@ -264,12 +269,28 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
     for rows in conn.execute(sql, params).batches(batch):
         if brief:
             yield rows
+        elif lines is not None:  # the CSV lines read beside the list, in the same order
+            out = []
+            for row_id, view, opened in rows:
+                key = (opened, row_id)
+                while head is not None and (head[0], head[1]) > key:
+                    head = next(lines, None)
+                found = head is not None and head[0] == opened and head[1] == row_id
+                out.append(CsvViewRow(row_id, view, head[2] if found else None))  # type: ignore[index]
+            yield out
         elif views and csv:
             yield [CsvViewRow(*r) for r in rows]
         elif views:
             yield [ViewRow(*r) for r in rows]
         else:
             yield [(TicketRow(*r[:_N]), r[_N]) for r in rows]
+
+
+def _csv_lines(conn: Conn, batch: int) -> Iterator[tuple[int, str, str]]:
+    """(opened_at, id, line) of every stored CSV line, in the open list's order."""
+    sql = "SELECT opened_at, id, line FROM ticket_csv ORDER BY opened_at DESC, id DESC"
+    for rows in conn.execute(sql).batches(batch):
+        yield from rows
 
 
 def due(conn: Conn, *, before: int, site_id: str | None = None, with_clocks: bool,
@@ -395,19 +416,20 @@ def all_event_times(conn: Conn, *, batch: int = 5000
 
 def write_derived(conn: Conn, rows: list[TicketDerivedRow],
                   statuses: dict[str, str] | None = None,
-                  csv: dict[str, str | None] | None = None) -> None:  # fmt: skip
+                  csv: dict[str, tuple[int, str | None]] | None = None) -> None:  # fmt: skip
     """Store the derived state of these tickets, their status where `statuses` says it
-    changed, and the CSV lines `csv` gives (None: the ticket has none, it is closed); not
+    changed, and the CSV lines `csv` gives (id -> its opened_at and line; None: it has none,
+    it is closed); not
     logged: every replica folds its own timeline."""
     if csv:
-        gone = [{"i": i} for i, line in csv.items() if line is None]
+        gone = [{"o": o, "i": i} for i, (o, line) in csv.items() if line is None]
         if gone:
-            conn.executemany("DELETE FROM ticket_csv WHERE id = :i", gone)
-        lines = [{"i": i, "l": line} for i, line in csv.items() if line is not None]
+            conn.executemany("DELETE FROM ticket_csv WHERE opened_at = :o AND id = :i", gone)
+        lines = [{"o": o, "i": i, "l": line} for i, (o, line) in csv.items() if line is not None]
         if lines:
             conn.executemany(
-                "INSERT INTO ticket_csv (id, line) VALUES (:i, :l) "
-                "ON CONFLICT (id) DO UPDATE SET line = excluded.line",
+                "INSERT INTO ticket_csv (opened_at, id, line) VALUES (:o, :i, :l) "
+                "ON CONFLICT (opened_at, id) DO UPDATE SET line = excluded.line",
                 lines,
             )
     if rows:
