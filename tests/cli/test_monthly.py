@@ -33,6 +33,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from conftest import run
+from test_pdf import printer  # noqa: F401 (a fixture: Chromium, or a skip)
 
 NOW = "2026-11-05T10:00:00+08:00"
 
@@ -281,6 +282,20 @@ def test_the_html_review_is_self_contained_with_charts_that_parse(october, tmp_p
         ET.fromstring(svg)
     assert "<title>各项服务时限的达成情况</title>" in page
     assert ">实质性响应</text>" in page
+
+
+@pytest.mark.usefixtures("printer")
+def test_the_pdf_review_prints_in_chinese_with_its_charts(october, tmp_path):
+    """Printed by the real Chromium (a skip where there is none, a failure in CI)."""
+    from test_pdf import pdf_text
+
+    out = tmp_path / "oct.pdf"
+    r = october("report", "monthly", "--month", "2026-10", "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    text = pdf_text(out)
+    for seen in ("月度服务报告", "SLA 达成率", "76.5%", "1550.00 元", "大厅显示屏不亮", "按时完成"):
+        assert seen in text, seen
+    assert text.count("实质性响应") >= 3  # the chart's label, the SLA and the times tables
 
 
 def test_a_site_reviews_its_own_month(october):
