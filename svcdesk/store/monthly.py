@@ -271,7 +271,9 @@ class Breach(NamedTuple):
 
 class Durations(NamedTuple):
     """How long the clocks of one name met in the month took, in the business time they count
-    (working time, or around the clock for urgent faults), outside the ticket's pauses."""
+    (working time, or around the clock for urgent faults), outside the pauses that moved their
+    deadline (a pause begun after a breach, or one running on past the instant a clock was met,
+    is counted: the stored clocks do not tell it apart; see `durations`)."""
 
     name: str
     clocks: int
