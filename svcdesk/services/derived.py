@@ -85,9 +85,9 @@ class Deriver:
         self.starts = [v.effective_at for v in self.versions]
         self.asset_refs: dict[str, str] = {}
         # ticket id -> its opened_at and CSV line (None: closed), as `write_derived` takes them
-        self.csv: dict[str, tuple[int, str | None]] = {}
+        self.csv: dict[str, tuple[int, ticket_store.CsvLineRow | None]] = {}
 
-    def take_csv(self) -> dict[str, tuple[int, str | None]]:
+    def take_csv(self) -> dict[str, tuple[int, ticket_store.CsvLineRow | None]]:
         """The CSV lines derived since the last call."""
         lines, self.csv = self.csv, {}
         return lines
@@ -264,14 +264,20 @@ def view_fragment(view: str, zone: str, now: int) -> orjson.Fragment | None:
     return None if text is None else orjson.Fragment(text)
 
 
-def view_text(view: str, zone: str, now: int, *, csv: str | None = None) -> str | None:
-    """The pre-rendered ticket's JSON (or its stored CSV line `csv`, which takes the same
-    values) as of `now`, or None if it was rendered for another zone."""
+def view_text(view: str, zone: str, now: int) -> str | None:
+    """The pre-rendered ticket's JSON as of `now`, or None if it was rendered for another zone."""
     rendered, dues, template = view.split("\n", 2)
+    return _filled(rendered, dues, template, zone, now)
+
+
+def csv_text(line: ticket_store.CsvLineRow, zone: str, now: int) -> str | None:
+    """A stored CSV line as of `now`, or None if it was rendered for another zone."""
+    return _filled(line.zone, line.dues, line.line, zone, now)
+
+
+def _filled(rendered: str, dues: str, template: str, zone: str, now: int) -> str | None:
     if rendered != zone:
         return None
-    if csv is not None:
-        template = csv
     if not dues:  # nothing to fill in; still a %-template ("100%" is stored as "100%%")
         return template % ()
     values: list[Any] = []
@@ -302,7 +308,7 @@ def due_fragments(due_view: str, zone: str, now: int, limit: int
 
 
 def _render(ticket: TicketRow, site_code: str, asset_ref: str | None, clocks_json: str,
-            local: Local) -> tuple[str, str, str]:  # fmt: skip
+            local: Local) -> tuple[str, str, ticket_store.CsvLineRow]:  # fmt: skip
     """The view's lines: the zone; the deadlines DUE,DUE of the running clocks; the ticket's JSON
     exactly as `ticket_record` gives it, with `%s` for each running clock's state and `%d` for
     its seconds left. The due view's: the zone, then `DUE<TAB>JSON` per running clock, its
@@ -319,8 +325,9 @@ def _render(ticket: TicketRow, site_code: str, asset_ref: str | None, clocks_jso
             listed = {**c, "title": ticket.title, "site": site_code, "assignee": ticket.assignee,
                       "status": ticket.status}  # fmt: skip
             overdue.append(f"{raw[2]}\t{_template(listed)}")
-    csv = csvtext.record_line(rec, [k for k in rec if k != "events"]).replace("%", "%%")
-    csv = csv.replace('""\\u0000S""', '""%s""').replace('""\\u0000L""', "%d")
+    line = csvtext.record_line(rec, [k for k in rec if k != "events"]).replace("%", "%%")
+    line = line.replace('""\\u0000S""', '""%s""').replace('""\\u0000L""', "%d")
+    csv = ticket_store.CsvLineRow(zone, ",".join(dues), line)
     return "\n".join([zone, ",".join(dues), _template(rec)]), "\n".join(overdue), csv
 
 

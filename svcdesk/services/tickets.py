@@ -673,7 +673,7 @@ def _listed(db: Database, query: dict[str, Any], assignee: str | None, *, as_jso
         # JSON: the pre-rendered views of open tickets, filled in for now; the rest as usual.
         # CSV (`parsed`): each one's stored CSV line filled in likewise, else its view read
         # back into a record (cheaper than building it).
-        fragment, text = derived.view_fragment, derived.view_text
+        fragment, text, csv = derived.view_fragment, derived.view_text, derived.csv_text
         for views in batches:
             if parsed:
                 out: list[Any] = []
@@ -681,7 +681,7 @@ def _listed(db: Database, query: dict[str, Any], assignee: str | None, *, as_jso
                     if v.view is None:
                         out.append(None)
                     elif v.line is not None:
-                        line = text(v.view, zone, now, csv=v.line)
+                        line = csv(v.line, zone, now)
                         out.append(None if line is None else CsvLine(line))
                     else:
                         json = text(v.view, zone, now)

@@ -344,6 +344,8 @@ class TicketCsv(SQLModel, table=True):
     opened_at: int = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
                                                           autoincrement=False))  # fmt: skip
     id: str = _text(primary_key=True)
+    zone: str = _text(nullable=False)  # the zone its instants are in, as the view's
+    dues: str = _text(nullable=False)  # its running clocks' deadlines, DUE,DUE (the view's)
     line: str = _text(nullable=False)
 
 

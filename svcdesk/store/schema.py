@@ -90,7 +90,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "due_view",
         "contradictions",
     ),
-    "ticket_csv": ("opened_at", "id", "line"),
+    "ticket_csv": ("opened_at", "id", "zone", "dues", "line"),
     "ticket_event": (
         "id",
         "ticket_id",
@@ -263,7 +263,13 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
         "due_view": (str, True),
         "contradictions": (str, True),
     },
-    "ticket_csv": {"opened_at": (int, False), "id": (str, False), "line": (str, False)},
+    "ticket_csv": {
+        "opened_at": (int, False),
+        "id": (str, False),
+        "zone": (str, False),
+        "dues": (str, False),
+        "line": (str, False),
+    },
     "ticket_event": {
         "id": (str, False),
         "ticket_id": (str, False),
@@ -643,11 +649,13 @@ class TicketDerivedRow:
 class TicketCsvRow:
     """A row of `ticket_csv`."""
 
-    COLUMNS: ClassVar[tuple[str, ...]] = ("opened_at", "id", "line")
+    COLUMNS: ClassVar[tuple[str, ...]] = ("opened_at", "id", "zone", "dues", "line")
     TABLE: ClassVar[str] = "ticket_csv"
 
     opened_at: int
     id: str
+    zone: str
+    dues: str
     line: str
 
 

@@ -49,10 +49,18 @@ class ViewRow(NamedTuple):
     view: str | None
 
 
+class CsvLineRow(NamedTuple):
+    """A stored CSV line: its zone, its running deadlines (DUE,DUE) and its %-template."""
+
+    zone: str
+    dues: str
+    line: str
+
+
 class CsvViewRow(NamedTuple):
     id: str
     view: str | None
-    line: str | None  # its CSV line (`ticket_csv`), where it has one
+    line: CsvLineRow | None  # its CSV line (`ticket_csv`), where it has one
 
 
 class DueRow(NamedTuple):
@@ -252,8 +260,8 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
     join = " JOIN site s ON s.id = t.site_id" if field == "site" else ""
     filters = " WHERE " + " AND ".join(where) if where else ""
     cols = "t.id, t.view" if views else f"{_T_COLS}, t.clocks"
-    lines: Iterator[tuple[int, str, str]] | None = None
-    head: tuple[int, str, str] | None = None
+    lines: Iterator[tuple[int, str, str, str, str]] | None = None
+    head: tuple[int, str, str, str, str] | None = None
     if views and csv and field == "opened" and descending:  # newest first: the lines' order
         cols += ", t.opened_at"
         lines = _csv_lines(conn, batch)
@@ -275,8 +283,10 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
                 key = (opened, row_id)
                 while head is not None and (head[0], head[1]) > key:
                     head = next(lines, None)
-                found = head is not None and head[0] == opened and head[1] == row_id
-                out.append(CsvViewRow(row_id, view, head[2] if found else None))  # type: ignore[index]
+                if head is not None and head[0] == opened and head[1] == row_id:
+                    out.append(CsvViewRow(row_id, view, CsvLineRow(*head[2:])))
+                else:
+                    out.append(CsvViewRow(row_id, view, None))
             yield out
         elif views and csv:
             yield [CsvViewRow(*r) for r in rows]
@@ -286,9 +296,10 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
             yield [(TicketRow(*r[:_N]), r[_N]) for r in rows]
 
 
-def _csv_lines(conn: Conn, batch: int) -> Iterator[tuple[int, str, str]]:
-    """(opened_at, id, line) of every stored CSV line, in the open list's order."""
-    sql = "SELECT opened_at, id, line FROM ticket_csv ORDER BY opened_at DESC, id DESC"
+def _csv_lines(conn: Conn, batch: int) -> Iterator[tuple[int, str, str, str, str]]:
+    """(opened_at, id, zone, dues, line) of every stored CSV line, in the open list's order."""
+    sql = ("SELECT opened_at, id, zone, dues, line FROM ticket_csv "
+           "ORDER BY opened_at DESC, id DESC")  # fmt: skip
     for rows in conn.execute(sql).batches(batch):
         yield from rows
 
@@ -416,7 +427,8 @@ def all_event_times(conn: Conn, *, batch: int = 5000
 
 def write_derived(conn: Conn, rows: list[TicketDerivedRow],
                   statuses: dict[str, str] | None = None,
-                  csv: dict[str, tuple[int, str | None]] | None = None) -> None:  # fmt: skip
+                  csv: dict[str, tuple[int, CsvLineRow | None]] | None = None
+                  ) -> None:  # fmt: skip
     """Store the derived state of these tickets, their status where `statuses` says it
     changed, and the CSV lines `csv` gives (id -> its opened_at and line; None: it has none,
     it is closed); not
@@ -425,11 +437,13 @@ def write_derived(conn: Conn, rows: list[TicketDerivedRow],
         gone = [{"o": o, "i": i} for i, (o, line) in csv.items() if line is None]
         if gone:
             conn.executemany("DELETE FROM ticket_csv WHERE opened_at = :o AND id = :i", gone)
-        lines = [{"o": o, "i": i, "l": line} for i, (o, line) in csv.items() if line is not None]
+        lines = [{"o": o, "i": i, "z": line.zone, "d": line.dues, "l": line.line}
+                 for i, (o, line) in csv.items() if line is not None]  # fmt: skip
         if lines:
             conn.executemany(
-                "INSERT INTO ticket_csv (opened_at, id, line) VALUES (:o, :i, :l) "
-                "ON CONFLICT (opened_at, id) DO UPDATE SET line = excluded.line",
+                "INSERT INTO ticket_csv (opened_at, id, zone, dues, line) "
+                "VALUES (:o, :i, :z, :d, :l) ON CONFLICT (opened_at, id) DO UPDATE SET "
+                "zone = excluded.zone, dues = excluded.dues, line = excluded.line",
                 lines,
             )
     if rows:
