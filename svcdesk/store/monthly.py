@@ -37,9 +37,6 @@ DURATION_CLOCKS = ("respond", "resolve", "restore")
 """The clocks whose time to be met the review gives: to respond, and to resolve (a major fault's
 resolution clock is `restore`)."""
 
-DIMENSIONS = ("category", "channel", "site")
-"""How the tickets opened and closed are counted."""
-
 Key = tuple[str, str]
 """A working calendar: (the ticket's policy version id or '', its site's time zone or '')."""
 

@@ -367,7 +367,10 @@ def test_deadlines_of_tickets_untouched_since_before_the_month_count(monthly_cli
     """Ones the month's candidates must not miss: a fault reported on the evening before the
     National Day holiday and never touched (its resolution due Mon 12 October 09:30), and an
     upgrade asked for in August, due on 20 October, never done. The same figures come out
-    when every ticket with a running deadline is read (no lookback)."""
+    when every ticket with a running deadline is read (no lookback). And one reported in
+    August and first answered by its resolution on 15 October: its times are counted in
+    October, in the working time of ten weeks (timed in a second pass), its breaches in August;
+    its incident report, due in October, was never filed."""
     from svcdesk.services import monthly
 
     def run(*args: str) -> dict:
@@ -380,12 +383,30 @@ def test_deadlines_of_tickets_untouched_since_before_the_month_count(monthly_cli
     run("ticket", "open", "--site", "BJ-HD", "--title", "升级叫号系统", "--category", "software",
         "--severity", "upgrade", "--channel", "phone", "--due", "2026-10-20T18:00",
         "--at", "2026-08-03T10:00")  # fmt: skip
+    slow = run("ticket", "open", "--site", "BJ-HD", "--title", "打印机卡纸", "--category",
+               "hardware", "--channel", "phone", "--at", "2026-08-03T09:00")["ref"]  # fmt: skip
+    run("ticket", "resolve", slow, "--note", "清理", "--at", "2026-10-15T10:00")
+    second = []
+    timed = monthly.store.durations
+    monkeypatch.setattr(monthly.store, "durations", lambda *a: second.append(1) or timed(*a))
     figs = october_figures()
-    assert {n: (m, b) for n, m, b in figs["outcomes"]} == {"resolve": (0, 1), "upgrade": (0, 1)}
+    assert second == [1]  # the month's working time did not reach back to August: timed again
+    assert {n: (m, b) for n, m, b in figs["outcomes"]} == {
+        "resolve": (0, 1), "upgrade": (0, 1), "report": (0, 1)}
     due = {b.name: b.due_at for b in figs["breaches"]}
     from datetime import datetime
 
-    assert due["resolve"] == int(datetime.fromisoformat("2026-10-12T09:30+08:00").timestamp())
+    from svcdesk.resources import default_policy
+
+    def at(text: str) -> int:
+        return int(datetime.fromisoformat(text).timestamp())
+
+    assert due["resolve"] == at("2026-10-12T09:30+08:00")
+    took = default_policy().calendar("working").between_ts(at("2026-08-03T09:00+08:00"),
+                                                           at("2026-10-15T10:00+08:00"))
+    assert 49 * 7.5 * H < took < 51 * 7.5 * H  # about fifty working days
+    assert {d.name: (d.clocks, d.median) for d in figs["durations"]} == {
+        "respond": (1, took), "resolve": (1, took)}
     monkeypatch.setattr(monthly, "lookback", lambda *a: None)
     assert october_figures() == figs
 
