@@ -678,11 +678,11 @@ def _listed(db: Database, query: dict[str, Any], assignee: str | None, *, as_jso
             if parsed:
                 out: list[Any] = []
                 for v in views:
-                    if v.view is None:
-                        out.append(None)
-                    elif v.line is not None:
+                    if v.line is not None:
                         line = csv(v.line, zone, now)
                         out.append(None if line is None else CsvLine(line))
+                    elif v.view is None:
+                        out.append(None)
                     else:
                         json = text(v.view, zone, now)
                         out.append(None if json is None else JsonObject(json))

@@ -263,7 +263,7 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
     lines: Iterator[tuple[int, str, str, str, str]] | None = None
     head: tuple[int, str, str, str, str] | None = None
     if views and csv and field == "opened" and descending:  # newest first: the lines' order
-        cols += ", t.opened_at"
+        cols = "t.id, NULL, t.opened_at"  # the views of those without a line: read after
         lines = _csv_lines(conn, batch)
         head = next(lines, None)
     elif views and csv:
@@ -279,14 +279,19 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
             yield rows
         elif lines is not None:  # the CSV lines read beside the list, in the same order
             out = []
-            for row_id, view, opened in rows:
+            for row_id, _, opened in rows:
                 key = (opened, row_id)
                 while head is not None and (head[0], head[1]) > key:
                     head = next(lines, None)
                 if head is not None and head[0] == opened and head[1] == row_id:
-                    out.append(CsvViewRow(row_id, view, CsvLineRow(*head[2:])))
+                    out.append(CsvViewRow(row_id, "", CsvLineRow(*head[2:])))
                 else:
-                    out.append(CsvViewRow(row_id, view, None))
+                    out.append(CsvViewRow(row_id, None, None))
+            missing = [r.id for r in out if r.line is None]
+            if missing:  # closed tickets, or lines not stored yet: their views, if any
+                found = _views(conn, missing)
+                out = [r if r.line is not None else r._replace(view=found.get(r.id))
+                       for r in out]  # fmt: skip
             yield out
         elif views and csv:
             yield [CsvViewRow(*r) for r in rows]
@@ -294,6 +299,15 @@ def listing(conn: Conn, *, status: str = "all", site_id: str | None = None,
             yield [ViewRow(*r) for r in rows]
         else:
             yield [(TicketRow(*r[:_N]), r[_N]) for r in rows]
+
+
+def _views(conn: Conn, ids: list[str]) -> dict[str, str]:
+    """The stored views of these tickets (those that have one)."""
+    out: dict[str, str] = {}
+    for marks, params in in_list(ids):
+        sql = f"SELECT id, view FROM ticket WHERE id IN ({marks}) AND view IS NOT NULL"
+        out.update({str(i): str(v) for i, v in conn.execute(sql, params).all()})
+    return out
 
 
 def _csv_lines(conn: Conn, batch: int) -> Iterator[tuple[int, str, str, str, str]]:
