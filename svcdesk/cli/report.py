@@ -7,14 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from svcdesk.cli import complete
+from svcdesk.cli import complete, report_monthly
 from svcdesk.cli.common import get_db
 
 if TYPE_CHECKING:
     from svcdesk.services.reports import Rendered, Request
 
 app = typer.Typer(
-    help="Reports: incident, inspection, overdue, site dossier (Markdown, HTML or PDF).",
+    help="Reports: incident, inspection, monthly review, overdue, site dossier (Markdown, HTML "
+    "or PDF).",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -184,3 +185,6 @@ def site(
     req = _request(fmt, out, lang, template_dir)
     done = reports.site_report(get_db(), code, req, since=since)
     _emit(done, f"site dossier of {done.subject}")
+
+
+app.command("monthly")(report_monthly.monthly)  # the monthly review, in a module of its own
