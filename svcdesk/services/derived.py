@@ -142,8 +142,14 @@ def class_name(conn: Conn, ticket: TicketRow) -> str:
 
 
 def refresh(tx: Tx) -> None:
-    """Derive again what the transaction touched (installed as `Database.derive`)."""
+    """Derive again what the transaction touched (installed as `Database.derive`): tickets'
+    clocks, views and CSV lines, and the search index of the articles written."""
     conn = tx.conn
+    if tx.dirty_articles:  # the search index, from the articles as they now are
+        from svcdesk.store import kb as kb_store
+
+        kb_store.reindex(conn, sorted(tx.dirty_articles))
+        tx.dirty_articles.clear()
     ids = set(tx.dirty_tickets)
     if tx.dirty_sites:
         ids.update(ticket_store.ids_at_sites(conn, tx.dirty_sites))

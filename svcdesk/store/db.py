@@ -195,11 +195,13 @@ class Tx:
         self._counters: dict[str, Any] = {}  # counter name -> last value; "" -> replica code
         self.dirty_tickets: set[str] = set()
         self.dirty_sites: set[str] = set()
+        self.dirty_articles: set[str] = set()  # the knowledge base's search index follows them
         self.policy_since: int | None = None  # tickets opened since then follow a new version
 
     @property
     def dirty(self) -> bool:
-        return bool(self.dirty_tickets or self.dirty_sites) or self.policy_since is not None
+        return (bool(self.dirty_tickets or self.dirty_sites or self.dirty_articles)
+                or self.policy_since is not None)
 
     def touch(self, table: str, row_id: str, data: Mapping[str, Any]) -> None:
         """Note what a write to `table` means for derived state."""
@@ -215,6 +217,8 @@ class Tx:
                 self.policy_since = at if self.policy_since is None else min(self.policy_since, at)
         elif table == "site" and {"code", "tz"} & data.keys():
             self.dirty_sites.add(row_id)
+        elif table == "article":
+            self.dirty_articles.add(row_id)
 
     def stamp(self) -> str:
         self._last = changelog.tick(self._last, self.replica_id)

@@ -4,8 +4,8 @@ An article is mutable per field (synced per field like a visit); `tags` and `tic
 lists. Its ref is `CODE-Kn`, numbered per replica like visits'.
 
 The index is derived state, this replica's own and never synced: `reindex` rebuilds an
-article's entries from its row, at every write of it and after every sync that touched it
-(sync/engine.py). Each article has a number in the index, `doc`: 63 bits of its id (the id's
+article's entries from its row. The one writer of derived state (services/derived.py) calls it
+when a transaction that wrote articles settles: a command's, a sync's, `sync keep`'s. Each article has a number in the index, `doc`: 63 bits of its id (the id's
 milliseconds and randomness), so results that score alike list in the same order on every
 replica and on PostgreSQL (newest id first); two ids that share those bits (never seen in
 practice) take the next free number. Postings are (token, doc, weight), one clustered key; the
@@ -59,14 +59,13 @@ def by_id(conn: Conn, article_id: str) -> ArticleRow | None:
 
 def insert(tx: Tx, article: ArticleRow) -> None:
     tx.insert(TABLE, {c: getattr(article, c) for c in ArticleRow.COLUMNS})
-    reindex(tx.conn, [article.id])
+    # its index entries: written by the one writer of derived state, at the commit
 
 
 def update(tx: Tx, article_id: str, changes: dict[str, Any]) -> None:
     """Write some fields of an article (each syncs on its own; concurrent writes of one field:
-    `sync conflicts`), and its index entries again."""
+    `sync conflicts`); its index entries follow at the commit, as any write's."""
     tx.update(TABLE, article_id, changes)
-    reindex(tx.conn, [article_id])
 
 
 def listing(conn: Conn, *, kind: str | None = None, tag: str | None = None,

@@ -200,8 +200,6 @@ def rebuild_many(tx: Tx, table: str, row_ids: list[str]) -> list[tuple[str, str,
                 tx.touch(table, row_id, state)
         try:
             changelog.write_rows(conn, table=table, inserts=inserts, updates=updates)
-            if table == kb.TABLE:  # the search index is derived from the articles as they are
-                kb.reindex(conn, [s["id"] for s in inserts + updates])
         except StoreError:
             raise
         except Exception as exc:

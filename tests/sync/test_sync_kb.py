@@ -111,10 +111,6 @@ def test_two_laptops_editing_one_body_keep_both_versions(tmp_path):
     assert [h["ref"] for h in kb.search(b, "模组")["hits"]] == [ref]  # b derived it in the sync
 
 
-@pytest.mark.xfail(strict=True, reason="`sync keep` writes the field with Tx.update, which tells "
-                   "no writer of derived state about articles: the laptop that keeps a lost body "
-                   "searches the old one until the next write or sync of the article (the fix: "
-                   "store/db.py Tx.touch and services/derived.py, see the kb report)")
 def test_the_laptop_that_keeps_a_lost_body_searches_it_at_once(tmp_path):
     a, _, ref = concurrent_bodies(tmp_path)
     stamp = next(c["lost_stamp"] for c in sync.conflicts(a) if c["field"] == "body")
