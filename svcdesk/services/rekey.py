@@ -32,6 +32,7 @@ import orjson
 from svcdesk import clock
 from svcdesk.store import aliases, changelog
 from svcdesk.store import field as field_store
+from svcdesk.store import kb as kb_store
 from svcdesk.store import meta as meta_store
 from svcdesk.store.changelog import Change, Stamp, decode
 from svcdesk.store.db import Database, Tx
@@ -180,11 +181,13 @@ def _rekey(
         for row_id in row_ids:
             aliases.add(conn, tbl=table, names=[refs[(table, row_id)][0]],
                         row_id=now.get(row_id, row_id), kind="ref")  # fmt: skip
-    for table in ("visit", "inspection"):  # numbered like tickets, named in their rows alone
-        for (tbl, row_id), (was, fresh) in refs.items():
-            if tbl == table:
-                field_store.set_ref(conn, table, row_id, fresh)
-                aliases.add(conn, tbl=table, names=[was], row_id=row_id, kind="ref")
+    # numbered like tickets, named in their rows alone
+    setters = {"visit": field_store.set_ref, "inspection": field_store.set_ref,
+               "article": kb_store.set_ref}  # fmt: skip
+    for (table, row_id), (was, fresh) in refs.items():
+        if table in setters:
+            setters[table](conn, table, row_id, fresh)
+            aliases.add(conn, tbl=table, names=[was], row_id=row_id, kind="ref")
     tx.dirty_sites.update(sites)
     return {"old_id": old_id, "old_code": old_code, "id": new_id, "code": new_code,
             "moved": len(ops), "refs": list(refs.values()), "meta": values}  # fmt: skip

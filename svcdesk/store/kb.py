@@ -5,7 +5,8 @@ lists. Its ref is `CODE-Kn`, numbered per replica like visits'.
 
 The index is derived state, this replica's own and never synced: `reindex` rebuilds an
 article's entries from its row. The one writer of derived state (services/derived.py) calls it
-when a transaction that wrote articles settles: a command's, a sync's, `sync keep`'s. Each article has a number in the index, `doc`: 63 bits of its id (the id's
+when a transaction that wrote articles settles: a command's, a sync's, `sync keep`'s. Each
+article has a number in the index, `doc`: 63 bits of its id (the id's
 milliseconds and randomness), so results that score alike list in the same order on every
 replica and on PostgreSQL (newest id first); two ids that share those bits (never seen in
 practice) take the next free number. Postings are (token, doc, weight), one clustered key; the
@@ -29,7 +30,7 @@ from svcdesk.store.sql import Conn, in_list
 
 _ARTICLE = select_list(ArticleRow.COLUMNS)
 _LISTED = select_list(ArticleRow.COLUMNS, "a")
-REF_PATTERN = "{code}-K{n}"
+REF_PATTERN = meta.REFS["article"]  # CODE-Kn
 TABLE = "article"
 
 

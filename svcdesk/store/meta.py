@@ -28,7 +28,7 @@ HOME = "home"  # JSON: {"host", "device", "inode", "path"} of the file this repl
 PREVIOUS = "replica.previous"  # JSON list: the identities this file wrote under before
 # The refs each counter numbers, per table (services build them the same way).
 REFS = {"ticket": "{code}-{n}", "asset": "{code}-A{n}", "visit": "{code}-V{n}",
-        "inspection": "{code}-I{n}"}
+        "inspection": "{code}-I{n}", "article": "{code}-K{n}"}
 
 
 def read_all(conn: Conn) -> dict[str, str]:

@@ -207,12 +207,12 @@ def test_a_restore_into_the_same_inode_is_caught_at_sync_and_its_new_tickets_ren
     assert open_ticket(cli, a, "later") == f"{new_code}-2"
 
 
-def test_visits_and_inspections_made_after_a_restore_in_place_are_renamed_with_the_rekey(
+def test_field_work_and_articles_made_after_a_restore_in_place_are_renamed_with_the_rekey(
     cli: Any, tmp_path: Path
 ) -> None:
-    """Visits and inspections are numbered per replica like tickets: the restored laptop hands
-    out the refs the lost one gave out; the re-key at the sync gives them refs of the new code,
-    and the old refs still name them on this laptop."""
+    """Visits, inspections and articles are numbered per replica like tickets: the restored
+    laptop hands out the refs the lost one gave out; the re-key at the sync gives them refs of
+    the new code, and the old refs still name them on this laptop."""
     a, hub, backup = tmp_path / "a.db", tmp_path / "hub.db", tmp_path / "a-backup.db"
     results = tmp_path / "r.toml"
     results.write_text('servers = "ok"\n', encoding="utf-8")
@@ -220,12 +220,20 @@ def test_visits_and_inspections_made_after_a_restore_in_place_are_renamed_with_t
     code = a_laptop(cli, a, hub)
     ok(laptop(cli, a, "db", "backup", str(backup)))
 
+    body = tmp_path / "body.md"
+    body.write_text("叫号机卡纸: 清理进纸通道\n", encoding="utf-8")
+
     def field_work(summary: str) -> tuple[str, str]:
         v = ok(laptop(cli, a, "visit", "start", "--site", "BJ-HD", "-f", "json")).json()["ref"]
         ok(laptop(cli, a, "visit", "end", v, "--summary", summary))
         i = ok(laptop(cli, a, "inspect", "record", "--site", "BJ-HD", "--results", str(results),
                       "--visit", v, "-f", "json")).json()["ref"]  # fmt: skip
+        k = ok(laptop(cli, a, "kb", "add", "--title", summary, "--body", str(body),
+                      "-f", "json")).json()["ref"]  # fmt: skip
+        articles[summary] = k
         return v, i
+
+    articles: dict[str, str] = {}
 
     lost = field_work("before the restore")
     ok(laptop(cli, a, "sync"))
@@ -241,6 +249,11 @@ def test_visits_and_inspections_made_after_a_restore_in_place_are_renamed_with_t
             "before the restore": f"{code}-V1", "after the restore": f"{new_code}-V1"}
         inspections = ok(laptop(cli, path, "inspect", "list", "-f", "json")).json()
         assert sorted(i["ref"] for i in inspections) == sorted([f"{code}-I1", f"{new_code}-I1"])
+    assert articles == {"before the restore": f"{code}-K1", "after the restore": f"{code}-K1"}
+    for path in (a, hub):  # the article made after the restore took a ref of the new code
+        listed = ok(laptop(cli, path, "kb", "list", "-f", "json")).json()
+        assert {x["title"]: x["ref"] for x in listed} == {
+            "before the restore": f"{code}-K1", "after the restore": f"{new_code}-K1"}
     # this laptop's old names of its own work still find it
     shown = ok(laptop(cli, hub, "visit", "show", f"{new_code}-V1", "-f", "json")).json()
     assert shown["summary"] == "after the restore"
