@@ -139,6 +139,32 @@ def test_a_fresh_demo_has_the_shape_the_files_promise(cli):
     assert assignees <= set(data.first_line) | set(data.seniors)
 
 
+def test_the_demo_does_field_work_and_keeps_a_knowledge_base(cli):
+    """Visits for the on-site arrivals (some with a paid part), every site inspected this year
+    but one behind, upgrades with their trainings (one owed), and the dozen articles."""
+    assert cli("init", "--demo").exit_code == 0
+    visits = cli("visit", "list", "-f", "json").json()
+    assert {v["kind"] for v in visits} == {"repair", "inspection"}
+    tickets = {t["ref"]: t for t in cli("ticket", "list", "--status", "all", "-f", "json").json()}
+    assert all(v["ticket"] in tickets for v in visits if v["kind"] == "repair")
+    parts = [p for v in visits for p in v["parts"]]
+    assert parts and {p["coverage"] for p in parts} <= {"free", "paid"}
+    inspections = cli("inspect", "list", "-f", "json").json()
+    assert len({i["site"] for i in inspections}) >= 10
+    behind = cli("inspect", "due", "-f", "json").json()
+    assert behind and all(d["kind"] == "inspection" for d in behind)
+    upgrades = cli("upgrade", "list", "-f", "json").json()
+    assert "owed" in {u["training"] for u in upgrades} and "held" in {u["training"] for u in upgrades}
+    articles = cli("kb", "list", "-f", "json").json()
+    assert len(articles) == 12 and {a["kind"] for a in articles} == {"faq", "case"}
+    assert cli("kb", "search", "卡纸", "-f", "json").json()
+    info = cli("db", "info", "-f", "json").json()
+    assert (info["visit"], info["inspection"], info["article"]) == (
+        len(visits), len(inspections), 12)
+    board = cli("due", "-f", "json").json()
+    assert {"clock", "report", "inspection"} <= {d["kind"] for d in board}
+
+
 def test_the_loader_reads_through_importlib_resources(monkeypatch, copy):
     """The shipped files are found inside the package, wherever it is installed."""
     calls = []

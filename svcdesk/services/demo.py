@@ -284,11 +284,12 @@ def load_demo(db: Database) -> dict[str, int]:
         assets = _load_assets(db, rng, now)
         _load_tickets(db, rng, cal, now, staff, assets)
         _load_inspections(db, random.Random(SEED + 2), cal, now, staff)
+        _load_articles(db, now)
         after = admin.counts(tx.conn)
     return {"sites": after["site"], "assets": after["asset"], "tickets": after["ticket"],
             "events": after["ticket_event"], "visits": after["visit"],
             "inspections": after["inspection"], "upgrades": after["upgrade"],
-            "trainings": after["training"]}  # fmt: skip
+            "trainings": after["training"], "articles": after["article"]}  # fmt: skip
 
 
 def _load_sites(db: Database, rng: random.Random) -> dict[str, list[str]]:
@@ -648,6 +649,16 @@ def _load_inspections(db: Database, rng: random.Random, cal: _Calendar, now: dat
                                           visit=visit["ref"], signed_by=signer, at=at)
             visits.end_visit(db, visit["ref"], summary=DATA.field.inspection_summary,
                              signed_by=signer, at=at)  # fmt: skip
+
+
+def _load_articles(db: Database, now: datetime) -> None:
+    """The knowledge base's dozen articles (FAQ for the operators, classic cases), written a
+    week apart over the demo's months, the newest a few days ago."""
+    from svcdesk.services import kb
+
+    articles = kb.demo_articles()
+    for n, article in enumerate(articles):
+        kb.add_article(db, **article, at=now - timedelta(days=3 + 7 * (len(articles) - 1 - n)))
 
 
 def policy_checklist() -> tuple[Any, ...]:
