@@ -2,8 +2,9 @@
 orjson only), shared by the renderer (output.py) and the derived-state writer, which stores each
 open ticket's CSV line beside its JSON so `ticket list -f csv` only fills in the clocks.
 
-A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a CR first) gets a
-leading `'` (OWASP's CSV injection rule), numbers aside; a list of scalars is one cell joined
+A text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a CR first, or one of
+the first four after white space) gets a leading `'` (OWASP's CSV injection rule), in CSV and
+XLSX alike (exports use the same rule); numbers stay numbers; a list of scalars is one cell joined
 with `; `, records (clocks) their JSON. A line holding a lone CR has every cell quoted (the csv
 module quotes only the line terminator, and readers take a CR for a line break).
 """
@@ -15,14 +16,30 @@ from datetime import date, datetime
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+RISKY = frozenset("=+-@")
+# What str.lstrip() takes away (str.isspace), a tab and a carriage return among them: a cell
+# starting with one of these is looked at more closely.
+SPACE = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002"
+                  "\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f"
+                  "\u205f\u3000")
+FIRST = RISKY | SPACE  # a text starting with none of these is never a formula
 
 
-def is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
+def needs_quote(text: str) -> bool:
+    """Would a spreadsheet take this text for a formula? It starts with `=`, `+`, `-`, `@`,
+    a tab or a carriage return, or with one of the first four after leading white space.
+    (Text that reads as a number is quoted too: `-inf` or `-1_0` would become `#NAME?`.)"""
+    if not text or text[0] not in FIRST:
         return False
-    return True
+    if text[0] in "\t\r":
+        return True
+    rest = text.lstrip()
+    return bool(rest) and rest[0] in RISKY
+
+
+def neutralised(text: str) -> str:
+    """Text a spreadsheet shows as text: a `'` in front when it would run as a formula."""
+    return "'" + text if needs_quote(text) else text
 
 
 def _json_default(value: Any) -> Any:
@@ -43,10 +60,9 @@ def cell(value: Any) -> str:
         import orjson
 
         value = orjson.dumps(value, default=_json_default).decode()
-    text = str(value)
-    if text.startswith(FORMULA_START) and not is_number(text):
-        return "'" + text
-    return text
+    if isinstance(value, int | float):
+        return str(value)  # a number stays a number
+    return neutralised(str(value))
 
 
 def list_value(value: Any) -> Any:

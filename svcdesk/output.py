@@ -19,7 +19,7 @@ from datetime import date, datetime
 from itertools import islice
 from typing import IO, Any
 
-from svcdesk.csvtext import FORMULA_START, list_value
+from svcdesk.csvtext import FIRST, list_value
 from svcdesk.csvtext import cell as csv_cell
 from svcdesk.errors import ExitCode, InvalidValue
 from svcdesk.jsontext import CsvLine, JsonObject
@@ -219,7 +219,8 @@ def _pad(text: str, width: int) -> str:
     return text + " " * gap if gap > 0 else text
 
 
-_FORMULA_START = FORMULA_START
+# a CSV line some later cell of which may start a formula (`\s`: str.isspace's set)
+risky_cell = re.compile(r",[=+\-@\s]").search
 
 
 def _json_default(value: Any) -> Any:
@@ -397,9 +398,8 @@ def _json_cells(keys: Sequence[str]) -> Callable[[str], str | None]:
             return None  # a number, a boolean or a nested value among the text fields
         values = parts[3::4]
         row = ",".join(values)
-        if (row.startswith(_FORMULA_START) or ",=" in row or ",+" in row or ",-" in row
-                or ",@" in row):  # fmt: skip
-            return None  # some value may start a formula (or merely holds ",=")
+        if row[:1] in FIRST or risky_cell(row):
+            return None  # some value may start a formula (or merely holds ",=" or ", ")
         if row.count(",") != n - 1:  # a comma inside a value: quote the values that hold one
             row = ",".join(f'"{v}"' if "," in v else v for v in values)
         listed = text[at + skip : -1]
@@ -479,13 +479,13 @@ def _csv_reader(keys: Sequence[str], cr: list[bool]) -> Callable[[dict[str, Any]
 
     lines = ["def cells(r):"]
     names = []
-    env: dict[str, Any] = {"_cell": cell, "_risky": _FORMULA_START}
+    env: dict[str, Any] = {"_cell": cell, "_first": FIRST}
     for i, key in enumerate(keys):
         v, n = f"v{i}", f"s{i}"
         names.append(n)
         lines.append(f"    {v} = r.get({key!r})")
         lines.append(
-            f"    {n} = {v} if {v}.__class__ is str and not {v}.startswith(_risky) "
+            f"    {n} = {v} if {v}.__class__ is str and {v}[:1] not in _first "
             f"and '\\r' not in {v} else ('' if {v} is None else _cell({v}))"
         )
     lines.append(f"    return ({', '.join(names)},)")

@@ -33,6 +33,7 @@ from typing import IO, Any, cast
 import orjson
 
 from svcdesk import clock
+from svcdesk.csvtext import FIRST, RISKY, SPACE, neutralised
 from svcdesk.errors import InvalidValue, StoreError
 from svcdesk.store import atomic
 from svcdesk.store import exports as store
@@ -150,31 +151,9 @@ def window(since: str | None, until: str | None) -> tuple[int | None, int | None
 # --------------------------------------------------------------------------------------------
 # Cells a spreadsheet would run
 
-_RISKY = frozenset("=+-@")
-# What str.lstrip() takes away (str.isspace), a tab and a carriage return among them: a cell
-# starting with one of these is looked at more closely.
-_SPACE = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002"
-                   "\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f"
-                   "\u205f\u3000")
-_FIRST = _RISKY | _SPACE
+_RISKY, _SPACE, _FIRST = RISKY, SPACE, FIRST  # svcdesk/csvtext.py: one rule for every CSV
 # A CSV line some later cell of which may start with one of these (`\s`: str.isspace's set).
 _RISKY_CELL = re.compile(r",[=+\-@\s]")
-
-
-def needs_quote(text: str) -> bool:
-    """Would a spreadsheet take this text for a formula? It starts with `=`, `+`, `-`, `@`,
-    a tab or a carriage return, or with one of the first four after leading white space."""
-    if not text or text[0] not in _FIRST:
-        return False
-    if text[0] in "\t\r":
-        return True
-    rest = text.lstrip()
-    return bool(rest) and rest[0] in _RISKY
-
-
-def neutralised(text: str) -> str:
-    """Text a spreadsheet shows as text: a `'` in front when it would run as a formula."""
-    return "'" + text if needs_quote(text) else text
 
 
 # --------------------------------------------------------------------------------------------

@@ -46,6 +46,10 @@ def test_the_stored_line_is_the_line_of_the_record_as_of_now(cli, site, title, r
     # a cell that could start a formula is quoted; otherwise the text is as given
     assert mine[2] in (title.strip(), "'" + title.strip())  # the title as stored
     assert not any(c.startswith(("=", "+", "-", "@")) for c in mine)
+    # nor after white space (a spreadsheet trims it), nor a tab or CR first
+    assert not any(c.lstrip()[:1] in ("=", "+", "-", "@") and not c.startswith("'")
+                   for c in mine if c.strip())  # fmt: skip
+    assert not any(c[:1] in ("\t", "\r") for c in mine)
 
 
 def test_tickets_without_a_stored_line_still_list_the_same(cli, site):

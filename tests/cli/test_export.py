@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import child_env
 
+from svcdesk import csvtext
 from svcdesk.services import exports
 
 NOW = "2026-10-14T10:00:00+08:00"  # conftest's
@@ -379,7 +380,7 @@ RISKY = ("=", "+", "-", "@", "\t", "\r")
 
 def _unquoted(cell: str, given: str) -> bool:
     """The cell is the text as given, or the text with the one neutralising quote."""
-    return cell == given or (cell == "'" + given and exports.needs_quote(given))
+    return cell == given or (cell == "'" + given and csvtext.needs_quote(given))
 
 
 def _safe(cell: str) -> bool:
@@ -433,12 +434,12 @@ def test_any_text_survives_an_xlsx_round_trip_but_the_quote_and_numbers_stay_num
     ("1-2", False), ("'=1", False), ("", False), ("   ", False), ("打印", False),
 ])  # fmt: skip
 def test_which_cells_get_a_quote(value, quoted):
-    assert exports.needs_quote(value) is quoted
-    assert exports.neutralised(value) == ("'" + value if quoted else value)
+    assert csvtext.needs_quote(value) is quoted
+    assert csvtext.neutralised(value) == ("'" + value if quoted else value)
 
 
 def test_white_space_is_what_str_strip_takes_away():
-    assert {chr(c) for c in range(0x110000) if chr(c).isspace()} == exports._SPACE
+    assert {chr(c) for c in range(0x110000) if chr(c).isspace()} == csvtext.SPACE
 
 
 ZONES = ("Asia/Shanghai", "UTC", "Europe/Berlin", "America/St_Johns", "Asia/Kathmandu",
