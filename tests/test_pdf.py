@@ -192,3 +192,31 @@ def test_a_site_dossier_prints_its_tables_whole(cli, printer, tmp_path):
     second = text.split("\f")[1]
     assert "服务单号" in second and "报修时间" in second
     assert ink(first_page_png(out, tmp_path)) > 0.01
+
+
+def test_an_inspection_report_and_the_overdue_list_print_in_chinese(cli, printer, tmp_path):
+    """The two reports the other tests leave out: every checklist item with its result, the
+    fault it found and the ticket it opened; and what is overdue, as the customer reads it."""
+    ok(cli, "init")
+    ok(cli, "site", "add", "HD", "--name", "国家税务总局北京市海淀区税务局")
+    results = tmp_path / "r.toml"
+    results.write_text('servers = "ok"\n[ups]\nresult = "fault"\nfinding = "电池仅能支撑9分钟"\n',
+                       encoding="utf-8")  # fmt: skip
+    rec = ok(cli, "inspect", "record", "--site", "HD", "--results", str(results),
+             "--signed-by", "王丽", "--open-tickets", "--at", "2026-10-13T10:00",
+             "-f", "json").json()  # fmt: skip
+    out = tmp_path / "inspection.pdf"
+    ok(cli, "report", "inspection", rec["ref"], "-o", str(out))
+    text = pdf_text(out)
+    assert "(A4)" in pdf_info(out)["Page size"]
+    for words in ("巡检汇报", "国家税务总局北京市海淀区税务局", "服务器", "UPS电源",
+                  "电池仅能支撑9分钟", "王丽"):  # fmt: skip
+        assert words in text, words
+    assert ink(first_page_png(out, tmp_path)) > 0.01
+    overdue = tmp_path / "overdue.pdf"
+    ok(cli, "report", "overdue", "-o", str(overdue))
+    text = pdf_text(overdue)
+    assert "UPS电源" in text  # the ticket the fault opened is overdue on the 14th
+    shot = tmp_path / "o"
+    shot.mkdir()
+    assert ink(first_page_png(overdue, shot)) > 0.01
