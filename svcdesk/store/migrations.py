@@ -88,6 +88,13 @@ def m008_csv_lines(conn: Conn) -> None:
     ddl.create_table(conn, "ticket_csv")
 
 
+def m009_digests(conn: Conn) -> None:
+    """The FAQ digests pushed to the operators (synced, append-only)."""
+    from svcdesk.store import ddl
+
+    ddl.create_table(conn, "kb_digest")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_timeline_order,
@@ -97,5 +104,6 @@ MIGRATIONS: list[Migration] = [
     m006_brief_list,
     m007_knowledge_base,
     m008_csv_lines,
+    m009_digests,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -53,6 +53,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "faults",
         "recorded_at",
     ),
+    "kb_digest": ("id", "at", "since_at", "until_at", "articles", "pushed_by", "recorded_at"),
     "kb_doc": ("doc", "article_id", "tokens"),
     "kb_token": ("token", "doc", "weight"),
     "policy": ("id", "name", "timezone", "source", "effective_at", "loaded_at"),
@@ -139,6 +140,7 @@ DERIVED: dict[str, frozenset[str]] = {
     "changelog": frozenset([]),
     "holiday_cache": frozenset([]),
     "inspection": frozenset([]),
+    "kb_digest": frozenset([]),
     "kb_doc": frozenset([]),
     "kb_token": frozenset([]),
     "policy": frozenset([]),
@@ -217,6 +219,15 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
         "policy_id": (str, False),
         "items": (str, False),
         "faults": (int, False),
+        "recorded_at": (int, False),
+    },
+    "kb_digest": {
+        "id": (str, False),
+        "at": (int, False),
+        "since_at": (int, False),
+        "until_at": (int, False),
+        "articles": (int, False),
+        "pushed_by": (str, False),
         "recorded_at": (int, False),
     },
     "kb_doc": {"doc": (int, False), "article_id": (str, False), "tokens": (str, False)},
@@ -331,6 +342,7 @@ REPLICATED: frozenset[str] = frozenset(
         "article",
         "asset",
         "inspection",
+        "kb_digest",
         "policy",
         "site",
         "ticket",
@@ -495,6 +507,30 @@ class InspectionRow:
     policy_id: str
     items: str
     faults: int
+    recorded_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class KbDigestRow:
+    """A row of `kb_digest`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "at",
+        "since_at",
+        "until_at",
+        "articles",
+        "pushed_by",
+        "recorded_at",
+    )
+    TABLE: ClassVar[str] = "kb_digest"
+
+    id: str
+    at: int
+    since_at: int
+    until_at: int
+    articles: int
+    pushed_by: str
     recorded_at: int
 
 

@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 
 # In foreign-key order: a row's parents are rebuilt before it.
 TABLES = ("site", "asset", "policy", "ticket", "ticket_event", "visit", "visit_part", "upgrade",
-          "inspection", "training", "article")  # fmt: skip
+          "inspection", "training", "article", "kb_digest")  # fmt: skip
 APPEND_ONLY = frozenset({"ticket_event", "policy", "visit_part", "inspection", "upgrade",
-                         "training"})  # fmt: skip
+                         "training", "kb_digest"})  # fmt: skip
 # What a row of each table points at that a merge can take away: (column, table merged).
 FOLLOWS = {
     "ticket": (("site_id", "site"), ("asset_id", "asset")),
