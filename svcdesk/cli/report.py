@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
-from svcdesk.cli import complete, report_monthly
+from svcdesk.cli import complete, report_monthly, report_options
 from svcdesk.cli.common import get_db
 
 if TYPE_CHECKING:
-    from svcdesk.services.reports import Rendered, Request
+    pass
 
 app = typer.Typer(
     help="Reports: incident, inspection, monthly review, overdue, site dossier (Markdown, HTML "
@@ -20,81 +19,16 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-FORMATS = ("md", "html", "pdf")
-
-
-def _check_lang(value: str | None) -> str | None:
-    if value is None:
-        return None
-    from svcdesk.humanize import normalize_lang
-
-    try:
-        return normalize_lang(value)
-    except ValueError:
-        raise typer.BadParameter(f"unknown language {value!r} (choose from: zh, en)") from None
-
-
-def _fmt_option() -> Any:
-    return typer.Option(
-        None, "-f", "--format", metavar="FORMAT",
-        help="md, html or pdf (default: from the suffix of -o, else md).",
-        autocompletion=lambda: list(FORMATS),
-    )  # fmt: skip
-
-
-def _out_option() -> Any:
-    return typer.Option(
-        None, "-o", "--output", metavar="FILE",
-        help="Write the report here, whole (replacing the file). Default: stdout; a PDF needs "
-        "-o FILE.pdf (-o - sends it down a pipe).",
-    )  # fmt: skip
-
-
-def _lang_option() -> Any:
-    return typer.Option(
-        None, "--lang", metavar="LANG", callback=_check_lang,
-        help="zh or en: the report's language. Default: the policy's (zh).",
-        autocompletion=lambda: ["zh", "en"],
-    )  # fmt: skip
-
-
-def _template_dir_option() -> Any:
-    return typer.Option(
-        None, "--template-dir", metavar="DIR",
-        help="A folder of your own templates, looked up before the shipped ones (rendered "
-        "in Jinja's sandbox).",
-    )  # fmt: skip
-
-
-def _request(fmt: str | None, out: str | None, lang: str | None,
-             template_dir: str | None) -> Request:  # fmt: skip
-    from svcdesk.services import reports
-
-    return reports.request(get_db(), fmt=fmt, out=out, lang=lang, template_dir=template_dir,
-                           to_terminal=sys.stdout.isatty())  # fmt: skip
-
-
-def _emit(done: Rendered, what: str) -> None:
-    """The report on stdout, or a line on stderr saying where it was written."""
-    if done.out is None:
-        if isinstance(done.data, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(done.data)
-            sys.stdout.buffer.flush()
-        else:
-            typer.echo(done.data, nl=False)
-        return
-    typer.echo(f"wrote the {what} to {done.out} ({done.fmt}, {done.lang})", err=True)
 
 
 @app.command("incident")
 def incident(
     ticket: str = typer.Argument(..., metavar="TICKET", help="Ticket ref, number or prefix.",
                                  autocompletion=complete.tickets),
-    fmt: str = _fmt_option(),
-    out: str = _out_option(),
-    lang: str = _lang_option(),
-    template_dir: str = _template_dir_option(),
+    fmt: str = report_options.fmt_option(),
+    out: str = report_options.out_option(),
+    lang: str = report_options.lang_option(),
+    template_dir: str = report_options.template_dir_option(),
 ) -> None:
     """The incident report of a ticket (问题处理汇报): problem type, cause, method used and
     losses, the timeline, each SLA clock's outcome, the engineers, the visits with the parts
@@ -107,19 +41,19 @@ def incident(
     """
     from svcdesk.services import reports
 
-    req = _request(fmt, out, lang, template_dir)
+    req = report_options.request(fmt, out, lang, template_dir)
     done = reports.incident(get_db(), ticket, req)
-    _emit(done, f"incident report of {done.subject}")
+    report_options.emit(done, f"incident report of {done.subject}")
 
 
 @app.command("inspection")
 def inspection(
     ref: str = typer.Argument(..., metavar="INSPECTION",
                               help="Inspection ref (KQ7M-I3), its number (3), or a prefix."),
-    fmt: str = _fmt_option(),
-    out: str = _out_option(),
-    lang: str = _lang_option(),
-    template_dir: str = _template_dir_option(),
+    fmt: str = report_options.fmt_option(),
+    out: str = report_options.out_option(),
+    lang: str = report_options.lang_option(),
+    template_dir: str = report_options.template_dir_option(),
 ) -> None:
     """The inspection report (巡检汇报): every checklist item with its result and finding, the
     faults found and the tickets they opened, the sign-off, and the site's inspections this
@@ -131,9 +65,9 @@ def inspection(
     """
     from svcdesk.services import reports
 
-    req = _request(fmt, out, lang, template_dir)
+    req = report_options.request(fmt, out, lang, template_dir)
     done = reports.inspection(get_db(), ref, req)
-    _emit(done, f"inspection report of {done.subject}")
+    report_options.emit(done, f"inspection report of {done.subject}")
 
 
 @app.command("overdue")
@@ -142,10 +76,10 @@ def overdue(
                                help="Also the clocks due within this time, e.g. 4h."),
     site: str = typer.Option(None, "--site", metavar="SITE", help="Only this site.",
                              autocompletion=complete.sites),
-    fmt: str = _fmt_option(),
-    out: str = _out_option(),
-    lang: str = _lang_option(),
-    template_dir: str = _template_dir_option(),
+    fmt: str = report_options.fmt_option(),
+    out: str = report_options.out_option(),
+    lang: str = report_options.lang_option(),
+    template_dir: str = report_options.template_dir_option(),
 ) -> None:
     """What `sla overdue` lists, as a report: every breached clock (and with --within, those
     due soon), earliest deadline first, with a count per site.
@@ -156,9 +90,9 @@ def overdue(
     """
     from svcdesk.services import reports
 
-    req = _request(fmt, out, lang, template_dir)
+    req = report_options.request(fmt, out, lang, template_dir)
     done = reports.overdue_report(get_db(), req, within=within, site=site)
-    _emit(done, f"overdue report of {done.subject}")
+    report_options.emit(done, f"overdue report of {done.subject}")
 
 
 @app.command("site")
@@ -167,10 +101,10 @@ def site(
                                autocompletion=complete.sites),
     since: str = typer.Option(None, "--since", metavar="DATE",
                               help="The period's first day (default: a year ago)."),
-    fmt: str = _fmt_option(),
-    out: str = _out_option(),
-    lang: str = _lang_option(),
-    template_dir: str = _template_dir_option(),
+    fmt: str = report_options.fmt_option(),
+    out: str = report_options.out_option(),
+    lang: str = report_options.lang_option(),
+    template_dir: str = report_options.template_dir_option(),
 ) -> None:
     """The site dossier (服务档案): the site's equipment and its warranty today, its tickets
     not closed and those of the period, the visits, and its inspections against the quota.
@@ -182,9 +116,9 @@ def site(
     """
     from svcdesk.services import reports
 
-    req = _request(fmt, out, lang, template_dir)
+    req = report_options.request(fmt, out, lang, template_dir)
     done = reports.site_report(get_db(), code, req, since=since)
-    _emit(done, f"site dossier of {done.subject}")
+    report_options.emit(done, f"site dossier of {done.subject}")
 
 
 app.command("monthly")(report_monthly.monthly)  # the monthly review, in a module of its own

@@ -12,21 +12,8 @@ from typing import Any
 
 import typer
 
-from svcdesk.cli import complete
+from svcdesk.cli import complete, report_options
 from svcdesk.cli.common import get_db
-
-FORMATS = ("md", "html", "pdf")
-
-
-def _check_lang(value: str | None) -> str | None:
-    if value is None:
-        return None
-    from svcdesk.humanize import normalize_lang
-
-    try:
-        return normalize_lang(value)
-    except ValueError:
-        raise typer.BadParameter(f"unknown language {value!r} (choose from: zh, en)") from None
 
 
 def _breaches(value: str | None) -> str | None:
@@ -49,26 +36,10 @@ def monthly(
         help="List the N longest-overdue breaches (default 100; all; 0: count them only). The "
         "report says how many it left out.",
     ),
-    fmt: str = typer.Option(
-        None, "-f", "--format", metavar="FORMAT",
-        help="md, html or pdf (default: from the suffix of -o, else md).",
-        autocompletion=lambda: list(FORMATS),
-    ),
-    out: str = typer.Option(
-        None, "-o", "--output", metavar="FILE",
-        help="Write the report here, whole (replacing the file). Default: stdout; a PDF needs "
-        "-o FILE.pdf (-o - sends it down a pipe).",
-    ),
-    lang: str = typer.Option(
-        None, "--lang", metavar="LANG", callback=_check_lang,
-        help="zh or en: the report's language. Default: the policy's (zh).",
-        autocompletion=lambda: ["zh", "en"],
-    ),
-    template_dir: str = typer.Option(
-        None, "--template-dir", metavar="DIR",
-        help="A folder of your own templates, looked up before the shipped ones (rendered "
-        "in Jinja's sandbox).",
-    ),
+    fmt: str = report_options.fmt_option(),
+    out: str = report_options.out_option(),
+    lang: str = report_options.lang_option(),
+    template_dir: str = report_options.template_dir_option(),
 ) -> None:
     """The monthly service review (月度服务报告): tickets opened and closed by category,
     channel and site; SLA compliance per clock; the time to respond and to resolve (median and
@@ -82,11 +53,10 @@ def monthly(
       svcdesk report monthly --month 2026-10 --site BJ-HD -o bj-oct.pdf
       svcdesk report monthly --month 2026-10 --lang en > oct.md
     """
-    from svcdesk.cli import report as report_cli
     from svcdesk.services import monthly as service
 
     service.parse_month(month)  # a bad month is said before anything is opened
     shown: Any = 100 if breaches is None else None if breaches.lower() == "all" else int(breaches)
-    req = report_cli._request(fmt, out, lang, template_dir)
+    req = report_options.request(fmt, out, lang, template_dir)
     done = service.monthly(get_db(), req, month=month, site=site, breaches=shown)
-    report_cli._emit(done, f"monthly review of {done.subject}")
+    report_options.emit(done, f"monthly review of {done.subject}")
