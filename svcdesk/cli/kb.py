@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from svcdesk.cli import complete
+from svcdesk.cli import complete, report_digest
 from svcdesk.cli.common import at_option, fmt_option, get_db, notify, renders
 
 if TYPE_CHECKING:
@@ -259,3 +259,104 @@ def _highlighted(hits: list[dict[str, Any]]) -> str:
             console.print(Text("    ").append_text(marked(hit["snippet"],
                                                           hit["marks"]["snippet"])))
     return buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# The operators' digest, and classic cases drafted from tickets
+
+
+@app.command("digest")
+def digest(
+    since: str = report_digest.since_option(),
+    push: bool = typer.Option(False, "--push",
+                              help="Record that this digest was pushed to the operators (svcdesk "
+                              "due then counts the next one from now)."),
+    at: str = typer.Option(None, "--at", metavar="INSTANT",
+                           help="With --push: when it was pushed (default: now); the period "
+                           "ends there."),
+    fmt: str = report_digest.fmt_option(),
+    out: str = report_digest.out_option(),
+    lang: str = report_digest.lang_option(),
+    template_dir: str = report_digest.template_dir_option(),
+) -> None:
+    """The FAQ digest for the operators (常见问题汇编), pushed with --push.
+
+    The FAQ articles added or updated since --since (default: since the last digest pushed),
+    a table of contents and each answer in full, in Chinese unless --lang en; Markdown for
+    mail and wikis, HTML (or PDF) to print. --push records when it was pushed, the period, how
+    many articles and by whom (synced to every laptop), and 'svcdesk due' reminds you when the
+    next one is due (the policy's [digest] every, 30 days).
+
+    \b
+    Example:
+      svcdesk kb digest > faq.md
+      svcdesk kb digest --push -f html -o faq-2026-10.html
+      svcdesk kb digest --since 2026-09-01 --lang en
+    """
+    from svcdesk.services import digest as service
+
+    if since is not None:
+        service.since_instant(since)  # a bad date is said before anything is opened
+    if at is not None and not push:
+        from svcdesk.errors import InvalidValue
+
+        raise InvalidValue("--at is when a digest was pushed: give it with --push")
+    req = report_digest.request(fmt, out, lang, template_dir)
+    db = get_db()
+    if not push:
+        done = service.digest(db, req, since=since)
+        report_digest.emit(done, f"FAQ digest of {done.subject}")
+        return
+    done, pushed = service.push(db, req, since=since, at=at)
+    report_digest.emit(done, f"FAQ digest of {done.subject}")
+    n = pushed["articles"]
+    typer.echo(f"recorded the FAQ digest as pushed at {pushed['at']:%Y-%m-%d %H:%M} by "
+               f"{_plain(pushed['pushed_by'])}: {n} article{'s' if n != 1 else ''}, "
+               f"{pushed['since']:%Y-%m-%d %H:%M} to {pushed['until']:%Y-%m-%d %H:%M}",
+               err=True)  # fmt: skip
+
+
+def _plain(text: str) -> str:
+    """A name as a line on stderr shows it: no terminal escapes."""
+    from svcdesk.output import shown
+
+    return shown(text)
+
+
+@app.command("case")
+@renders
+def case(
+    ticket: str = typer.Argument(..., metavar="TICKET", help="Ticket ref, number or prefix.",
+                                 autocompletion=complete.tickets),
+    title: str = typer.Option(None, "--title", metavar="TEXT",
+                              help="The case's title (default: the ticket's)."),
+    tag: list[str] = typer.Option(None, "--tag", metavar="TAG",
+                                  help="A tag besides the ticket's category. Repeatable."),
+    applies_to: str = _version_option("The upgrade version it applies to."),
+    lang: str = report_digest.lang_option(),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the draft; save nothing."),
+    at: str = at_option(),
+    fmt: str = fmt_option(),
+) -> Result:
+    """Draft a classic case from a resolved ticket.
+
+    The problem type, cause, method and losses of its incident report become the sections of
+    the body (Markdown, in Chinese unless --lang en), with the symptom, the result and the parts
+    replaced; the case is linked to the ticket and tagged with its category. It is printed for
+    review and saved (--dry-run: printed only); change it with 'svcdesk kb edit'.
+
+    \b
+    Example:
+      svcdesk kb case 12 --dry-run
+      svcdesk kb case KQ7M-12 --tag 叫号机 --applies-to 3.2
+    """
+    from svcdesk.services import kb
+
+    rec = kb.draft_case(get_db(), ticket, lang=lang, title=title, tags=tag or [],
+                        applies_to=applies_to, dry_run=dry_run, at=at)  # fmt: skip
+    if dry_run:
+        notify("dry run: the draft was not saved ('svcdesk kb case' without --dry-run saves it)")
+    else:
+        notify(f"saved classic case {rec['ref']} from ticket {rec['tickets'][0]}; review it with "
+               f"'svcdesk kb show {rec['ref']}', change it with 'svcdesk kb edit {rec['ref']}'")
+    return _article(rec)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from svcdesk.cli import complete, report_monthly, report_options
+from svcdesk.cli import complete, report_digest, report_monthly, report_options
 from svcdesk.cli.common import get_db
 
 if TYPE_CHECKING:
@@ -122,3 +122,4 @@ def site(
 
 
 app.command("monthly")(report_monthly.monthly)  # the monthly review, in a module of its own
+app.command("digest")(report_digest.digest)  # the operators' FAQ digest (also `kb digest`)

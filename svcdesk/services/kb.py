@@ -536,3 +536,83 @@ _DEMO: tuple[dict[str, Any], ...] = (
         ),
     },
 )
+
+
+# --------------------------------------------------------------------------------------------
+# For the digest (services/digest.py) and classic cases drafted from tickets
+
+
+def article_records(conn: Conn, articles: list[ArticleRow]) -> list[dict[str, Any]]:
+    """Articles as users see them (the JSON shape of CLI.md), read on `conn`."""
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(articles), 500):
+        out += _records(conn, articles[start : start + 500])
+    return out
+
+
+CASE_STATUSES = ("resolved", "closed")
+
+
+def draft_case(
+    db: Database,
+    typed: str,
+    *,
+    lang: str | None = None,
+    title: str | None = None,
+    tags: Sequence[str] = (),
+    applies_to: str | None = None,
+    dry_run: bool = False,
+    at: str | datetime | None = None,
+) -> dict[str, Any]:
+    """A classic case (kind `case`) drafted from a resolved ticket and its incident report (the
+    plan's "汇总经典问题和案例"): its problem type, cause, method and losses as the sections of
+    the body (in `lang`; default the policy's), linked to the ticket, tagged with its category;
+    saved unless `dry_run` (then the draft alone, with no id or ref). A ticket not resolved, one
+    without its incident report, or one a case already draws on is refused, nothing written."""
+    from svcdesk.errors import RuleViolation
+    from svcdesk.reports import case as drafts
+    from svcdesk.reports.render import check_lang
+    from svcdesk.services import reports
+
+    given_title = _title(title) if title is not None else None
+    extra = _tags(tags)
+    version = _version(applies_to) if applies_to is not None else None
+    if lang is None:
+        from svcdesk.services import policies
+
+        lang = policies.language_now(db)
+    lang = check_lang(lang)
+    when = clock.recorded_at(at)
+    incident, ref = reports.incident_context(db, typed)
+    ticket = incident["ticket"]
+    if ticket["status"] not in CASE_STATUSES:
+        raise RuleViolation(f"ticket {ref} is {ticket['status']}: a classic case is drafted from "
+                            f"a resolved ticket ('svcdesk ticket resolve {ref} --note ...' "
+                            "first); nothing was written")  # fmt: skip
+    if incident["report"] is None:
+        raise RuleViolation(f"ticket {ref} has no incident report: file it first with "
+                            f"'svcdesk ticket report {ref} --type T --cause C --method M'; "
+                            "nothing was written")  # fmt: skip
+    with db.read() as conn:
+        drawn = next((a for a in store.listing(conn, kind="case")
+                      if ticket["id"] in orjson.loads(a.tickets)), None)  # fmt: skip
+    if drawn is not None:
+        raise RuleViolation(f"classic case {drawn.ref} already draws on ticket {ref}; change it "
+                            f"with 'svcdesk kb edit {drawn.ref}'; nothing was written")  # fmt: skip
+    name = given_title or _case_title(ticket["title"])
+    chosen = [tag_name(ticket["category"])] if ticket.get("category") else []
+    chosen += [t for t in extra if t not in chosen]
+    text = drafts.body(incident, lang)
+    if dry_run:
+        return {"id": None, "ref": None, "title": name, "kind": "case", "tags": chosen,
+                "tickets": [ref], "applies_to": version, "body": text, "created_at": None,
+                "updated_at": None}  # fmt: skip
+    return add_article(db, title=name, body=text, kind="case", tags=chosen,
+                       tickets=[ticket["id"]], applies_to=version, at=when)
+
+
+def _case_title(title: str) -> str:
+    """A ticket's title as an article's: its first line, cut to MAX_TITLE characters."""
+    line = next((ln.strip() for ln in title.splitlines() if ln.strip()), "") or title.strip()
+    line = line.replace("\x00", "")
+    return line if len(line) <= MAX_TITLE else line[: MAX_TITLE - 1] + "…"
