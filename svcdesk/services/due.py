@@ -5,10 +5,12 @@ What the plan promises, each made visible before it is missed:
   or running out; `report`: the incident report owed after a resolution (its `report` clock);
 - `inspection`: a site behind its yearly quota of on-site inspections, or its next one due;
 - `training`: a major upgrade whose operators' training is owed;
-- `digest`: the operators' FAQ digest (once the knowledge base records them).
+- `digest`: the operators' FAQ digest, due `[digest] every` after the last one pushed (after
+  the first FAQ article when none was), while FAQ articles wait for it (services/digest.py); it
+  is no site's, so `--site` and `--engineer` leave it out.
 
 How far ahead each kind looks, without `--within`: clocks and reports 4 hours (they run in
-hours), trainings 7 days, inspections the policy's `[inspections] due_soon` (14 days);
+hours), trainings and digests 7 days, inspections the policy's `[inspections] due_soon` (14 days);
 `--within` sets one window for every kind. Items come as CLI.md's due item: kind, site,
 ticket, what, due_at, state (`overdue`, `behind`, `due_soon`), seconds_left.
 
@@ -36,7 +38,7 @@ SERVED = 365 * 24 * 3600  # an engineer's sites: those they visited in the last 
 def board(db: Database, *, within: str | None = None, site: str | None = None,
           engineer: str | None = None) -> Iterator[dict[str, Any]]:  # fmt: skip
     """Every obligation overdue or due within the window, most urgent first."""
-    from svcdesk.services import inspections, upgrades
+    from svcdesk.services import digest, inspections, upgrades
 
     window = clock.within_seconds(within) if within is not None else None
     if engineer is not None and not engineer.strip():
@@ -56,6 +58,8 @@ def board(db: Database, *, within: str | None = None, site: str | None = None,
             served = field_store.sites_visited(conn, names, since=now - SERVED)
         ahead = TRAINING_AHEAD if window is None else window
         owed = upgrades.trainings_owed(conn, site_id=site_id)
+        pushed = (digest.due_item(conn, now=now, ahead=ahead, local=local)
+                  if site_id is None and wanted is None else None)  # fmt: skip
     others: list[dict[str, Any]] = []
     for t in owed:
         left = t["due_at"] - now
@@ -71,6 +75,8 @@ def board(db: Database, *, within: str | None = None, site: str | None = None,
             "state": "overdue" if left < 0 else "due_soon",
             "seconds_left": left,
         })  # fmt: skip
+    if pushed is not None:
+        others.append(pushed)
     for item in inspections.due_items(db, now=now_dt, within=window, site=site):
         if served is not None and item["site"] not in {codes.get(s) for s in served}:
             continue
