@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from svcdesk.cli import complete, report_digest
+from svcdesk.cli import complete, report_digest, report_options
 from svcdesk.cli.common import at_option, fmt_option, get_db, notify, renders
 
 if TYPE_CHECKING:
@@ -274,10 +274,10 @@ def digest(
     at: str = typer.Option(None, "--at", metavar="INSTANT",
                            help="With --push: when it was pushed (default: now); the period "
                            "ends there."),
-    fmt: str = report_digest.fmt_option(),
-    out: str = report_digest.out_option(),
-    lang: str = report_digest.lang_option(),
-    template_dir: str = report_digest.template_dir_option(),
+    fmt: str = report_options.fmt_option(),
+    out: str = report_options.out_option(),
+    lang: str = report_options.lang_option(),
+    template_dir: str = report_options.template_dir_option(),
 ) -> None:
     """The FAQ digest for the operators (常见问题汇编), pushed with --push.
 
@@ -301,14 +301,14 @@ def digest(
         from svcdesk.errors import InvalidValue
 
         raise InvalidValue("--at is when a digest was pushed: give it with --push")
-    req = report_digest.request(fmt, out, lang, template_dir)
+    req = report_options.request(fmt, out, lang, template_dir)
     db = get_db()
     if not push:
         done = service.digest(db, req, since=since)
-        report_digest.emit(done, f"FAQ digest of {done.subject}")
+        report_options.emit(done, f"FAQ digest of {done.subject}")
         return
     done, pushed = service.push(db, req, since=since, at=at)
-    report_digest.emit(done, f"FAQ digest of {done.subject}")
+    report_options.emit(done, f"FAQ digest of {done.subject}")
     n = pushed["articles"]
     typer.echo(f"recorded the FAQ digest as pushed at {pushed['at']:%Y-%m-%d %H:%M} by "
                f"{_plain(pushed['pushed_by'])}: {n} article{'s' if n != 1 else ''}, "
@@ -333,7 +333,7 @@ def case(
     tag: list[str] = typer.Option(None, "--tag", metavar="TAG",
                                   help="A tag besides the ticket's category. Repeatable."),
     applies_to: str = _version_option("The upgrade version it applies to."),
-    lang: str = report_digest.lang_option(),
+    lang: str = report_options.lang_option(),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the draft; save nothing."),
     at: str = at_option(),
     fmt: str = fmt_option(),
