@@ -92,7 +92,7 @@ def gather(db: Database, *, since: str | None = None, until: int | None = None,
 
 
 def _subject(span: Window) -> str:
-    return f"{_short(span.since)} to {_short(span.until)}"
+    return f"{_short(span.since)} – {_short(span.until)}"
 
 
 def digest(db: Database, req: Request, *, since: str | None = None) -> Rendered:
