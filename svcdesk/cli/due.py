@@ -34,8 +34,8 @@ def due_cols() -> list[Any]:
 def due(
     within: str = typer.Option(
         None, "--within", metavar="DURATION",
-        help="How far ahead to look, for every kind (default: clocks 4h, trainings 7d, "
-        "inspections the policy's due_soon).",
+        help="How far ahead to look, for every kind (default: clocks 4h, trainings and digests "
+        "7d, inspections the policy's due_soon).",
     ),
     site: str = typer.Option(None, "--site", metavar="SITE", help="Only this site.",
                              autocompletion=complete.sites),
@@ -48,7 +48,8 @@ def due(
     fmt: str = fmt_option(),
 ) -> Result:
     """Every obligation overdue or due soon, most urgent first: SLA clocks, incident reports,
-    inspections behind their yearly pace, trainings owed after major upgrades.
+    inspections behind their yearly pace, trainings owed after major upgrades, the operators'
+    FAQ digest.
 
     Prints nothing when nothing is due, so cron mails only when there is work.
 

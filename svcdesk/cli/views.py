@@ -344,6 +344,8 @@ INFO_FIELDS = [
     Col("inspection", "Inspections", "count"),
     Col("upgrade", "Upgrades", "count"),
     Col("training", "Trainings", "count"),
+    Col("article", "Articles", "count"),
+    Col("kb_digest", "Digests pushed", "count"),
     Col("changelog", "Change-log operations", "count"),
 ]
 BACKUP_FIELDS = [Col("backup", "Backup"), Col("bytes", "Bytes")]

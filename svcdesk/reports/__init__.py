@@ -1,6 +1,6 @@
 """Reports: plain dict contexts built from what the store holds, rendered with Jinja.
 
-A report is a name (`incident`, `inspection`, `overdue`, `site`, later `monthly`, `digest`), a
+A report is a name (`incident`, `inspection`, `monthly`, `overdue`, `site`, `digest`), a
 context builder here (`reports/<name>.py`: plain dicts of values, datetimes in the display zone,
 durations in seconds) and two templates in `templates/`: `<name>.md.j2` and `<name>.html.j2`
 (which usually extends `base.html.j2`). `render.render(name, context, fmt=..., lang=...)`

@@ -6,7 +6,7 @@ from svcdesk.store import registry
 from svcdesk.store.sql import Conn
 
 COUNTED = ("site", "asset", "ticket", "ticket_event", "visit", "inspection", "upgrade", "training",
-           "article", "changelog")
+           "article", "kb_digest", "changelog")
 
 
 def counts(conn: Conn) -> dict[str, int]:

@@ -328,7 +328,7 @@ def test_the_templates_ship_with_the_package():
     assert wheel["force-include"]["templates"] == "svcdesk/templates"  # where templates_dir looks
 
     shipped = {p.name for p in Path(templates_dir()).glob("*.j2")}
-    for name in ("incident", "inspection", "overdue", "site"):
+    for name in ("incident", "inspection", "overdue", "site", "monthly", "digest"):
         assert {f"{name}.md.j2", f"{name}.html.j2"} <= shipped
     assert {"base.html.j2", "_quota.html.j2", "_quota.md.j2"} <= shipped
 
