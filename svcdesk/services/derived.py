@@ -84,7 +84,7 @@ class Deriver:
         self.versions = sorted(stored.values(), key=lambda v: (v.effective_at, v.loaded_at, v.id))
         self.starts = [v.effective_at for v in self.versions]
         self.asset_refs: dict[str, str] = {}
-        # ticket id -> its opened_at and CSV line (None: closed), as `write_derived` takes them
+        # ticket id -> its opened_at and CSV line, as `write_derived` takes them
         self.csv: dict[str, tuple[int, ticket_store.CsvLineRow | None]] = {}
 
     def take_csv(self) -> dict[str, tuple[int, ticket_store.CsvLineRow | None]]:
@@ -113,11 +113,13 @@ class Deriver:
                                 site_tz=site.tz, events=timeline.effective,
                                 channel=ticket.channel)  # fmt: skip
         encoded = orjson.dumps([tuple(c) for c in clocks]).decode()
-        view = due_view = csv = None
-        if ticket.status != "closed":
-            asset_ref = self.asset_refs.get(ticket.asset_id) if ticket.asset_id else None
-            local = clock.local_times(clock.zone(zone))
-            view, due_view, csv = _render(ticket, site.code, asset_ref, encoded, local)
+        asset_ref = self.asset_refs.get(ticket.asset_id) if ticket.asset_id else None
+        local = clock.local_times(clock.zone(zone))
+        view: str | None
+        due_view: str | None
+        view, due_view, csv = _render(ticket, site.code, asset_ref, encoded, local)
+        if ticket.status == "closed":  # lists of closed tickets are CSV (exports) far more
+            view = due_view = None  # often than JSON: only their CSV line is kept
         self.csv[ticket.id] = (ticket.opened_at, csv)
         row = TicketDerivedRow(id=ticket.id, policy_id=pid, clocks=encoded,
                                next_due_at=sla.next_due(clocks), view=view,
@@ -208,11 +210,8 @@ def rebuild(db: Database, progress: Callable[[int, int], None] | None = None) ->
                             stale.append(new)
                         if status != t.status:
                             moved[t.id] = status
-                    # every open ticket's CSV line (the table is filled by a rebuild), and
-                    # the removal of those whose ticket closed since
-                    lines = work.take_csv()
-                    csv = {i: v for i, v in lines.items() if v[1] is not None or i in moved}
-                    ticket_store.write_derived(conn, stale, moved, csv)
+                    # every ticket's CSV line (the table is filled by a rebuild)
+                    ticket_store.write_derived(conn, stale, moved, work.take_csv())
                     changed += len(stale)
                     done += len(batch)
                     if progress:

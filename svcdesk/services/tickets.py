@@ -645,6 +645,12 @@ def _brief(db: Database, query: dict[str, Any], assignee: str | None) -> Iterato
                 yield ref, sites[site], status, severity, category, who, minute(opened), title
 
 
+def _every_ticket(query: dict[str, Any], assignee: str | None) -> bool:
+    """Does the list hold every ticket, newest first (no filter, the default order)?"""
+    return (assignee is None and query["status"] == "all" and query["sort"] == "-opened"
+            and all(query.get(k) is None for k in query if k not in ("status", "sort", "limit")))
+
+
 def _listed(db: Database, query: dict[str, Any], assignee: str | None, *, as_json: bool,
             parsed: bool = False) -> Iterator[Any]:  # fmt: skip
     local = clock.local_times(clock.display_tz())
@@ -664,6 +670,20 @@ def _listed(db: Database, query: dict[str, Any], assignee: str | None, *, as_jso
                 for r, clocks in rows
             ]  # fmt: skip
 
+        if parsed and _every_ticket(query, assignee):  # all of them, newest first: the lines
+            lines = store.all_csv_lines(conn, limit=query["limit"])
+            if lines is not None:
+                fill = derived.csv_text
+                for batch in lines:
+                    filled = [fill(line, zone, now) for _, line in batch]
+                    other = [batch[i][0] for i, text in enumerate(filled) if text is None]
+                    if other:  # rendered in another zone (another policy's): records
+                        full = {t.id: (t, d.clocks) for t, d in store.with_derived(conn, other)}
+                        done = iter(records([full[i] for i in other]))
+                        yield from (CsvLine(t) if t is not None else next(done) for t in filled)
+                    else:
+                        yield from map(CsvLine, filled)
+                return
         batches = store.listing(conn, assignees=_spellings(conn, assignee),
                                 views=as_json or parsed, csv=parsed, **query)  # fmt: skip
         if not (as_json or parsed):

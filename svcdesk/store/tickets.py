@@ -310,6 +310,27 @@ def _views(conn: Conn, ids: list[str]) -> dict[str, str]:
     return out
 
 
+def all_csv_lines(conn: Conn, *, limit: int | None = None,
+                  batch: int = 2000) -> Iterator[list[tuple[str, CsvLineRow]]] | None:  # fmt: skip
+    """(id, stored CSV line) of every ticket, newest first, in batches; None unless every ticket has
+    one (a database derived before they were stored): an unfiltered list of every ticket reads
+    them alone."""
+    stored = int(conn.execute("SELECT count(*) FROM ticket_csv").scalar() or 0)
+    if stored != count(conn):
+        return None
+    sql = "SELECT id, zone, dues, line FROM ticket_csv ORDER BY opened_at DESC, id DESC"
+    params: dict[str, Any] = {}
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+
+    def batches() -> Iterator[list[tuple[str, CsvLineRow]]]:
+        for rows in conn.execute(sql, params).batches(batch):
+            yield [(r[0], CsvLineRow(*r[1:])) for r in rows]
+
+    return batches()
+
+
 def _csv_lines(conn: Conn, batch: int) -> Iterator[tuple[int, str, str, str, str]]:
     """(opened_at, id, zone, dues, line) of every stored CSV line, in the open list's order."""
     sql = ("SELECT opened_at, id, zone, dues, line FROM ticket_csv "
