@@ -115,11 +115,10 @@ class Deriver:
         encoded = orjson.dumps([tuple(c) for c in clocks]).decode()
         asset_ref = self.asset_refs.get(ticket.asset_id) if ticket.asset_id else None
         local = clock.local_times(clock.zone(zone))
-        view: str | None
-        due_view: str | None
-        view, due_view, csv = _render(ticket, site.code, asset_ref, encoded, local)
-        if ticket.status == "closed":  # lists of closed tickets are CSV (exports) far more
-            view = due_view = None  # often than JSON: only their CSV line is kept
+        # a closed ticket keeps only its CSV line: lists of closed tickets are CSV (exports)
+        # far more often than JSON
+        view, due_view, csv = _render(ticket, site.code, asset_ref, encoded, local,
+                                      views=ticket.status != "closed")  # fmt: skip
         self.csv[ticket.id] = (ticket.opened_at, csv)
         row = TicketDerivedRow(id=ticket.id, policy_id=pid, clocks=encoded,
                                next_due_at=sla.next_due(clocks), view=view,
@@ -313,12 +312,14 @@ def due_fragments(due_view: str, zone: str, now: int, limit: int
 
 
 def _render(ticket: TicketRow, site_code: str, asset_ref: str | None, clocks_json: str,
-            local: Local) -> tuple[str, str, ticket_store.CsvLineRow]:  # fmt: skip
+            local: Local, *, views: bool = True
+            ) -> tuple[str | None, str | None, ticket_store.CsvLineRow]:  # fmt: skip
     """The view's lines: the zone; the deadlines DUE,DUE of the running clocks; the ticket's JSON
     exactly as `ticket_record` gives it, with `%s` for each running clock's state and `%d` for
     its seconds left. The due view's: the zone, then `DUE<TAB>JSON` per running clock, its
     `sla overdue` record likewise. And its CSV line as `-f csv` writes it, with the same
-    placeholders (stored apart, in `ticket_csv`)."""
+    placeholders (stored apart, in `ticket_csv`). Without `views` (a closed ticket), only that
+    line."""
     zone: str = local.zone  # type: ignore[attr-defined]
     clocks = clock_records(ticket.ref, clocks_json, 0, local)
     rec = ticket_record(ticket, site_code, asset_ref, clocks, local)
@@ -327,12 +328,16 @@ def _render(ticket: TicketRow, site_code: str, asset_ref: str | None, clocks_jso
         if c["state"] in ("running", "breached"):
             c["state"], c["seconds_left"] = _STATE, _LEFT
             dues.append(str(raw[2]))
+            if not views:
+                continue
             listed = {**c, "title": ticket.title, "site": site_code, "assignee": ticket.assignee,
                       "status": ticket.status}  # fmt: skip
             overdue.append(f"{raw[2]}\t{_template(listed)}")
     line = csvtext.record_line(rec, [k for k in rec if k != "events"]).replace("%", "%%")
     line = line.replace('""\\u0000S""', '""%s""').replace('""\\u0000L""', "%d")
     csv = ticket_store.CsvLineRow(zone, ",".join(dues), line)
+    if not views:
+        return None, None, csv
     return "\n".join([zone, ",".join(dues), _template(rec)]), "\n".join(overdue), csv
 
 

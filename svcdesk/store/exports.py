@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from itertools import count
 from typing import Any
 
+from svcdesk.store import field
 from svcdesk.store.registry import select_list
 from svcdesk.store.schema import InspectionRow, VisitRow
 from svcdesk.store.sql import Conn, by_code_points, in_list, pyformat
@@ -38,15 +39,8 @@ def _stream(conn: Conn, sql: str, params: dict[str, Any], batch: int) -> Iterato
 
 
 def _window(col: str, since: int | None, until: int | None) -> tuple[str, dict[str, Any]]:
-    where: list[str] = []
     params: dict[str, Any] = {}
-    if since is not None:
-        where.append(f"{col} >= :since")
-        params["since"] = since
-    if until is not None:
-        where.append(f"{col} < :until")
-        params["until"] = until
-    return (" WHERE " + " AND ".join(where) if where else ""), params
+    return field.where_clause(field.window(col, since, until, params)), params
 
 
 # --------------------------------------------------------------------------------------------

@@ -74,7 +74,8 @@ def _ref_table(table: str) -> str:
     return table
 
 
-def _window(col: str, since: int | None, until: int | None, params: dict[str, Any]) -> list[str]:
+def window(col: str, since: int | None, until: int | None, params: dict[str, Any]) -> list[str]:
+    """The clauses of a half-open window [since, until) on `col`, its values put in `params`."""
     where = []
     if since is not None:
         where.append(f"{col} >= :since")
@@ -85,7 +86,7 @@ def _window(col: str, since: int | None, until: int | None, params: dict[str, An
     return where
 
 
-def _where(clauses: list[str]) -> str:
+def where_clause(clauses: list[str]) -> str:
     return " WHERE " + " AND ".join(clauses) if clauses else ""
 
 
@@ -126,7 +127,7 @@ def visits(conn: Conn, *, site_id: str | None = None, engineers: list[str] | Non
     """Visits started in [since, until), at a site, by one of `engineers` (the names as
     stored), for a ticket; oldest first (ties by id)."""
     params: dict[str, Any] = {}
-    where = _window("started_at", since, until, params)
+    where = window("started_at", since, until, params)
     if site_id is not None:
         where.append("site_id = :s")
         params["s"] = site_id
@@ -139,7 +140,7 @@ def visits(conn: Conn, *, site_id: str | None = None, engineers: list[str] | Non
         marks = ", ".join(f":e{n}" for n in range(len(engineers)))
         where.append(f"engineer IN ({marks})")
         params.update({f"e{n}": e for n, e in enumerate(engineers)})
-    sql = f"SELECT {_VISIT} FROM visit{_where(where)} ORDER BY started_at, id"
+    sql = f"SELECT {_VISIT} FROM visit{where_clause(where)} ORDER BY started_at, id"
     return [VisitRow(*r) for r in conn.execute(sql, params).all()]
 
 
@@ -150,7 +151,7 @@ def open_visits(conn: Conn, *, engineer: str | None = None) -> list[VisitRow]:
     if engineer is not None:
         where.append("engineer = :e")
         params["e"] = engineer
-    sql = f"SELECT {_VISIT} FROM visit{_where(where)} ORDER BY started_at, id"
+    sql = f"SELECT {_VISIT} FROM visit{where_clause(where)} ORDER BY started_at, id"
     return [VisitRow(*r) for r in conn.execute(sql, params).all()]
 
 
@@ -170,7 +171,7 @@ def time_on_site(conn: Conn, *, site_id: str | None = None, engineers: list[str]
     """Time on site of the visits started in [since, until), summed per engineer and site in
     SQL; by engineer, then site code (code points)."""
     params: dict[str, Any] = {}
-    where = _window("v.started_at", since, until, params)
+    where = window("v.started_at", since, until, params)
     if site_id is not None:
         where.append("v.site_id = :s")
         params["s"] = site_id
@@ -185,7 +186,7 @@ def time_on_site(conn: Conn, *, site_id: str | None = None, engineers: list[str]
         "sum(CASE WHEN v.ended_at IS NOT NULL THEN 1 ELSE 0 END), "
         "sum(CASE WHEN v.ended_at IS NOT NULL THEN v.ended_at - v.started_at ELSE 0 END), "
         "sum(CASE WHEN v.ended_at IS NULL THEN 1 ELSE 0 END) "
-        f"FROM visit v JOIN site s ON s.id = v.site_id{_where(where)} "
+        f"FROM visit v JOIN site s ON s.id = v.site_id{where_clause(where)} "
         "GROUP BY v.engineer, v.site_id, s.code "
         f"ORDER BY {by_code_points(conn, 'v.engineer')}, {by_code_points(conn, 's.code')}"
     )
@@ -236,14 +237,14 @@ def inspections(conn: Conn, *, site_id: str | None = None, since: int | None = N
                 ) -> list[InspectionRow]:  # fmt: skip
     """Inspections at a site (or every site) with `at` in [since, until), oldest first."""
     params: dict[str, Any] = {}
-    where = _window("at", since, until, params)
+    where = window("at", since, until, params)
     if site_id is not None:
         where.append("site_id = :s")
         params["s"] = site_id
     if visit_id is not None:
         where.append("visit_id = :v")
         params["v"] = visit_id
-    sql = f"SELECT {_INSPECTION} FROM inspection{_where(where)} ORDER BY at, id"
+    sql = f"SELECT {_INSPECTION} FROM inspection{where_clause(where)} ORDER BY at, id"
     return [InspectionRow(*r) for r in conn.execute(sql, params).all()]
 
 
@@ -252,9 +253,9 @@ def inspection_times(conn: Conn, *, since: int | None = None, until: int | None 
     """Site id -> the instants of its inspections in [since, until), in order (one indexed
     scan for every site: what a board of thousands of sites needs)."""
     params: dict[str, Any] = {}
-    where = _window("at", since, until, params)
+    where = window("at", since, until, params)
     out: dict[str, list[int]] = {}
-    sql = f"SELECT site_id, at FROM inspection{_where(where)} ORDER BY site_id, at"
+    sql = f"SELECT site_id, at FROM inspection{where_clause(where)} ORDER BY site_id, at"
     for site, at in conn.execute(sql, params).all():
         out.setdefault(str(site), []).append(int(at))
     return out
@@ -279,7 +280,7 @@ def upgrades(conn: Conn, *, site_id: str | None = None, since: int | None = None
     """Upgrades at a site (or every site) with `at` in [since, until), of one version, major
     or not; oldest first."""
     params: dict[str, Any] = {}
-    where = _window("at", since, until, params)
+    where = window("at", since, until, params)
     if site_id is not None:
         where.append("site_id = :s")
         params["s"] = site_id
@@ -289,7 +290,7 @@ def upgrades(conn: Conn, *, site_id: str | None = None, since: int | None = None
     if major is not None:
         where.append("major = :m")
         params["m"] = 1 if major else 0
-    sql = f"SELECT {_UPGRADE} FROM upgrade{_where(where)} ORDER BY at, id"
+    sql = f"SELECT {_UPGRADE} FROM upgrade{where_clause(where)} ORDER BY at, id"
     return [UpgradeRow(*r) for r in conn.execute(sql, params).all()]
 
 
@@ -304,14 +305,14 @@ def trainings(conn: Conn, *, site_id: str | None = None, since: int | None = Non
     """Trainings at a site (or every site) with `at` in [since, until), for one upgrade;
     oldest first."""
     params: dict[str, Any] = {}
-    where = _window("at", since, until, params)
+    where = window("at", since, until, params)
     if site_id is not None:
         where.append("site_id = :s")
         params["s"] = site_id
     if upgrade_id is not None:
         where.append("upgrade_id = :u")
         params["u"] = upgrade_id
-    sql = f"SELECT {_TRAINING} FROM training{_where(where)} ORDER BY at, id"
+    sql = f"SELECT {_TRAINING} FROM training{where_clause(where)} ORDER BY at, id"
     return [TrainingRow(*r) for r in conn.execute(sql, params).all()]
 
 
@@ -324,7 +325,7 @@ def untrained_major_upgrades(conn: Conn, *, site_id: str | None = None) -> list[
         where.append("u.site_id = :s")
         params["s"] = site_id
     cols = select_list(UpgradeRow.COLUMNS, "u")
-    sql = f"SELECT {cols} FROM upgrade u{_where(where)} ORDER BY u.at, u.id"
+    sql = f"SELECT {cols} FROM upgrade u{where_clause(where)} ORDER BY u.at, u.id"
     return [UpgradeRow(*r) for r in conn.execute(sql, params).all()]
 
 
