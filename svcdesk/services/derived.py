@@ -189,6 +189,7 @@ def rebuild(db: Database, progress: Callable[[int, int], None] | None = None) ->
         policies.ensure_default(conn)
         work = Deriver(conn)
         total = ticket_store.count(conn)
+        every_line = ticket_store.csv_count(conn) != total
         reader = db.reader()
         done = changed = 0
         try:
@@ -209,8 +210,12 @@ def rebuild(db: Database, progress: Callable[[int, int], None] | None = None) ->
                             stale.append(new)
                         if status != t.status:
                             moved[t.id] = status
-                    # every ticket's CSV line (the table is filled by a rebuild)
-                    ticket_store.write_derived(conn, stale, moved, work.take_csv())
+                    # the CSV lines of what changed (every ticket's when some are missing: a
+                    # new table, a database derived before they were stored)
+                    lines = work.take_csv()
+                    if not every_line:
+                        lines = {r.id: lines[r.id] for r in stale}
+                    ticket_store.write_derived(conn, stale, moved, lines)
                     changed += len(stale)
                     done += len(batch)
                     if progress:

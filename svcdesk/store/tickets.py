@@ -315,8 +315,7 @@ def all_csv_lines(conn: Conn, *, limit: int | None = None,
     """(id, stored CSV line) of every ticket, newest first, in batches; None unless every ticket has
     one (a database derived before they were stored): an unfiltered list of every ticket reads
     them alone."""
-    stored = int(conn.execute("SELECT count(*) FROM ticket_csv").scalar() or 0)
-    if stored != count(conn):
+    if csv_count(conn) != count(conn):
         return None
     sql = "SELECT id, zone, dues, line FROM ticket_csv ORDER BY opened_at DESC, id DESC"
     params: dict[str, Any] = {}
@@ -401,6 +400,11 @@ def ids_at_sites(conn: Conn, site_ids: Iterable[str]) -> list[str]:
 
 def count(conn: Conn) -> int:
     return int(conn.execute("SELECT count(*) FROM ticket").scalar())
+
+
+def csv_count(conn: Conn) -> int:
+    """How many tickets have a stored CSV line."""
+    return int(conn.execute("SELECT count(*) FROM ticket_csv").scalar() or 0)
 
 
 def with_derived(conn: Conn, ids: list[str]) -> list[tuple[TicketRow, TicketDerivedRow]]:
