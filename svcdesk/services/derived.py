@@ -24,7 +24,7 @@ A reader in another display zone skips the renderings and builds records from th
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -86,11 +86,27 @@ class Deriver:
         self.asset_refs: dict[str, str] = {}
         # ticket id -> its opened_at and CSV line, as `write_derived` takes them
         self.csv: dict[str, tuple[int, ticket_store.CsvLineRow | None]] = {}
+        # a rebuild with every line stored renders a closed ticket's only if it changed
+        self.closed_lines = True
+        self.deferred: dict[str, tuple[TicketRow, str, str | None, str, Local]] = {}
 
-    def take_csv(self) -> dict[str, tuple[int, ticket_store.CsvLineRow | None]]:
-        """The CSV lines derived since the last call."""
+    def take_csv(self, only: Iterable[str] | None = None
+                 ) -> dict[str, tuple[int, ticket_store.CsvLineRow | None]]:  # fmt: skip
+        """The CSV lines derived since the last call (`only`: of these tickets, a deferred
+        closed ticket's rendered now)."""
         lines, self.csv = self.csv, {}
-        return lines
+        deferred, self.deferred = self.deferred, {}
+        if only is None:
+            return lines
+        out = {}
+        for i in only:
+            if i in lines:
+                out[i] = lines[i]
+            elif i in deferred:
+                ticket, code, asset_ref, encoded, local = deferred[i]
+                out[i] = (ticket.opened_at,
+                          _render(ticket, code, asset_ref, encoded, local, views=False)[2])
+        return out
 
     def policy_of(self, opened_at: int) -> tuple[str, Policy, str]:
         """(version id, policy, its zone) in force when a ticket was opened."""
@@ -117,9 +133,14 @@ class Deriver:
         local = clock.local_times(clock.zone(zone))
         # a closed ticket keeps only its CSV line: lists of closed tickets are CSV (exports)
         # far more often than JSON
-        view, due_view, csv = _render(ticket, site.code, asset_ref, encoded, local,
-                                      views=ticket.status != "closed")  # fmt: skip
-        self.csv[ticket.id] = (ticket.opened_at, csv)
+        closed = ticket.status == "closed"
+        view = due_view = None
+        if closed and not self.closed_lines:  # rendered if it turns out to have changed
+            self.deferred[ticket.id] = (ticket, site.code, asset_ref, encoded, local)
+        else:
+            view, due_view, csv = _render(ticket, site.code, asset_ref, encoded, local,
+                                          views=not closed)  # fmt: skip
+            self.csv[ticket.id] = (ticket.opened_at, csv)
         row = TicketDerivedRow(id=ticket.id, policy_id=pid, clocks=encoded,
                                next_due_at=sla.next_due(clocks), view=view,
                                due_view=due_view, contradictions=contradictions)  # fmt: skip
@@ -190,6 +211,7 @@ def rebuild(db: Database, progress: Callable[[int, int], None] | None = None) ->
         work = Deriver(conn)
         total = ticket_store.count(conn)
         every_line = ticket_store.csv_count(conn) != total
+        work.closed_lines = every_line
         reader = db.reader()
         done = changed = 0
         try:
@@ -212,9 +234,7 @@ def rebuild(db: Database, progress: Callable[[int, int], None] | None = None) ->
                             moved[t.id] = status
                     # the CSV lines of what changed (every ticket's when some are missing: a
                     # new table, a database derived before they were stored)
-                    lines = work.take_csv()
-                    if not every_line:
-                        lines = {r.id: lines[r.id] for r in stale}
+                    lines = work.take_csv(None if every_line else [r.id for r in stale])
                     ticket_store.write_derived(conn, stale, moved, lines)
                     changed += len(stale)
                     done += len(batch)

@@ -102,3 +102,21 @@ def test_every_ticket_lists_from_its_line_closed_ones_and_other_zones_too(cli, s
     with sqlite3.connect(os.environ["SVCDESK_DB"]) as conn:  # one line lost: the rest as usual
         conn.execute("DELETE FROM ticket_csv WHERE id IN (SELECT id FROM ticket_csv LIMIT 1)")
     assert cli("ticket", "list", "--status", "all", "-f", "csv").stdout == every
+
+
+def test_a_recompute_renders_again_the_line_of_a_closed_ticket_whose_state_changed(cli, site):
+    """sla recompute renders a closed ticket's line only when its derived state changed (every
+    line is kept): then the line is right again."""
+    import os
+    import sqlite3
+
+    ref = cli("ticket", "open", "--site", site, "--title", "x", "-f", "json").json()["ref"]
+    for args in (("resolve", ref, "--note", "done"), ("close", ref)):
+        assert cli("ticket", *args).exit_code == 0
+    before = cli("ticket", "list", "--status", "all", "-f", "csv").stdout
+    with sqlite3.connect(os.environ["SVCDESK_DB"]) as conn:
+        conn.execute("UPDATE ticket_csv SET line = 'stale' WHERE id = (SELECT id FROM ticket)")
+        conn.execute("UPDATE ticket SET clocks = '[]'")  # its derived state no longer current
+    r = cli("sla", "recompute")
+    assert r.exit_code == 0 and "1 had new deadlines" in (r.stdout + r.stderr)
+    assert cli("ticket", "list", "--status", "all", "-f", "csv").stdout == before
