@@ -77,8 +77,9 @@ def board(db: Database, *, within: str | None = None, site: str | None = None,
         })  # fmt: skip
     if pushed is not None:
         others.append(pushed)
+    served_codes = {codes.get(s) for s in served} if served is not None else None
     for item in inspections.due_items(db, now=now_dt, within=window, site=site):
-        if served is not None and item["site"] not in {codes.get(s) for s in served}:
+        if served_codes is not None and item["site"] not in served_codes:
             continue
         others.append({k: item[k] for k in ("kind", "site", "ticket", "what", "due_at", "state",
                                              "seconds_left")})  # fmt: skip

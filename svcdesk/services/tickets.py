@@ -670,19 +670,23 @@ def _listed(db: Database, query: dict[str, Any], assignee: str | None, *, as_jso
                 for r, clocks in rows
             ]  # fmt: skip
 
+        def completed(out: list[Any], ids: list[str]) -> list[Any]:
+            """`out` with each None (no rendering for this zone) the record of its ticket."""
+            missing = [ids[i] for i, f in enumerate(out) if f is None]
+            if not missing:
+                return out
+            full = {t.id: (t, d.clocks) for t, d in store.with_derived(conn, missing)}
+            done = iter(records([full[i] for i in missing]))
+            return [f if f is not None else next(done) for f in out]
+
         if parsed and _every_ticket(query, assignee):  # all of them, newest first: the lines
             lines = store.all_csv_lines(conn, limit=query["limit"])
             if lines is not None:
                 fill = derived.csv_text
                 for batch in lines:
                     filled = [fill(line, zone, now) for _, line in batch]
-                    other = [batch[i][0] for i, text in enumerate(filled) if text is None]
-                    if other:  # rendered in another zone (another policy's): records
-                        full = {t.id: (t, d.clocks) for t, d in store.with_derived(conn, other)}
-                        done = iter(records([full[i] for i in other]))
-                        yield from (CsvLine(t) if t is not None else next(done) for t in filled)
-                    else:
-                        yield from map(CsvLine, filled)
+                    yield from completed([None if t is None else CsvLine(t) for t in filled],
+                                         [row_id for row_id, _ in batch])  # fmt: skip
                 return
         batches = store.listing(conn, assignees=_spellings(conn, assignee),
                                 views=as_json or parsed, csv=parsed, **query)  # fmt: skip
@@ -708,9 +712,4 @@ def _listed(db: Database, query: dict[str, Any], assignee: str | None, *, as_jso
                         out.append(None if json is None else JsonObject(json))
             else:
                 out = [fragment(v.view, zone, now) if v.view else None for v in views]
-            missing = [views[i].id for i, f in enumerate(out) if f is None]
-            if missing:
-                full = {t.id: (t, d.clocks) for t, d in store.with_derived(conn, missing)}
-                done = iter(records([full[i] for i in missing]))
-                out = [f if f is not None else next(done) for f in out]
-            yield from out
+            yield from completed(out, [v.id for v in views])

@@ -165,24 +165,29 @@ def list_upgrades(db: Database, *, site: str | None = None) -> list[dict[str, An
 def _training_records(conn: Conn, rows: list[TrainingRow]) -> list[dict[str, Any]]:
     local = clock.local_times(clock.display_tz())
     sites = site_store.codes(conn)
+    versions = {}
+    for upgrade_id in {t.upgrade_id for t in rows if t.upgrade_id}:
+        up = store.upgrade_by_id(conn, upgrade_id)
+        if up is not None:
+            versions[upgrade_id] = up.version
     out = []
     for t in rows:
-        up = store.upgrade_by_id(conn, t.upgrade_id) if t.upgrade_id else None
         out.append({
             "id": t.id,
             "site": sites.get(t.site_id),
             "topic": t.topic,
             "attendees": t.attendees,
             "at": local(t.at),
-            "upgrade": up.version if up else None,
+            "upgrade": versions.get(t.upgrade_id or ""),
         })  # fmt: skip
     return out
 
 
 def show_training(db: Database, training_id: str) -> dict[str, Any]:
     with db.read() as conn:
-        rows = [t for t in store.trainings(conn) if t.id == training_id]
-        return _training_records(conn, rows)[0]
+        row = store.training_by_id(conn, training_id)
+        assert row is not None
+        return _training_records(conn, [row])[0]
 
 
 def list_trainings(db: Database, *, site: str | None = None) -> list[dict[str, Any]]:

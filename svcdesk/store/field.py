@@ -299,6 +299,12 @@ def upgrade_by_id(conn: Conn, upgrade_id: str) -> UpgradeRow | None:
     return UpgradeRow(*row) if row else None
 
 
+def training_by_id(conn: Conn, training_id: str) -> TrainingRow | None:
+    row = conn.execute(f"SELECT {_TRAINING} FROM training WHERE id = :i",
+                       {"i": training_id}).first()  # fmt: skip
+    return TrainingRow(*row) if row else None
+
+
 def trainings(conn: Conn, *, site_id: str | None = None, since: int | None = None,
               until: int | None = None, upgrade_id: str | None = None
               ) -> list[TrainingRow]:  # fmt: skip
