@@ -154,3 +154,22 @@ def pg_url_factory(pg_url) -> Iterator[Any]:
     with psycopg.connect(PG_URL, autocommit=True) as admin:
         for name in made:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 KiB tmpfs: a disk that fills up (root on Linux only, else a skip)."""
+    import subprocess
+
+    if sys.platform != "linux" or os.geteuid() != 0:
+        pytest.skip("a tmpfs is mounted by root on Linux only")
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)],
+                          capture_output=True)  # fmt: skip
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -210,22 +209,6 @@ def test_ctrl_c_starts_its_message_on_its_own_line(monkeypatch):
 
 # --------------------------------------------------------------------------------------------
 # A real full disk, when this machine can make one
-
-
-@pytest.fixture
-def tiny_disk(tmp_path) -> Path:
-    if sys.platform != "linux" or os.geteuid() != 0:
-        pytest.skip("a tmpfs is mounted by root on Linux only")
-    mnt = tmp_path / "tiny"
-    mnt.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)],
-                          capture_output=True)  # fmt: skip
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
 def test_a_really_full_disk(cli, ticket, tiny_disk, out):
