@@ -29,6 +29,30 @@ app = typer.Typer(
 )
 
 RESULTS = ("ok", "fault", "not_applicable")
+CHECKLIST_KEYS = ("servers", "database", "os", "network", "backups", "queue_machines",
+                  "led_screens", "dvr", "ups")  # fmt: skip
+"""The default policy's checklist keys, in its order: a constant so that `--help` reads no
+policy (tests/cli/test_checklist_help.py holds it equal to the shipped policy's checklist)."""
+
+RECORD_HELP = f"""Record an inspection: each checklist item ok, fault or not_applicable (na), with a
+finding.
+
+The results file names each item by its key in the policy's checklist; the default policy's
+keys are: {", ".join(CHECKLIST_KEYS)} ('svcdesk sla policy show' lists the checklist in
+force). Items left out were not inspected:
+
+\b
+  servers = "ok"
+  ups = "na"
+  [led_screens]
+  result = "fault"
+  finding = "two modules dark in row 3"
+
+\b
+Example:
+  svcdesk inspect record --site BJ-HD --results oct.toml --signed-by "Wang Li"
+  svcdesk inspect record --site BJ-HD --visit 3 --open-tickets   (asks item by item)
+"""
 INSPECTION_KEYS = ("id", "ref", "site", "visit", "at", "items", "faults", "signed_by", "tickets")
 DUE_KEYS = ("kind", "site", "ticket", "what", "due_at", "state", "seconds_left", "next_due",
             "year", "quota", "required", "done", "behind")  # fmt: skip
@@ -84,18 +108,21 @@ def _inspection(rec: dict[str, Any]) -> Result:
 
 def _prompted(checklist: list[dict[str, str]]) -> dict[str, tuple[str, str | None]]:
     """Each checklist item asked in turn: its result, and for a fault what was found."""
-    typer.echo("Result of each item: ok, fault or not_applicable (Ctrl-C: nothing is written).",
-               err=True)  # fmt: skip
+    from svcdesk.domain.inspections import result_of
+
+    typer.echo("Result of each item: ok, fault or not_applicable (na) (Ctrl-C: nothing is "
+               "written).", err=True)  # fmt: skip
     out: dict[str, tuple[str, str | None]] = {}
     for n, item in enumerate(checklist, 1):
-        label = f"[{n}/{len(checklist)}] {item['label_zh']} {item['label']}"
-        result = ask(label, choices=RESULTS, default="ok")
+        label = f"[{n}/{len(checklist)}] {item['key']}: {item['label_zh']} {item['label']}"
+        result = result_of(ask(f"{label} ({'/'.join(RESULTS)}/na)", default="ok",
+                               check=result_of))  # fmt: skip
         finding = ask("  Finding / 发现的问题") if result == "fault" else None
         out[item["key"]] = (result, finding)
     return out
 
 
-@app.command("record")
+@app.command("record", help=RECORD_HELP)
 @renders
 def record(
     site: str = typer.Option(..., "--site", metavar="SITE", help="Site code.",
@@ -116,24 +143,7 @@ def record(
     at: str = at_option(),
     fmt: str = fmt_option(),
 ) -> Result:
-    """Record an inspection: each checklist item ok, fault or not_applicable, with a finding.
-
-    The results file names each item by its key (servers, database, operating_system,
-    network, application, backups, queue_machines, led_screens, monitors, dvr_recordings,
-    ups: the policy's checklist); items left out were not inspected:
-
-    \b
-      servers = "ok"
-      ups = "not_applicable"
-      [led_screens]
-      result = "fault"
-      finding = "two modules dark in row 3"
-
-    \b
-    Example:
-      svcdesk inspect record --site BJ-HD --results oct.toml --signed-by "Wang Li"
-      svcdesk inspect record --site BJ-HD --visit 3 --open-tickets   (asks item by item)
-    """
+    # Its help is RECORD_HELP (above): it names the default policy's checklist keys.
     from svcdesk import clock
     from svcdesk.errors import InvalidValue
     from svcdesk.services import inspections, sites

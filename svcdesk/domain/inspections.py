@@ -37,6 +37,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from svcdesk.domain import policy as _policy
 from svcdesk.domain.calendar import WorkCalendar
 from svcdesk.domain.errors import InvalidValue, RuleViolation
 from svcdesk.domain.warranty import add_years_months
@@ -53,6 +54,7 @@ __all__ = [
     "NoWorkingDays",
     "Pace",
     "Period",
+    "RESULT_ALIASES",
     "Slot",
     "check_results",
     "contract_year",
@@ -61,6 +63,7 @@ __all__ = [
     "pace",
     "periods",
     "plan_slots",
+    "result_of",
     "working_days",
 ]
 
@@ -74,6 +77,9 @@ PACE_STATES = ("ok", "due_soon", "behind")
 ITEM_RESULTS = ("ok", "fault", "not_applicable")
 """What an inspection finds for one checklist item."""
 
+RESULT_ALIASES = {"na": "not_applicable", "n/a": "not_applicable", "n_a": "not_applicable"}
+"""Short forms a results file or a prompt may use for a result (`na` as the reports show it)."""
+
 _DAY = timedelta(days=1)
 
 
@@ -85,22 +91,11 @@ class ChecklistItem(NamedTuple):
     zh: str
 
 
-DEFAULT_CHECKLIST: tuple[ChecklistItem, ...] = (
-    # The equipment the plan names: "硬件,如服务器,监控,硬盘录像机", "叫号机,LED屏幕", and the
-    # platform of "环境问题(...数据库、操作系统、硬件设备及网络)" with the application software.
-    ChecklistItem("servers", "Servers", "服务器"),
-    ChecklistItem("database", "Database", "数据库"),
-    ChecklistItem("operating_system", "Operating system", "操作系统"),
-    ChecklistItem("network", "Network", "网络"),
-    ChecklistItem("application", "Application software", "应用软件"),
-    ChecklistItem("backups", "Backups", "数据备份"),
-    ChecklistItem("queue_machines", "Queue-ticket machines", "叫号机"),
-    ChecklistItem("led_screens", "LED screens", "LED屏幕"),
-    ChecklistItem("monitors", "Monitors", "监控"),
-    ChecklistItem("dvr_recordings", "DVR recordings", "硬盘录像机录像"),
-    ChecklistItem("ups", "UPS", "UPS电源"),
+DEFAULT_CHECKLIST: tuple[ChecklistItem, ...] = tuple(
+    ChecklistItem(i.key, i.label, i.label_zh) for i in _policy.DEFAULT_CHECKLIST
 )
-"""The default inspection checklist, in the order an engineer walks through it."""
+"""The default policy's inspection checklist (`policy.DEFAULT_CHECKLIST`, the one list of it),
+in the order an engineer walks through it."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -381,8 +376,19 @@ class ItemResult(NamedTuple):
 
 
 def _normal(result: str) -> str:
-    """A result as typed ("OK", "Not applicable", "not-applicable") in its canonical form."""
-    return "_".join(result.strip().lower().replace("-", " ").split())
+    """A result as typed ("OK", "Not applicable", "not-applicable", "NA", "n/a") in its
+    canonical form (an unknown result comes back normalised, not canonical)."""
+    text = "_".join(result.strip().lower().replace("-", " ").split())
+    return RESULT_ALIASES.get(text, text)
+
+
+def result_of(answer: str) -> str:
+    """One typed result in canonical form (`_normal`), or InvalidResult naming the results."""
+    value = _normal(answer)
+    if value not in ITEM_RESULTS:
+        raise InvalidResult(f"{_shown(answer)} is not a result; choose from: "
+                            f"{', '.join(ITEM_RESULTS)} (na: not_applicable)")
+    return value
 
 
 def check_results(

@@ -42,14 +42,18 @@ Results = Mapping[str, "tuple[str, str | None] | str"]
 
 # The ticket category a fault of each default checklist item opens: the plan's classes
 # ("环境问题(...数据库、操作系统、硬件设备及网络)", "软件问题", hardware); other items: `other`.
+# The default policy's keys (domain/policy.py DEFAULT_CHECKLIST), and the longer names a team's
+# own checklist may use for the same things.
 FAULT_CATEGORY = {
     "servers": "hardware",
     "queue_machines": "hardware",
     "led_screens": "hardware",
     "monitors": "hardware",
+    "dvr": "hardware",
     "dvr_recordings": "hardware",
     "ups": "hardware",
     "database": "environment",
+    "os": "environment",
     "operating_system": "environment",
     "network": "environment",
     "application": "software",
