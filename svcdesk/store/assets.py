@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from svcdesk.domain.serials import serial_key
 from svcdesk.store import refs
 from svcdesk.store.changelog import in_list
 from svcdesk.store.db import Tx
@@ -39,16 +40,15 @@ def find(conn: Conn, typed: str, *, replica_code: str, site_id: str | None = Non
 
 
 def by_serial(conn: Conn, typed: str, *, site_id: str | None = None) -> AssetRow | None:
-    """The asset with this serial (case and spaces aside), None if none has it; Ambiguous when
+    """The asset with this serial (under the one serial rule), None if none has it; Ambiguous when
     several sites have one and neither `site_id` nor removal tells them apart."""
     from svcdesk.errors import Ambiguous
-    from svcdesk.store.merges import serial_key, serial_key_sql
 
     key = serial_key(typed)
     if not key:
         return None
     rows = [AssetRow(*r) for r in conn.execute(
-        f"SELECT {_COLS} FROM asset WHERE {serial_key_sql('serial')} = :k "
+        f"SELECT {_COLS} FROM asset WHERE serial_key = :k "
         "AND merged_into IS NULL ORDER BY ref", {"k": key}).all()]  # fmt: skip
     if len(rows) > 1 and site_id is not None:
         rows = [a for a in rows if a.site_id == site_id] or rows
@@ -83,13 +83,10 @@ def refs_of(conn: Conn, ids: Iterable[str]) -> dict[str, str]:
 
 
 def serial_taken(conn: Conn, *, site_id: str, serial: str, but: str | None = None) -> str | None:
-    """The ref of the asset at this site with this serial (case and spaces aside), other than
-    `but`: engineers read serials off devices, and sync merges such assets into one."""
-    from svcdesk.store.merges import serial_key, serial_key_sql
-
+    """The ref of the asset at this site with this serial (under the one serial rule), other
+    than `but`: engineers read serials off devices, and sync merges such assets into one."""
     value = conn.execute(
-        f"SELECT ref FROM asset WHERE site_id = :s AND {serial_key_sql('serial')} = :n "
-        "AND id <> :i",
+        "SELECT ref FROM asset WHERE serial_key = :n AND site_id = :s AND id <> :i",
         {"s": site_id, "n": serial_key(serial), "i": but or ""},
     ).scalar()
     return None if value is None else str(value)

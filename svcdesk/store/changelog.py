@@ -196,6 +196,32 @@ def code_named(op: Change) -> str | None:
     return ref.split("-", 1)[0] if isinstance(ref, str) and "-" in ref else None
 
 
+def creators(conn: Conn, *, table: str, row_ids: list[str]) -> dict[str, str]:
+    """Row id -> the replica whose operation created it (append-only rows: events)."""
+    return {r: decode(s).replica for r, s in stamps_of(conn, table=table, row_ids=row_ids).items()}
+
+
+_REF_TABLES = ("ticket", "asset", "visit", "inspection", "article")
+"""Records whose `ref` starts with the code of the replica that created them."""
+
+
+def replica_code(conn: Conn, replica: str) -> str | None:
+    """The code replica `replica` gives its refs (`5X7G` of `5X7G-12`), read from a record it
+    created that this replica holds (None: none)."""
+    for tbl in _REF_TABLES:
+        row = conn.execute(
+            "SELECT data FROM changelog WHERE tbl = :t AND op = 'insert' AND replica = :r "
+            "LIMIT 1",
+            {"t": tbl, "r": replica},
+        ).first()
+        if row is None:
+            continue
+        ref = orjson.loads(row[0]).get("ref")
+        if isinstance(ref, str) and "-" in ref:
+            return ref.split("-", 1)[0]
+    return None
+
+
 def as_dict(op: Change) -> dict[str, str | None]:
     return {f: getattr(op, f) for f in OP_FIELDS}
 
@@ -219,13 +245,17 @@ def existing_ids(conn: Conn, *, table: str, row_ids: list[str]) -> set[str]:
 def write_rows(conn: Conn, *, table: str, inserts: list[dict[str, Any]],
                updates: list[dict[str, Any]]) -> None:  # fmt: skip
     """Insert and update rows as the merge folded them; every name is checked against the
-    registry first (the values came from another replica)."""
-    from svcdesk.store import registry
+    registry first (the values came from another replica). A natural key is written beside
+    its column (store/keys.py)."""
+    from svcdesk.store import keys, registry
 
     name = registry.replicated(table)
+    keyed = table in keys.KEYED
     for rows, insert in ((inserts, True), (updates, False)):
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:
+            if keyed:
+                row = keys.with_keys(table, row)
             groups.setdefault(tuple(row), []).append(row)
         for cols, group in groups.items():
             registry.columns(name, cols)

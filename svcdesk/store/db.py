@@ -22,7 +22,7 @@ import orjson
 from svcdesk import clock, ids
 from svcdesk.domain import history
 from svcdesk.errors import InvalidValue, StoreError
-from svcdesk.store import changelog, dsn, registry
+from svcdesk.store import changelog, dsn, keys, registry
 from svcdesk.store.location import resolve_url, sqlite_path, sqlite_uri
 from svcdesk.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from svcdesk.store.schema import REPLICATED
@@ -245,17 +245,19 @@ class Tx:
         )
 
     def insert(self, table: str, row: dict[str, Any], *, append_only: bool = False) -> None:
-        names = registry.columns(table, row)
+        stored = keys.with_keys(table, row)  # a natural key beside its column, never logged
+        names = registry.columns(table, stored)
         marks = ", ".join(":" + c for c in names)
-        self.conn.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", row)
+        self.conn.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", stored)
         if table in REPLICATED:
             self._log(table, row["id"], "append" if append_only else "insert", row)
         self.touch(table, row["id"], row)
 
     def update(self, table: str, row_id: str, changes: dict[str, Any]) -> None:
-        names = registry.columns(table, changes)
+        stored = keys.with_keys(table, changes)
+        names = registry.columns(table, stored)
         sets = ", ".join(f"{c} = :{c}" for c in names)
-        self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = :_id", {**changes, "_id": row_id})
+        self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = :_id", {**stored, "_id": row_id})
         self._log(table, row_id, "update", changes)
         self.touch(table, row_id, changes)
 

@@ -1,13 +1,15 @@
 """Two records that are one thing, joined: the SQL of a merge (sync/identity.py decides).
 
 Sites are one thing when they have one code; assets, when one site has them under one serial
-(case and spaces aside). The record that goes away leaves its references to the one that stays,
-and its old id and names to the alias table. Nothing here is logged: every replica does the same
+(the one serial rule, domain/serials.py: a look-up of the indexed `asset.serial_key`). The
+record that goes away leaves its references to the one that stays, and its old id and names to
+the alias table. Nothing here is logged: every replica does the same
 from the same operations.
 """
 
 from __future__ import annotations
 
+from svcdesk.domain.serials import serial_key
 from svcdesk.store import registry
 from svcdesk.store.sql import Conn
 
@@ -16,16 +18,6 @@ IDENTITY = ("site", "asset")
 # What points at a record of each table: (table, column).
 _REFERENCES = {"site": (("ticket", "site_id"), ("asset", "site_id")),
                "asset": (("ticket", "asset_id"),)}  # fmt: skip
-
-
-def serial_key(serial: str) -> str:
-    """An asset's serial as engineers read it off the device: case and spaces do not count."""
-    return "".join(serial.split()).upper()
-
-
-def serial_key_sql(column: str) -> str:
-    """`serial_key` of a stored serial, in SQL (the same on SQLite and PostgreSQL)."""
-    return f"upper(replace({column}, ' ', ''))"
 
 
 def holder(conn: Conn, table: str, state: dict[str, object]) -> str | None:
@@ -39,8 +31,7 @@ def holder(conn: Conn, table: str, state: dict[str, object]) -> str | None:
         ).scalar()
     else:
         value = conn.execute(
-            "SELECT id FROM asset WHERE site_id = :s AND id <> :i "
-            f"AND {serial_key_sql('serial')} = :k",
+            "SELECT id FROM asset WHERE serial_key = :k AND site_id = :s AND id <> :i",
             {"s": state.get("site_id"), "i": state.get("id"),
              "k": serial_key(str(state.get("serial") or ""))},
         ).scalar()  # fmt: skip
@@ -52,7 +43,11 @@ def park(conn: Conn, table: str, row_id: str) -> None:
     if table == "site":
         conn.execute("UPDATE site SET code = code || '~' || id WHERE id = :i", {"i": row_id})
     else:
-        conn.execute("UPDATE asset SET serial = serial || '~' || id WHERE id = :i", {"i": row_id})
+        row = conn.execute("SELECT serial FROM asset WHERE id = :i", {"i": row_id}).first()
+        if row is not None:
+            parked = f"{row[0]}~{row_id}"
+            conn.execute("UPDATE asset SET serial = :s, serial_key = :k WHERE id = :i",
+                         {"s": parked, "k": serial_key(parked), "i": row_id})  # fmt: skip
 
 
 def move_references(conn: Conn, table: str, old: str, new: str) -> list[str]:
@@ -70,8 +65,8 @@ def park_clashing_assets(conn: Conn, old_site: str, new_site: str) -> list[str]:
     """Park the serials of the assets of `old_site` that `new_site` has too (they are about to
     meet there); returns their ids, to merge once they do."""
     ids = [str(i) for (i,) in conn.execute(
-        "SELECT a.id FROM asset a JOIN asset b ON b.site_id = :n "
-        f"AND {serial_key_sql('b.serial')} = {serial_key_sql('a.serial')} "
+        "SELECT a.id FROM asset a JOIN asset b ON b.serial_key = a.serial_key "
+        "AND b.site_id = :n "
         "WHERE a.site_id = :o ORDER BY a.id", {"o": old_site, "n": new_site}).all()]  # fmt: skip
     for asset_id in ids:
         park(conn, "asset", asset_id)

@@ -95,6 +95,18 @@ def m009_digests(conn: Conn) -> None:
     ddl.create_table(conn, "kb_digest")
 
 
+def m010_serial_keys(conn: Conn) -> None:
+    """Each asset's serial under the one serial rule, indexed: sync merges one device
+    registered twice, `asset add` refuses a serial taken and a look-up finds an asset by
+    serial without scanning a site's assets (store/keys.py keeps it; filled here for the
+    assets already stored)."""
+    from svcdesk.store import ddl, keys
+
+    ddl.add_column(conn, "asset", "serial_key")
+    keys.fill(conn, "asset")
+    ddl.create_index(conn, "asset", "ix_asset_serial_key")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_timeline_order,
@@ -105,5 +117,6 @@ MIGRATIONS: list[Migration] = [
     m007_knowledge_base,
     m008_csv_lines,
     m009_digests,
+    m010_serial_keys,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

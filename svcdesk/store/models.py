@@ -11,8 +11,8 @@ PostgreSQL. Dates (installation, warranty end) are ISO `YYYY-MM-DD` text. Primar
 time-ordered UUIDs made offline; `ref` is the short reference people type.
 
 Column `info` keys: `derived` marks a column computed from the others by the one writer of
-derived state (never synced, never taken from an operation); `local` marks a table that is this
-replica's own (never synced).
+derived state, or by the store itself for a natural key (store/keys.py) (never synced, never
+taken from an operation); `local` marks a table that is this replica's own (never synced).
 """
 
 from __future__ import annotations
@@ -73,7 +73,13 @@ class Asset(SQLModel, table=True):
     """A piece of equipment at a site; a removed one stays as a tombstone."""
 
     __tablename__ = "asset"
-    __table_args__ = (Index("ix_asset_site_serial", "site_id", "serial", unique=True),)
+    __table_args__ = (
+        Index("ix_asset_site_serial", "site_id", "serial", unique=True),
+        # A serial's natural key (domain/serials.py) and its site: sync's merge of one device
+        # registered twice, `asset add` and every look-up by serial read this, never a scan of
+        # the site's assets (not unique: `db check` reports two live assets under one key).
+        Index("ix_asset_serial_key", "serial_key", "site_id"),
+    )
     id: str = _text(primary_key=True)
     ref: str = _text(nullable=False, unique=True)
     site_id: str = _text(nullable=False, foreign_key="site.id")
@@ -89,6 +95,9 @@ class Asset(SQLModel, table=True):
     removed_at: int | None = _ts(nullable=True)
     # `asset merge`: the asset this one was merged into (its tickets moved there).
     merged_into: str | None = _text()
+    # `serial` under the one serial rule (domain/serials.py): computed by the store at every
+    # write of `serial` (store/keys.py), on every replica alike; never synced.
+    serial_key: str | None = _text(derived=True)
 
 
 class Ticket(SQLModel, table=True):

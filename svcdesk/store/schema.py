@@ -38,6 +38,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "updated_at",
         "removed_at",
         "merged_into",
+        "serial_key",
     ),
     "changelog": ("stamp", "replica", "tbl", "row_id", "op", "data", "parent"),
     "holiday_cache": ("country", "subdiv", "year", "package", "days_off", "workdays"),
@@ -136,7 +137,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 DERIVED: dict[str, frozenset[str]] = {
     "alias": frozenset([]),
     "article": frozenset([]),
-    "asset": frozenset([]),
+    "asset": frozenset(["serial_key"]),
     "changelog": frozenset([]),
     "holiday_cache": frozenset([]),
     "inspection": frozenset([]),
@@ -191,6 +192,7 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
         "updated_at": (int, False),
         "removed_at": (int, True),
         "merged_into": (str, True),
+        "serial_key": (str, True),
     },
     "changelog": {
         "stamp": (str, False),
@@ -432,6 +434,17 @@ class AssetRow:
     updated_at: int
     removed_at: int | None
     merged_into: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AssetDerivedRow:
+    """The derived columns of a `asset` row."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("id", "serial_key")
+    TABLE: ClassVar[str] = "asset"
+
+    id: str
+    serial_key: str | None
 
 
 @dataclass(frozen=True, slots=True)
