@@ -30,3 +30,15 @@ def new_replica_code(length: int = 4) -> str:
         n, r = divmod(n, 32)
         out.append(ALPHABET[r])
     return "".join(out)
+
+
+def ref_tail(typed: str, mark: str) -> str | None:
+    """The number `typed` gives when it is one of this replica's refs written without the
+    replica code: a bare number (`3`) or the ref's mark and number in any case (`V3`, `v3`
+    for a visit, mark `V`; a ticket's mark is empty); None when it is neither. The one rule
+    of short refs, for lookups (store/refs.py) and completion alike."""
+    q = typed.strip().upper()
+    digits = q[len(mark):] if mark and q.startswith(mark.upper()) else q
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
+        return None  # (a longer number is no counter's: no ref has it)
+    return digits

@@ -21,7 +21,7 @@ app = typer.Typer(
 ASSET_ARG = typer.Argument(
     ...,
     metavar="ASSET",
-    help="Asset ref (KQ7M-A3), its number (3), its serial number (any case, spaces aside), "
+    help="Asset ref (KQ7M-A3), here also A3 or 3, its serial number (any case, spaces aside), "
     "or a unique prefix.",
     autocompletion=complete.assets,
 )

@@ -58,7 +58,7 @@ DUE_KEYS = ("kind", "site", "ticket", "what", "due_at", "state", "seconds_left",
             "year", "quota", "required", "done", "behind")  # fmt: skip
 
 INSPECTION_ARG = typer.Argument(
-    ..., metavar="INSPECTION", help="Inspection ref (KQ7M-I3), its number (3), or a prefix."
+    ..., metavar="INSPECTION", help="Inspection ref (KQ7M-I3), here also I3 or 3, or a prefix."
 )
 SITE_OPTION = typer.Option(
     None, "--site", metavar="SITE", help="Only this site.", autocompletion=complete.sites

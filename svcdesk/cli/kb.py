@@ -29,7 +29,7 @@ HIT_KEYS = (*ARTICLE_KEYS, "score", "snippet", "marks")
 MARK = "bold yellow"  # a match in a search result, on a terminal
 
 ARTICLE_ARG = typer.Argument(
-    ..., metavar="ARTICLE", help="Article ref (KQ7M-K3), its number (3), or a unique prefix."
+    ..., metavar="ARTICLE", help="Article ref (KQ7M-K3), here also K3 or 3, or a unique prefix."
 )
 
 

@@ -49,7 +49,7 @@ def incident(
 @app.command("inspection")
 def inspection(
     ref: str = typer.Argument(..., metavar="INSPECTION",
-                              help="Inspection ref (KQ7M-I3), its number (3), or a prefix."),
+                              help="Inspection ref (KQ7M-I3), here also I3 or 3, or a prefix."),
     fmt: str = report_options.fmt_option(),
     out: str = report_options.out_option(),
     lang: str = report_options.lang_option(),

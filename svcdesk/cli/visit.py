@@ -25,7 +25,7 @@ VISIT_KEYS = ("id", "ref", "site", "ticket", "engineer", "kind", "started_at", "
               "minutes", "summary", "parts", "signed_by")  # fmt: skip
 
 VISIT_ARG = typer.Argument(
-    ..., metavar="VISIT", help="Visit ref (KQ7M-V3), its number (3), or a unique prefix."
+    ..., metavar="VISIT", help="Visit ref (KQ7M-V3), here also V3 or 3, or a unique prefix."
 )
 
 

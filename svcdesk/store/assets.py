@@ -18,7 +18,7 @@ _A_COLS = select_list(AssetRow.COLUMNS, "a")
 
 
 def find(conn: Conn, typed: str, *, replica_code: str, site_id: str | None = None) -> AssetRow:
-    """The asset a person names: its ref (KQ7M-A3), its number here (3), its serial number as
+    """The asset a person names: its ref (KQ7M-A3), its ref here (3, A3), its serial number as
     read off the device (case and spaces aside), or a unique prefix of its ref or id.
 
     A serial is unique at a site, not everywhere: one registered at several sites names the
@@ -27,10 +27,9 @@ def find(conn: Conn, typed: str, *, replica_code: str, site_id: str | None = Non
     q = typed.strip()
     if q:
         exact = conn.execute(f"SELECT {_COLS} FROM asset WHERE ref = :r", {"r": q.upper()}).first()
-        if exact is None and q.isdigit():
-            exact = conn.execute(
-                f"SELECT {_COLS} FROM asset WHERE ref = :r", {"r": f"{replica_code}-A{int(q)}"}
-            ).first()
+        mine = refs.local_ref(q, f"{replica_code}-A%d") if exact is None else None
+        if mine is not None:  # this replica's ref without its code (3, A3): before serials
+            exact = conn.execute(f"SELECT {_COLS} FROM asset WHERE ref = :r", {"r": mine}).first()
         if exact is not None:
             return AssetRow(*exact)
         found = by_serial(conn, q, site_id=site_id)

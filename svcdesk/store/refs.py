@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from svcdesk import ids
 from svcdesk.errors import Ambiguous, InvalidValue, NotFound
 from svcdesk.store import registry
 from svcdesk.store.sql import Conn
@@ -30,6 +31,15 @@ def _id_prefix(q: str) -> str | None:
     return "-".join(parts)
 
 
+def local_ref(typed: str, local: str) -> str | None:
+    """The full ref that `typed` names when it is one of this replica's refs written without
+    its replica code (`ids.ref_tail`: `3`, or `V3`/`v3` for the pattern `KQ7M-V%d`); None when
+    it is neither. `local` is this replica's pattern of the kind's refs (store/meta.py REFS), so
+    another replica's `V3` is never named this way (its full ref or a prefix of it is)."""
+    digits = ids.ref_tail(typed, local.rpartition("-")[2].removesuffix("%d"))
+    return None if digits is None else local % int(digits)
+
+
 def resolve(
     conn: Conn,
     row_type: type[R],
@@ -41,8 +51,8 @@ def resolve(
 ) -> R:
     """The one row that `typed` names; NotFound or Ambiguous (listing candidates).
 
-    Order: the exact ref; a bare number as this replica's ref (`local` % number); then a unique
-    prefix of the ref or of the id.
+    Order: the exact ref; this replica's ref without its code (`local_ref`: `3`, `V3`); an old
+    name; then a unique prefix of the ref or of the id.
     """
     table = registry.table(getattr(row_type, "TABLE"))  # noqa: B009 (a generated row type)
     registry.columns(table, [ref_col])
@@ -53,8 +63,9 @@ def resolve(
     key = q.upper()
     sql = f"SELECT {cols} FROM {table} WHERE {ref_col} = :q"
     row = conn.execute(sql, {"q": key}).first()
-    if row is None and local and q.isdigit():
-        row = conn.execute(sql, {"q": local % int(q)}).first()
+    mine = local_ref(q, local) if local and row is None else None
+    if mine is not None:
+        row = conn.execute(sql, {"q": mine}).first()
     if row is None:  # an old code or ref (renamed, merged, re-keyed)
         from svcdesk.store import aliases
 
