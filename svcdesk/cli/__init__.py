@@ -1,7 +1,8 @@
 """The svcdesk command line: one Typer group per noun, joined here.
 
 This module and the group modules import only typer; each command imports what it needs when
-it runs, so `svcdesk --help` and shell completion start fast.
+it runs, and a group's module is imported only when the command line names it (groups.py), so
+`svcdesk --help` and shell completion start fast.
 """
 
 from __future__ import annotations
@@ -12,27 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from svcdesk.cli import asset as asset_cli
-from svcdesk.cli import db as db_cli
-from svcdesk.cli import due as due_cli
-from svcdesk.cli import export as export_cli
-from svcdesk.cli import inspect as inspect_cli
-from svcdesk.cli import kb as kb_cli
-from svcdesk.cli import report as report_cli
-from svcdesk.cli import site as site_cli
-from svcdesk.cli import sla as sla_cli
-from svcdesk.cli import sync as sync_cli
-from svcdesk.cli import ticket as ticket_cli
-from svcdesk.cli import upgrade as upgrade_cli
-from svcdesk.cli import visit as visit_cli
-from svcdesk.cli import warranty as warranty_cli
 from svcdesk.cli.common import at_option, fmt_option, get_db, renders, state
+from svcdesk.cli.groups import LazyGroup
 
 if TYPE_CHECKING:
     from svcdesk.output import Result
 
+# The groups register lazily (svcdesk/cli/groups.py): their modules load when a command line
+# names them, so `--help` and completion stay as light as `import typer`.
 app = typer.Typer(
     name="svcdesk",
+    cls=LazyGroup,
     help="The after-sales service desk: tickets with SLA clocks, sites, assets, reports.\n\n"
     "Example: svcdesk init --demo && svcdesk ticket list",
     rich_markup_mode=None,
@@ -40,22 +31,6 @@ app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(site_cli.app, name="site")
-app.add_typer(ticket_cli.app, name="ticket")
-app.add_typer(sla_cli.app, name="sla")
-app.add_typer(warranty_cli.app, name="warranty")
-app.add_typer(asset_cli.app, name="asset")
-app.add_typer(visit_cli.app, name="visit")
-app.add_typer(inspect_cli.app, name="inspect")
-app.command("due")(due_cli.due)
-app.add_typer(upgrade_cli.upgrade_app, name="upgrade")
-app.add_typer(upgrade_cli.training_app, name="training")
-app.add_typer(report_cli.app, name="report")
-app.add_typer(export_cli.app, name="export")
-app.add_typer(kb_cli.app, name="kb")
-app.add_typer(sync_cli.app, name="sync")
-app.add_typer(db_cli.app, name="db")
-
 
 def _version(value: bool) -> None:
     if value:
