@@ -32,8 +32,9 @@ KINDS: dict[str, tuple[str, str, str]] = {
     ),
     "events": (
         "Every event of every ticket's timeline.\n\n"
-        "One row per event (ticket ref, id, kind, instant, actor, note, details as JSON),\n"
-        "ticket by ticket, each in timeline order.",
+        "One row per event (ticket ref, id, kind, instant, actor, note, details as JSON,\n"
+        "in_effect: false when the merged timeline set it aside, set_aside_by: the event\n"
+        "that stands instead), ticket by ticket, each in timeline order.",
         "recorded as happening",
         "svcdesk export events -f jsonl --since 2026-10-01 > events.jsonl",
     ),

@@ -24,8 +24,9 @@ def _breaches(value: str | None) -> str | None:
 
 def monthly(
     month: str = typer.Option(
-        ..., "--month", metavar="YYYY-MM",
-        help="The month to review, such as 2026-10 (its days in the policy's time zone).",
+        None, "--month", metavar="YYYY-MM",
+        help="The month to review, such as 2026-10 (its days in the policy's time zone; "
+        "default: this month).",
     ),
     site: str = typer.Option(
         None, "--site", metavar="SITE", help="Only this site (default: every site).",
@@ -36,7 +37,12 @@ def monthly(
         help="List the N longest-overdue breaches (default 100; all; 0: count them only). The "
         "report says how many it left out.",
     ),
-    fmt: str = report_options.fmt_option(),
+    fmt: str = typer.Option(
+        None, "-f", "--format", metavar="FORMAT",
+        help="md, html, pdf, or json: the review's figures for scripts (default: from the "
+        "suffix of -o, else md).",
+        autocompletion=lambda: [*report_options.FORMATS, "json"],
+    ),
     out: str = report_options.out_option(),
     lang: str = report_options.lang_option(),
     template_dir: str = report_options.template_dir_option(),
@@ -52,11 +58,57 @@ def monthly(
       svcdesk report monthly --month 2026-10 -o oct.html
       svcdesk report monthly --month 2026-10 --site BJ-HD -o bj-oct.pdf
       svcdesk report monthly --month 2026-10 --lang en > oct.md
+      svcdesk report monthly -f json          (this month's figures, for scripts)
     """
     from svcdesk.services import monthly as service
 
+    if month is None:
+        month = service.this_month()
     service.parse_month(month)  # a bad month is said before anything is opened
     shown: Any = 100 if breaches is None else None if breaches.lower() == "all" else int(breaches)
+    if fmt is not None and fmt.strip().lower() not in (*report_options.FORMATS, "markdown",
+                                                        "json"):  # fmt: skip
+        from svcdesk.errors import InvalidValue
+
+        raise InvalidValue(f"unknown report format {fmt!r} (choose from: "
+                           f"{', '.join(report_options.FORMATS)}, json)")  # fmt: skip
+    if _json_asked(fmt, out):
+        _json(service, month, site, out)
+        return
     req = report_options.request(fmt, out, lang, template_dir)
     done = service.monthly(get_db(), req, month=month, site=site, breaches=shown)
     report_options.emit(done, f"monthly review of {done.subject}")
+
+
+def _json_asked(fmt: str | None, out: str | None) -> bool:
+    """-f json, or no -f and -o FILE.json."""
+    if fmt is not None:
+        return fmt.strip().lower() == "json"
+    return out is not None and out.lower().endswith(".json")
+
+
+def _json(service: Any, month: str, site: str | None, out: str | None) -> None:
+    """The review's figures as JSON (`services.monthly.review`), on stdout or written whole to
+    -o FILE (checked before anything is read)."""
+    import orjson
+
+    from svcdesk.services import reports
+
+    target = None if out in (None, reports.STDOUT) else out
+    if target is not None:
+        from svcdesk.store.atomic import check_target
+
+        check_target(target, force=True)
+    figures = service.review(get_db(), month=month, site=site)
+    text = orjson.dumps(figures, default=_iso, option=orjson.OPT_INDENT_2).decode() + "\n"
+    if target is None:
+        typer.echo(text, nl=False)
+        return
+    reports.save(target, text)
+    typer.echo(f"wrote the monthly review of {figures['month']} to {target} (json)", err=True)
+
+
+def _iso(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)

@@ -56,6 +56,8 @@ def _human(rec: dict[str, Any]) -> dict[str, Any]:
     waiting = None
     for ev in rec.get("events", []):
         kind, by = ev["kind"], ev["details"].get("by")
+        if not ev.get("in_effect", True):  # the timeline set it aside: it changed nothing
+            kind = ""
         if kind == "proposed":
             ev["summary"] = f"waiting for the customer's consent to: {ev['note']}"
             waiting = ev
@@ -72,7 +74,7 @@ def _human(rec: dict[str, Any]) -> dict[str, Any]:
                   if c["name"] in ("resolve", "restore") and c["state"] == "paused"]  # fmt: skip
         if paused:
             waiting["summary"] += f" ({' and '.join(paused)} clock paused until answered)"
-    return rec
+    return views.mark_set_aside(rec)
 
 
 @app.command("open")

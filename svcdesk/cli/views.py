@@ -119,6 +119,29 @@ def ticket_human(rec: dict[str, Any]) -> dict[str, Any]:
     return rec
 
 
+def mark_set_aside(rec: dict[str, Any]) -> dict[str, Any]:
+    """Say on each event the merged timeline set aside (`in_effect` false) what stands instead:
+    `set aside: lost to reopened at 2026-10-19 09:00 by ana`, or `set aside: voided at ...`
+    (`sync keep`), before its own details; its kind gets a `✗` (`closed ✗`)."""
+    events = rec.get("events", [])
+    by_id = {ev["id"]: ev for ev in events}
+    for ev in events:
+        if ev.get("in_effect", True):
+            continue
+        other = by_id.get(ev.get("set_aside_by") or "")
+        if other is None:
+            said = "set aside: it could not follow the timeline"
+        else:
+            when = other["at"]
+            when = f"{when:%Y-%m-%d %H:%M}" if hasattr(when, "strftime") else str(when)
+            who = f" by {other['actor']}" if other.get("actor") else ""
+            said = ("set aside: voided" if other["kind"] == "void"
+                    else f"set aside: lost to {other['kind']}") + f" at {when}{who}"  # fmt: skip
+        ev["summary"] = said + (f"; {ev['summary']}" if ev.get("summary") else "")
+        ev["kind"] = f"{ev['kind']} ✗"
+    return rec
+
+
 def edit_summary(details: dict[str, Any]) -> str:
     """`severity normal → major; clocks follow major fault (was ordinary hardware fault)`."""
 

@@ -18,6 +18,12 @@ in one total order (instant, then the per-ticket sequence its recorder gave it, 
 event the order makes impossible (a close after a concurrent reopen, a second resolution) is a
 *contradiction*: it changes nothing, stops no clock, and is listed by `sync conflicts` until a
 `void` event settles it by taking one of the two out of the timeline.
+
+Which events stand is defined here once (`Timeline.set_aside`): an event is *set aside* when
+the order made it impossible (set aside by the event that set the status it could not follow)
+or a `void` took it out (set aside by that void). Every other event stands. Derived state
+stores that list (services/derived.py), and `ticket show`, the exports, the clocks and the
+monthly review read it: none has a rule of its own.
 """
 
 from __future__ import annotations
@@ -164,6 +170,19 @@ def may(timeline: Timeline, kind: str) -> bool:
     return allowed(timeline.status, kind) and not consent_refusal("", timeline.waiting, kind)
 
 
+CONTRADICTED, VOIDED = "contradicted", "voided"
+"""Why an event was set aside: the timeline's order made it impossible, or a void took it out."""
+
+
+class SetAside(NamedTuple):
+    """An event the merged timeline set aside, the event that stands instead (None: none
+    does, as for an answer to no proposal) and why (`CONTRADICTED` or `VOIDED`)."""
+
+    event: str
+    by: str | None
+    why: str
+
+
 class Timeline(NamedTuple):
     """A ticket's timeline folded. Events are anything with `kind`, `at`, `id` and `target`
     (void: the event it takes out), store rows and tuples alike."""
@@ -172,19 +191,29 @@ class Timeline(NamedTuple):
     effective: list[Any]  # the events that took effect, in order (what the clocks see)
     contradictions: list[tuple[str, str]]  # (impossible event, the one that made it so)
     waiting: bool = False  # a proposal waits for the customer's answer
+    # every event that does not stand, in timeline order: the contradicted and the voided
+    set_aside: Sequence[SetAside] = ()
 
 
 def fold(events: Sequence[Any]) -> Timeline:
     """The status a timeline in its total order leads to, the events that took effect, and the
-    ones it made impossible (each with the event that set the status it could not follow)."""
-    voided = {e.target for e in events if e.kind == "void" and e.target}
+    ones it made impossible (each with the event that set the status it could not follow);
+    `set_aside`: those and the voided ones (each with the void that took it out)."""
+    voided: dict[str, str] = {}  # event -> the first void that takes it out
+    for e in events:
+        if e.kind == "void" and e.target:
+            voided.setdefault(e.target, e.id)
     status, setter = "open", ""
     waiting, asked = False, ""  # a proposal waits; the event that last set that
     effective: list[Any] = []
     contradictions: list[tuple[str, str]] = []
+    aside: list[SetAside] = []
     for e in events:
         kind = e.kind
-        if kind == "void" or (voided and e.id in voided):
+        if kind == "void":
+            continue
+        if voided and e.id in voided:
+            aside.append(SetAside(e.id, voided[e.id], VOIDED))
             continue
         rule = TRANSITIONS.get(kind)
         if rule is None:  # opened, or a kind of a newer svcdesk: no change of status
@@ -195,10 +224,12 @@ def fold(events: Sequence[Any]) -> Timeline:
         allowed, after = rule
         if status not in allowed:
             contradictions.append((e.id, setter))
+            aside.append(SetAside(e.id, setter or None, CONTRADICTED))
             continue
         if kind == "proposed" or kind in CONSENT_ENDS:
             if (kind == "proposed" and waiting) or (kind in ANSWERS and not waiting):
                 contradictions.append((e.id, asked))  # a second proposal, an answer to none
+                aside.append(SetAside(e.id, asked or None, CONTRADICTED))
                 continue
             if kind == "proposed":
                 waiting, asked = True, e.id
@@ -207,7 +238,7 @@ def fold(events: Sequence[Any]) -> Timeline:
         if after is not None and after != status:
             status, setter = after, e.id
         effective.append(e)
-    return Timeline(status, effective, contradictions, waiting)
+    return Timeline(status, effective, contradictions, waiting, aside)
 
 
 def choose(value: str, choices: tuple[str, ...], what: str) -> str:

@@ -121,8 +121,10 @@ class Deriver:
         timeline = lifecycle.fold(events)
         if timeline.status != ticket.status:
             ticket = replace(ticket, status=timeline.status)
+        # every event set aside (`formats.set_aside` reads it): few tickets have one
         contradictions = (
-            orjson.dumps(timeline.contradictions).decode() if timeline.contradictions else None
+            orjson.dumps([list(a) for a in timeline.set_aside]).decode()
+            if timeline.set_aside else None
         )
         clocks = compute_clocks(policy, severity=ticket.severity, category=ticket.category,
                                 opened_at=ticket.opened_at, due_at=ticket.due_at,

@@ -51,7 +51,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "tickets": ("id", "ref", "title", "site", "asset", "category", "severity", "channel",
                 "status", "assignee", "reporter", "opened_at", "due_at", "updated_at",
                 "clocks"),
-    "events": ("ticket", "id", "kind", "at", "actor", "note", "details"),
+    "events": ("ticket", "id", "kind", "at", "actor", "note", "details", "in_effect",
+               "set_aside_by"),
     "visits": ("id", "ref", "site", "ticket", "engineer", "kind", "started_at", "ended_at",
                "minutes", "summary", "parts", "signed_by"),
     "inspections": ("id", "ref", "site", "visit", "at", "items", "faults", "signed_by",
@@ -269,15 +270,31 @@ def clocks_text(stored: str | None, now: int, iso: Callable[[int], str]) -> str 
 
 
 def _events(conn: Conn, p: Plan) -> Iterator[list[Row]]:
+    from svcdesk.services.formats import set_aside
+
     iso = iso_seconds(clock.display_tz())
     loads = orjson.loads
+    seen: tuple[str | None, dict[str, tuple[str | None, str]]] = (None, {})
+
+    def aside(stored: str | None) -> dict[str, tuple[str | None, str]]:
+        """The ticket's events set aside (`in_effect` false), read once per ticket: NULL, and
+        nothing to read, for almost every ticket."""
+        nonlocal seen
+        if seen[0] != stored:
+            seen = (stored, set_aside(stored))
+        return seen[1]
+
     for rows in store.events(conn, since=p.since, until=p.until):
-        if p.flat:  # the details as the JSON text they are stored as
-            yield [(ref or "", eid, kind, iso(at), actor or "", note or "", data or "")
-                   for ref, eid, kind, at, actor, note, data in rows]  # fmt: skip
-        else:
-            yield [(ref, eid, kind, iso(at), actor, note, loads(data) if data else {})
-                   for ref, eid, kind, at, actor, note, data in rows]  # fmt: skip
+        out: list[Row] = []
+        for ref, eid, kind, at, actor, note, data, stored in rows:
+            by = aside(stored).get(eid) if stored else None
+            if p.flat:  # the details as the JSON text they are stored as
+                out.append((ref or "", eid, kind, iso(at), actor or "", note or "", data or "",
+                            by is None, by[0] or "" if by else ""))  # fmt: skip
+            else:
+                out.append((ref, eid, kind, iso(at), actor, note, loads(data) if data else {},
+                            by is None, by[0] if by else None))  # fmt: skip
+        yield out
 
 
 def _visits(conn: Conn, p: Plan) -> Iterator[list[Row]]:

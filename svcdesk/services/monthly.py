@@ -314,6 +314,55 @@ def _bases(policy: Any) -> Mapping[str, str]:
     return {name: next(iter(b)) if len(b) == 1 else "mixed" for name, b in seen.items()}
 
 
+def this_month() -> str:
+    """`YYYY-MM` of the month it is now (svcdesk's clock, `--now`) in the display zone: what
+    `report monthly` reviews when no --month is given."""
+    now = clock.now().astimezone(clock.display_tz())
+    return f"{now.year:04d}-{now.month:02d}"
+
+
+def review(db: Database, *, month: str, site: str | None = None) -> dict[str, Any]:
+    """`report monthly -f json`: the review's figures for scripts (CLI.md, "JSON shapes"),
+    taken from the very context the Markdown and HTML print, so the numbers are the same:
+    `month, site` (its code, null: every site), `opened, closed, resolved, reopened`
+    (tickets, each counted once, whose such event stands in the month), `reopen_rate`
+    (percent of those resolved, null when none was), `backlog`, `breaches`, `clocks` (per
+    clock: `name, due` (decided in the month), `met, breached, rate` (percent met, null: none
+    due)),
+    `inspections` (`done` in the service year up to the month's end, `owed` by then,
+    `in_month`), `parts_cost` (of the parts replaced on the visits ended in the month, in
+    currency units: 0 if none; `parts_cost_cents` the same in cents), `complete` (the month
+    is over) and `as_of`, the instant the review was made as of."""
+    from svcdesk.reports import monthly as report
+
+    figs = figures(db, month=month, site=site, breaches=1)  # one listed carries the count
+    local = clock.local_times(clock.display_tz())
+    ctx = report.context(figs, local=local, lang="en")
+    summary = ctx["summary"]
+    cents = int(summary["parts_cost"])
+    return {
+        "month": f"{figs['year']:04d}-{figs['month']:02d}",
+        "site": figs["site"]["code"] if figs["site"] else None,
+        "opened": summary["opened"],
+        "closed": summary["closed"],
+        "resolved": summary["resolved"],
+        "reopened": summary["reopened"],
+        "reopen_rate": summary["reopen_rate"],
+        "backlog": summary["backlog"],
+        "breaches": summary["breaches"],
+        "clocks": [{"name": r["name"], "due": r["total"], "met": r["met"],
+                    "breached": r["breached"], "rate": r["rate"]}
+                   for r in ctx["sla"]],  # fmt: skip
+        "inspections": {"done": summary["inspections_year"],
+                        "owed": summary["inspections_required"],
+                        "in_month": summary["inspections_done"]},  # fmt: skip
+        "parts_cost": cents / 100 if cents % 100 else cents // 100,
+        "parts_cost_cents": cents,
+        "complete": figs["complete"],
+        "as_of": local(figs["as_of"]),
+    }
+
+
 def monthly(db: Database, req: Request, *, month: str, site: str | None = None,
             breaches: int | None = BREACHES_SHOWN) -> Rendered:  # fmt: skip
     """`report monthly --month YYYY-MM`: the month's service review (月度服务报告)."""

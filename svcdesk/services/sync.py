@@ -312,11 +312,17 @@ def conflicts(db: Database) -> list[dict[str, Any]]:
 
 
 def _contradictions(conn: Any) -> list[dict[str, Any]]:
+    from svcdesk.domain import tickets as lifecycle
+    from svcdesk.services import formats
     from svcdesk.store import tickets as ticket_store
 
     out = []
     for ticket_id, ref, text in ticket_store.with_contradictions(conn):
-        pairs = orjson.loads(text)
+        # what the timeline set aside; a voided event was settled, and is no conflict now
+        pairs = [(lost, kept or "") for lost, (kept, why) in formats.set_aside(text).items()
+                 if why == lifecycle.CONTRADICTED]  # fmt: skip
+        if not pairs:
+            continue
         events = {e.id: e for e in ticket_store.events(conn, ticket_id)}
         stamps = changelog.stamps_of(conn, table="ticket_event", row_ids=sorted(events))
         for lost_id, kept_id in pairs:

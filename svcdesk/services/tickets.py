@@ -20,7 +20,7 @@ from svcdesk import clock, ids
 from svcdesk.domain import tickets as rules
 from svcdesk.errors import InvalidValue, RuleViolation
 from svcdesk.jsontext import CsvLine, JsonObject
-from svcdesk.services import derived
+from svcdesk.services import derived, formats
 from svcdesk.services.records import event_record, ticket_record
 from svcdesk.store import assets as asset_store
 from svcdesk.store import sites as site_store
@@ -520,10 +520,12 @@ def _full_record(conn: Conn, ticket: TicketRow) -> dict[str, Any]:
     local = clock.local_times(clock.display_tz())
     now = clock.to_epoch(clock.now())
     asset = asset_store.by_id(conn, ticket.asset_id) if ticket.asset_id else None
-    clocks = derived.clock_records(ticket.ref, store.derived(conn, ticket.id).clocks, now, local)
+    stored = store.derived(conn, ticket.id)
+    clocks = derived.clock_records(ticket.ref, stored.clocks, now, local)
     rec = ticket_record(ticket, site_store.code_of(conn, ticket.site_id),
                         asset.ref if asset else None, clocks, local)  # fmt: skip
     rec["events"] = [event_record(e, local) for e in store.events(conn, ticket.id)]
+    stands_aside(rec["events"], stored.contradictions)
     if asset is not None:
         from svcdesk.services import warranty
 
@@ -531,6 +533,18 @@ def _full_record(conn: Conn, ticket: TicketRow) -> dict[str, Any]:
         assert on is not None
         rec["warranty"] = warranty.decision(conn, asset, on.date())
     return rec
+
+
+def stands_aside(events: list[dict[str, Any]], stored: str | None) -> None:
+    """Mark each event record whether it stands (`in_effect`) and, if the merged timeline set
+    it aside, which event stands instead (`set_aside_by`: the event whose status it could not
+    follow, or the void that took it out; None when none does, as for an answer to no
+    proposal), from the derived state (`formats.set_aside`: the timeline's fold decided)."""
+    aside = formats.set_aside(stored)
+    for ev in events:
+        by, why = aside.get(ev["id"], (None, None))
+        ev["in_effect"] = why is None
+        ev["set_aside_by"] = by
 
 
 def show(db: Database, ticket_id: str) -> dict[str, Any]:

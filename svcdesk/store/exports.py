@@ -69,7 +69,8 @@ def count_tickets(conn: Conn, *, since: int | None = None, until: int | None = N
 
 
 # The timeline's one order (store/tickets.py): instant, the recorder's sequence, id.
-EVENT_COLS = "t.ref, e.id, e.kind, e.at, e.actor, e.note, e.data"
+# Last, the ticket's derived list of the events its timeline set aside (services/formats.py).
+EVENT_COLS = "t.ref, e.id, e.kind, e.at, e.actor, e.note, e.data, t.contradictions"
 
 
 def events(conn: Conn, *, since: int | None = None, until: int | None = None,

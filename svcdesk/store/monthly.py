@@ -107,14 +107,15 @@ def _opened(w: Window) -> str:
 
 
 def _effective(event: str, ticket: str) -> str:
-    """Event alias `event` is part of its ticket's timeline: no `void` event names it, and the
-    merged timeline did not make it impossible (`contradictions` of ticket alias `ticket`).
-    Ids are hex and quoted in both JSON texts, so the LIKE is exact."""
+    """Event alias `event` stands in its ticket's merged timeline: derived state does not list
+    it among the events the timeline set aside (`contradictions` of ticket alias `ticket`, JSON
+    `[["event id", "the one that stands instead", "why"], ...]` as services/formats.py
+    `set_aside` reads it, voided events included: domain.tickets `fold` decides). An event set
+    aside is the first of its list, right after a `[`; the one that stands instead follows a
+    comma. Ids are hex and quoted, so the LIKE is exact; NULL for almost every ticket."""
     return (
-        f"NOT EXISTS (SELECT 1 FROM ticket_event v WHERE v.ticket_id = {event}.ticket_id "
-        f"AND v.kind = 'void' AND v.data LIKE '%\"' || {event}.id || '\"%') "
-        f"AND ({ticket}.contradictions IS NULL "
-        f"OR {ticket}.contradictions NOT LIKE '%\"' || {event}.id || '\"%')"
+        f"({ticket}.contradictions IS NULL "
+        f"OR {ticket}.contradictions NOT LIKE '%[\"' || {event}.id || '\"%')"
     )
 
 
