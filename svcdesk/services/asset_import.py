@@ -2,7 +2,9 @@
 
 The header names the columns (site, kind, serial, model, installed_on, warranty_until, notes,
 and common aliases in English and Chinese); files saved by Chinese spreadsheets in GBK are
-recognised. A row whose site and serial are registered already updates that asset.
+recognised. A row whose site and serial are registered already updates that asset; serials
+compare under the one serial rule (domain/serials.py), so `q 6` in a file names asset `Q6`, and
+a file naming one serial twice for one site is refused.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from svcdesk import clock, ids
+from svcdesk.domain.serials import serial_key
 from svcdesk.errors import InvalidValue, SvcdeskError
 from svcdesk.services.assets import (
     Notify,
@@ -237,14 +240,16 @@ def _plan(conn: Conn, text: str, name: str, default_site: str | None) -> _Plan:
     kind_of = _Cache(lambda v: choose_kind(v, kinds))
     installed_of = _Cache(lambda v: parse_day(v, "installed_on"))
     warranty_of = _Cache(lambda v: parse_day(v, "warranty_until"))
-    existing: dict[str, dict[str, AssetRow]] = {}  # site id -> SERIAL -> asset
+    existing: dict[str, dict[str, AssetRow]] = {}  # site id -> serial key -> asset
 
     def on_site(site_id: str) -> dict[str, AssetRow]:
         rows = existing.get(site_id)
         if rows is None:
             rows = existing[site_id] = {}
-            for r in store.at_site(conn, site_id):
-                rows.setdefault(r.serial.upper(), r)
+            for r in store.at_site(conn, site_id):  # (the one in service, if two)
+                held = rows.get(key := serial_key(r.serial))
+                if held is None or (held.removed_at is not None and r.removed_at is None):
+                    rows[key] = r
         return rows
 
     day = today()
@@ -252,7 +257,7 @@ def _plan(conn: Conn, text: str, name: str, default_site: str | None) -> _Plan:
     optional = [
         (c, pos[c]) for c in ("model", "installed_on", "warranty_until", "notes") if c in pos
     ]
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], tuple[int, str]] = {}  # (site, serial key) -> line, serial
     plan = _Plan()
     bad: list[str] = []  # the first SHOWN_PROBLEMS bad rows, of n_bad
     n_bad = 0
@@ -316,18 +321,21 @@ def _plan(conn: Conn, text: str, name: str, default_site: str | None) -> _Plan:
                     problems.append(problem)
             else:
                 values[col] = v
-        # the same serial twice in the file
+        # the same serial twice in the file (under the one serial rule: `Q6` and `q 6`)
         old = None
         if site_id is not None and serial:
-            key = (site_id, serial.upper())
+            key = (site_id, serial_key(serial))
             first = seen.get(key)
             if first is not None:
+                line_no, written = first
+                how = "" if written == serial else (
+                    f" as {written}; serials compare without case or spaces")  # fmt: skip
                 problems.append(
                     f"serial {serial} appears again for site {site_codes[site_id]} "
-                    f"(first on line {first})"
+                    f"(first on line {line_no}{how})"
                 )
             else:
-                seen[key] = here
+                seen[key] = (here, serial)
             old = on_site(site_id).get(key[1])
         # dates, against what the asset already has for a column the file leaves out
         installed = values.get("installed_on", old.installed_on if old else None)

@@ -1,9 +1,9 @@
 """Assets: the equipment installed at a customer site, with its warranty dates.
 
-A serial number appears once per site (compared case-insensitively); the kinds an asset may
-have come from the `[warranty]` section of the policy in force (`kinds = [...]`). Every check
-runs before anything is written, so a refused command changes nothing. Importing a CSV file of
-assets is `asset_import.py`.
+A serial number appears once per site (under the one serial rule, domain/serials.py: no case,
+no white space, no full-width forms); the kinds an asset may have come from the `[warranty]`
+section of the policy in force (`kinds = [...]`). Every check runs before anything is written,
+so a refused command changes nothing. Importing a CSV file of assets is `asset_import.py`.
 """
 
 from __future__ import annotations

@@ -167,9 +167,19 @@ def check(db: Database) -> dict[str, Any]:
     with db.read() as conn:
         problems = admin.integrity_problems(conn)
         orphans = admin.tickets_without_opened_event(conn)
+        twins = admin.serial_twins(conn)
         policies.remark_guessed_years(conn)  # years the working calendar guesses: a note
     if orphans:
         problems.append(f"timeline: {orphans} ticket(s) have no 'opened' event")
+    for code, assets in twins:
+        # one serial at one site is one device (domain/serials.py): asset merge joins them
+        listed = ", ".join(f"{ref} ({serial!r})" for ref, serial in assets)
+        keep = assets[0][0]
+        merges = "; ".join(f"svcdesk asset merge {ref} {keep}" for ref, _ in assets[1:])
+        problems.append(
+            f"assets: site {code} has one serial registered {len(assets)} times: {listed} "
+            f"(serials compare without case or spaces); join them: {merges}"
+        )
     return {
         "database": db.label,
         "schema_version": int(db.meta["schema_version"]),

@@ -48,3 +48,22 @@ def dump(conn: Conn, table: str) -> list[tuple[object, ...]]:
     cols = registry.select_list(registry.COLUMNS[name])
     key = registry.COLUMNS[name][0]
     return conn.execute(f"SELECT {cols} FROM {name} ORDER BY {key}").all()
+
+
+def serial_twins(conn: Conn) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Live assets that one site holds under one serial (the one serial rule: their stored
+    `serial_key`): (site code, [(ref, serial), ...] oldest ref first) per such serial, by site
+    code. Sync merges such assets; a file written by an older svcdesk may hold them."""
+    rows = conn.execute(
+        "SELECT s.code, a.serial_key, a.ref, a.serial FROM asset a "
+        "JOIN (SELECT site_id, serial_key FROM asset WHERE removed_at IS NULL "
+        "AND merged_into IS NULL GROUP BY site_id, serial_key HAVING count(*) > 1) d "
+        "ON d.site_id = a.site_id AND d.serial_key = a.serial_key "
+        "JOIN site s ON s.id = a.site_id "
+        "WHERE a.removed_at IS NULL AND a.merged_into IS NULL "
+        "ORDER BY s.code, a.serial_key, a.created_at, a.ref"
+    ).all()
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for code, key, ref, serial in rows:
+        out.setdefault((str(code), str(key)), []).append((str(ref), str(serial)))
+    return [(code, twins) for (code, _), twins in out.items()]

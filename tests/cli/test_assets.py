@@ -447,7 +447,8 @@ def test_import_reports_every_bad_row_and_imports_nothing(cli, sites, tmp_path):
         f"{path}:9: warranty_until 2024-04-30 is before the installation date 2024-05-01",
         f"{path}:10: installed_on 2026-10-15 is in the future (today is 2026-10-14); "
         "register equipment once it is installed",
-        f"{path}:11: serial ok-1 appears again for site BJ-HD (first on line 2)",
+        f"{path}:11: serial ok-1 appears again for site BJ-HD (first on line 2 as OK-1; "
+        "serials compare without case or spaces)",
         f"{path}:12: no serial",
         f"{path}:13: no site: fill in the site column (or pass --site); no kind (choose from: "
         "server, monitor, dvr, queue_machine, led_screen, network, pc, software)",
