@@ -184,8 +184,8 @@ def parse_date(text: str, *, what: str = "date") -> str:
 
 def within_seconds(within: str | None) -> int:
     """`--within DURATION` in seconds (0 when not given): how far ahead a list of what is due
-    looks."""
-    return int(parse_duration(within, what="--within").total_seconds()) if within else 0
+    looks. Given empty or blank, it is refused as any bad duration is (`parse_duration`)."""
+    return 0 if within is None else int(parse_duration(within, what="--within").total_seconds())
 
 
 def to_epoch(dt: datetime) -> int:

@@ -250,7 +250,7 @@ def overdue_context(db: Database, *, within: str | None = None,
     from svcdesk.services.records import site_record
     from svcdesk.store import sites as site_store
 
-    seconds = clock.within_seconds(within) if within else None
+    seconds = clock.within_seconds(within) if within is not None else None
     with db.read() as conn:
         chosen = site_store.find(conn, site) if site else None
         names = {s.code: s.name for s in site_store.all_sites(conn)}

@@ -16,9 +16,15 @@ from svcdesk.store.schema import SiteRow
 
 
 def _code(code: str) -> str:
-    code = code.strip().upper()
+    """A site code as typed, upper-cased: one word of printable characters (any script, such as
+    BJ-HD or 北京-海淀); no space, `~`, control or invisible character (a terminal escape)."""
+    typed, code = code, code.strip().upper()
     if not code or any(c.isspace() for c in code) or "~" in code:
         raise InvalidValue(f"invalid site code {code!r}: one word, such as BJ-HD")
+    bad = next((c for c in code if not c.isprintable()), None)
+    if bad is not None:
+        raise InvalidValue(f"invalid site code {typed!r}: it holds the control or invisible "
+                           f"character U+{ord(bad):04X}; use letters, digits and - such as BJ-HD")
     return code
 
 

@@ -74,7 +74,7 @@ def expiring(
     """Assets whose warranty ends, or that cross an age limit, within the window; by site."""
     from svcdesk.domain.warranty import crossings
 
-    span = clock.parse_duration(within or "90d", what="--within")
+    span = clock.parse_duration("90d" if within is None else within, what="--within")
     if span.total_seconds() <= 0:
         raise InvalidValue("--within must be a positive duration, e.g. 90d")
     start = today()

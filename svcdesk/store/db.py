@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
@@ -31,11 +32,23 @@ from svcdesk.store.sql import Conn
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+BUSY_TIMEOUT_MAX = 86_400  # seconds: a day, well inside SQLite's 32-bit milliseconds
+
+
 def busy_timeout_ms() -> int:
-    try:
-        return int(float(os.environ.get("SVCDESK_BUSY_TIMEOUT", "10")) * 1000)
-    except ValueError:
+    """How long to wait for another writer: `SVCDESK_BUSY_TIMEOUT` seconds (default 10; empty:
+    the default); anything but a number from 0 to a day is refused, as one line."""
+    text = os.environ.get("SVCDESK_BUSY_TIMEOUT")
+    if not text:
         return 10_000
+    plain = re.fullmatch(r"[0-9]{1,9}(\.[0-9]*)?|\.[0-9]+", text.strip())  # (no inf, nan, -1)
+    secs = float(text) if plain else -1.0
+    if not 0 <= secs <= BUSY_TIMEOUT_MAX:
+        raise InvalidValue(
+            f"SVCDESK_BUSY_TIMEOUT={text!r} in the environment is not a number of seconds from "
+            f"0 to {BUSY_TIMEOUT_MAX}; set it so (such as 10), or unset it for the default, 10"
+        )
+    return int(secs * 1000)
 
 
 def redact(text: str) -> str:
