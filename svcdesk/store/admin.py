@@ -67,3 +67,19 @@ def serial_twins(conn: Conn) -> list[tuple[str, list[tuple[str, str]]]]:
     for code, key, ref, serial in rows:
         out.setdefault((str(code), str(key)), []).append((str(ref), str(serial)))
     return [(code, twins) for (code, _), twins in out.items()]
+
+
+def query_plan(conn: Conn, sql: str, params: dict[str, object]) -> str:
+    """How the database would run one of the store's queries (its plan, one step a line): tests
+    check that a look-up reads an index rather than scanning a table. On PostgreSQL the plan is
+    asked with sequential scans discouraged, so it shows whether an index can serve at all
+    (a small test table is scanned whatever its indexes)."""
+    if conn.dialect == "sqlite":
+        rows = conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).all()
+        return "\n".join(str(r[-1]) for r in rows)
+    conn.execute("SET enable_seqscan = off")
+    try:
+        rows = conn.execute(f"EXPLAIN {sql}", params).all()
+    finally:
+        conn.execute("RESET enable_seqscan")
+    return "\n".join(str(r[0]) for r in rows)

@@ -15,6 +15,10 @@ from svcdesk.store.sql import Conn, by_code_points
 
 _COLS = select_list(AssetRow.COLUMNS)
 _A_COLS = select_list(AssetRow.COLUMNS, "a")
+# Look-ups by a serial's key (domain/serials.py): index look-ups (ix_asset_serial_key), never
+# a scan of the assets (tests/sync/test_site_assets_sync.py reads their plans).
+BY_SERIAL = f"SELECT {_COLS} FROM asset WHERE serial_key = :k AND merged_into IS NULL ORDER BY ref"
+SERIAL_TAKEN = "SELECT ref FROM asset WHERE serial_key = :k AND site_id = :s AND id <> :i"
 
 
 def find(conn: Conn, typed: str, *, replica_code: str, site_id: str | None = None) -> AssetRow:
@@ -46,9 +50,7 @@ def by_serial(conn: Conn, typed: str, *, site_id: str | None = None) -> AssetRow
     key = serial_key(typed)
     if not key:
         return None
-    rows = [AssetRow(*r) for r in conn.execute(
-        f"SELECT {_COLS} FROM asset WHERE serial_key = :k "
-        "AND merged_into IS NULL ORDER BY ref", {"k": key}).all()]  # fmt: skip
+    rows = [AssetRow(*r) for r in conn.execute(BY_SERIAL, {"k": key}).all()]
     if len(rows) > 1 and site_id is not None:
         rows = [a for a in rows if a.site_id == site_id] or rows
     if len(rows) > 1:
@@ -85,8 +87,7 @@ def serial_taken(conn: Conn, *, site_id: str, serial: str, but: str | None = Non
     """The ref of the asset at this site with this serial (under the one serial rule), other
     than `but`: engineers read serials off devices, and sync merges such assets into one."""
     value = conn.execute(
-        "SELECT ref FROM asset WHERE serial_key = :n AND site_id = :s AND id <> :i",
-        {"s": site_id, "n": serial_key(serial), "i": but or ""},
+        SERIAL_TAKEN, {"s": site_id, "k": serial_key(serial), "i": but or ""},
     ).scalar()
     return None if value is None else str(value)
 

@@ -15,6 +15,10 @@ from svcdesk.store.sql import Conn
 
 IDENTITY = ("site", "asset")
 
+# Another asset of one site holding one serial (its key: domain/serials.py): an index look-up
+# (ix_asset_serial_key; tests/sync/test_site_assets_sync.py reads its plan).
+ASSET_HOLDER = "SELECT id FROM asset WHERE serial_key = :k AND site_id = :s AND id <> :i"
+
 # What points at a record of each table: (table, column).
 _REFERENCES = {"site": (("ticket", "site_id"), ("asset", "site_id")),
                "asset": (("ticket", "asset_id"),)}  # fmt: skip
@@ -31,7 +35,7 @@ def holder(conn: Conn, table: str, state: dict[str, object]) -> str | None:
         ).scalar()
     else:
         value = conn.execute(
-            "SELECT id FROM asset WHERE serial_key = :k AND site_id = :s AND id <> :i",
+            ASSET_HOLDER,
             {"s": state.get("site_id"), "i": state.get("id"),
              "k": serial_key(str(state.get("serial") or ""))},
         ).scalar()  # fmt: skip
