@@ -33,6 +33,7 @@ PRODID = "-//svcdesk//inspection plan//ZH"
 UID_NAMESPACE = uuid.UUID("6f1d1c52-3c1e-5b7a-9d0e-2a9c1b7e4f10")
 """The uuid5 namespace of slot UIDs: fixed forever, or every calendar doubles its events."""
 _WINDOW = (time(9), time(12))
+WINDOW = _WINDOW  # the local hours a planned inspection takes, by default
 
 
 def slot_uid(site: str, year: int, index: int) -> str:

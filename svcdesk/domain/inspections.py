@@ -24,6 +24,21 @@ the same slots. Planning from `today` keeps every slot still ahead; a slot of th
 whose day has passed moves to the period's remaining working days (by the same hash); a period
 with no working day left is over and has no slot.
 
+Each site's own service periods: a site's 12 months start on its contract start (a date, by
+default the day the site was added), and its service year k is [start + k years, start + k + 1
+years), k >= 0 (`service_year`, `service_year_of`): the years tile time from the start without a
+gap or an overlap (each bound is counted from the start itself, so a Feb 29 start keeps Feb 29 in
+leap years). A site recorded before sites had a contract start keeps the contract year it always
+had: the policy's anniversary (default January 1) on or before the day it was added
+(`default_contract_start`). The quota, its pace and the plan run in each site's service years.
+
+Catching up (`plan_owed`): every inspection still owed in a site's service years that overlap
+the planned window is planned, on a working day no earlier than `earliest` (nothing in the past):
+an inspection whose period has ended is late and goes on the first free working days, the
+earliest owed first; the others keep their staggered day in their period. Days are given out in
+order of (day wanted, due day), so one engineer (`SitePlan.engineer`) is never planned at two
+sites on one day, and one site never twice on a day (several inspections on one day count once).
+
 Pure: no I/O, no clock reads; every function takes the day it answers for.
 """
 
@@ -147,6 +162,47 @@ def contract_year_of(on: date, *, anchor: date | None = None) -> ContractYear:
     """The contract year (anniversaries of `anchor`, default January 1) that holds day `on`."""
     this = contract_year(on.year, anchor=anchor)
     return this if on >= this.start else contract_year(on.year - 1, anchor=anchor)
+
+
+def default_contract_start(created_on: date, *, anchor: date | None = None) -> date:
+    """The contract start of a site recorded before sites had one: the anniversary of `anchor`
+    (the policy's contract_start; None: January 1) on or before `created_on`, the day it was
+    added, so its contract years are the ones it always had."""
+    return contract_year_of(created_on, anchor=anchor).start
+
+
+def service_year(contract_start: date, k: int) -> ContractYear:
+    """A site's service year `k` (k >= 0): [contract_start + k years, contract_start + k + 1
+    years), labelled with the year it starts in."""
+    if k < 0:
+        raise InvalidValue(f"service year {k} is before the contract start {contract_start}")
+    try:
+        start = add_years_months(contract_start, k, 0)
+        end = add_years_months(contract_start, k + 1, 0)
+    except OverflowError:
+        raise InvalidValue(f"service year {k} from {contract_start} is out of the calendar "
+                           "(years 1-9999)") from None  # fmt: skip
+    return ContractYear(start.year, start, end)
+
+
+def service_year_of(contract_start: date, on: date) -> ContractYear:
+    """The service year holding day `on`; before the contract starts, the first one."""
+    if on < contract_start:
+        return service_year(contract_start, 0)
+    k = on.year - contract_start.year
+    if k > 0 and on < add_years_months(contract_start, k, 0):
+        k -= 1
+    return service_year(contract_start, k)
+
+
+def service_years(contract_start: date, first: date, end: date) -> list[ContractYear]:
+    """The service years that overlap the days [first, end), in order."""
+    if end <= first or end <= contract_start:
+        return []
+    out = [service_year_of(contract_start, first)]
+    while out[-1].end < end:
+        out.append(service_year(contract_start, out[-1].end.year - contract_start.year))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +335,12 @@ class Slot:
     year: int
     period_start: date
     period_end: date
+    late: bool = False  # its period ended before the plan was made: it is owed already
+
+    @property
+    def due_on(self) -> date:
+        """The last day of its period: the day the inspection is due by."""
+        return self.period_end - _DAY
 
 
 def working_days(calendar: WorkCalendar, start: date, end: date) -> list[date]:
@@ -360,6 +422,145 @@ def plan_slots(
                 slots.append(Slot(on, code, p.index, quota, year, p.start, p.end))
     slots.sort(key=lambda s: (s.on, s.site, s.index))
     return slots
+
+
+@dataclass(frozen=True, slots=True)
+class SitePlan:
+    """What `plan_owed` needs of one site: its code, contract start, working calendar, the
+    local days it was inspected on (up to `today`), its local `today` (the plan is made on it:
+    an inspection whose period ended before it is late), the first day a slot may take
+    (`earliest`, today or later), and the engineer who makes its inspections (None: nobody
+    shared with another site)."""
+
+    site: str
+    contract_start: date
+    calendar: WorkCalendar
+    done: tuple[date, ...]
+    today: date
+    earliest: date
+    engineer: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unplanned:
+    """Inspection `index` of `quota` of `site`'s service year `year`, due by `due_on`, for which
+    no free working day was left before its service year ends."""
+
+    site: str
+    index: int
+    quota: int
+    year: int
+    due_on: date
+    engineer: str | None
+
+
+class _Want(NamedTuple):
+    target: date
+    due_on: date
+    site: str
+    start: date  # the service year's start (orders one site's years)
+    number: int
+    late: bool
+    plan: SitePlan
+    year: ContractYear
+    period: Period
+
+
+def plan_owed(
+    *,
+    sites: Iterable[SitePlan],
+    quota: int,
+    first: date,
+    end: date,
+) -> tuple[list[Slot], list[Unplanned]]:
+    """Every inspection still owed in each site's service years overlapping the days [first,
+    end), each on a working day of its site's calendar no earlier than its `earliest` (the
+    catch-up rule in the module's doc): the slots, ordered by day, site and index, and the
+    inspections no free working day was left for. Slots outside [first, end) are left out
+    (another window's plan has them); `NoWorkingDays` when a period still ahead has no working
+    day at all."""
+    wants: list[_Want] = []
+    spans: dict[WorkCalendar, tuple[date, date]] = {}
+    plans = list(sites)
+    for plan in plans:
+        for cy in service_years(plan.contract_start, first, end):
+            since, until = spans.get(plan.calendar, (cy.start, cy.end))
+            spans[plan.calendar] = (min(since, cy.start), max(until, cy.end))
+    cached = {cal: working_days(cal, a, b) for cal, (a, b) in spans.items()}
+    for plan in plans:
+        days = cached.get(plan.calendar, [])
+        position = _position(plan.site)
+        for cy in service_years(plan.contract_start, first, end):
+            if cy.end <= plan.earliest:
+                continue  # over: nothing can be done in it any more
+            parts = periods(quota=quota, year_start=cy.start, year_end=cy.end)
+            done = len({d for d in plan.done if cy.start <= d < cy.end and d <= plan.today})
+            for p in parts[done:]:
+                lo, hi = bisect_left(days, p.start), bisect_left(days, p.end)
+                if lo == hi and p.end > plan.earliest:
+                    raise NoWorkingDays(
+                        f"inspection period {p.index} of {quota} of site {plan.site} "
+                        f"({p.start} to {p.due_on}) has no working day: lower the quota or "
+                        "check the policy's holidays"
+                    )
+                cut = max(lo, bisect_left(days, plan.earliest))
+                late = p.end <= plan.today
+                if late or cut >= hi:
+                    target = plan.earliest  # owed already, or its period has no day left
+                else:
+                    target = _pick(days, lo, hi, position)
+                    if target < plan.earliest:
+                        target = _pick(days, cut, hi, position)
+                wants.append(_Want(target, p.due_on, plan.site, cy.start, p.index,
+                                   late or cut >= hi, plan, cy, p))  # fmt: skip
+    wants.sort(key=lambda w: (w.target, w.due_on, w.site, w.start, w.number))
+    booked: dict[str, set[date]] = {}  # engineer (or "site:" code) -> days given out
+    last: dict[str, date] = {}  # site -> its latest day given out
+    slots: list[Slot] = []
+    missed: list[Unplanned] = []
+    for w in wants:
+        plan, cy, p = w.plan, w.year, w.period
+        days = cached[plan.calendar]
+        taken = booked.setdefault(plan.engineer if plan.engineer is not None
+                                  else f"site:{plan.site}", set())  # fmt: skip
+        floor = max(plan.earliest, last[plan.site] + _DAY) if plan.site in last else plan.earliest
+        on = _free_day(days, taken, floor=floor, want=max(w.target, floor),
+                       period=(p.start, p.end), year_end=cy.end)  # fmt: skip
+        if on is None:
+            missed.append(Unplanned(plan.site, p.index, quota, cy.year, p.due_on, plan.engineer))
+            continue
+        taken.add(on)
+        last[plan.site] = on
+        if first <= on < end:
+            slots.append(Slot(on, plan.site, p.index, quota, cy.year, p.start, p.end,
+                              w.late))  # fmt: skip
+    slots.sort(key=lambda s: (s.on, s.site, s.index))
+    return slots, missed
+
+
+def _free_day(days: list[date], taken: set[date], *, floor: date, want: date,
+              period: tuple[date, date], year_end: date) -> date | None:  # fmt: skip
+    """The working day for a slot: the first free one from `want` in its period, else the last
+    free one before `want` (not before `floor` nor the period's start), else the first free one
+    after the period, before the year's end; None when none is left."""
+    start, end = period
+    i = bisect_left(days, want)
+    j = i
+    while j < len(days) and days[j] < end:
+        if days[j] not in taken:
+            return days[j]
+        j += 1
+    bottom = max(floor, start)
+    k = i - 1
+    while k >= 0 and days[k] >= bottom:
+        if days[k] not in taken:
+            return days[k]
+        k -= 1
+    while j < len(days) and days[j] < year_end:
+        if days[j] not in taken:
+            return days[j]
+        j += 1
+    return None
 
 
 # --------------------------------------------------------------------------------------------
