@@ -82,7 +82,10 @@ def cli():
 @pytest.fixture
 def site(cli) -> str:
     assert cli("init").exit_code == 0
-    r = cli("site", "add", "BJ-HD", "--name", "Beijing Haidian District Tax Bureau", "-f", "json")
+    # a customer since January: its service years are calendar years, as the inspection quota
+    # tests count them (a site's own contract start: tests/cli/test_contract_start.py)
+    r = cli("site", "add", "BJ-HD", "--name", "Beijing Haidian District Tax Bureau",
+            "--contract-start", "2026-01-01", "-f", "json")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     return "BJ-HD"
 

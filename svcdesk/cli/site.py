@@ -23,6 +23,11 @@ def add(
     tz: str = typer.Option(None, "--tz", help="The site's time zone (default: the policy's)."),
     region: str = typer.Option(None, "--region"),
     contact: str = typer.Option(None, "--contact", help="Contact person and phone."),
+    contract_start: str = typer.Option(
+        None, "--contract-start", metavar="DATE",
+        help="The day the site's 12-month service periods start (the inspection quota counts "
+        "in them); default: the day it is added.",
+    ),
     at: str = at_option(),
     fmt: str = fmt_option(),
 ) -> Result:
@@ -31,14 +36,14 @@ def add(
     \b
     Example:
       svcdesk site add BJ-HD --name "Beijing Haidian District Tax Bureau" --region Beijing
+      svcdesk site add SH-PD --name "Shanghai Pudong" --contract-start 2026-07-01
     """
     from svcdesk import output
     from svcdesk.cli import views
     from svcdesk.services import sites
 
-    rec = sites.add_site(
-        get_db(), code=code, name=name, tz=tz, region=region, contact=contact, at=at
-    )
+    rec = sites.add_site(get_db(), code=code, name=name, tz=tz, region=region, contact=contact,
+                         at=at, contract_start=contract_start)  # fmt: skip
     return output.Result(record=rec, fields=views.SITE_FIELDS)
 
 
@@ -92,6 +97,11 @@ def edit(
     tz: str = typer.Option(None, "--tz", help="The site's time zone (\"\" for the policy's)."),
     region: str = typer.Option(None, "--region", help='Region ("" clears it).'),
     contact: str = typer.Option(None, "--contact", help='Contact person and phone ("" clears it).'),
+    contract_start: str = typer.Option(
+        None, "--contract-start", metavar="DATE",
+        help="The day the site's 12-month service periods start (the inspection quota counts "
+        "in them).",
+    ),
     fmt: str = fmt_option(),
 ) -> Result:
     """Change what is given of a site; a new code keeps the old one as an alias.
@@ -99,13 +109,14 @@ def edit(
     \b
     Example:
       svcdesk site edit BJ-HD --code BJ-HDQ --contact "Wang Li 139..."
+      svcdesk site edit BJ-HD --contract-start 2026-04-01
     """
     from svcdesk import output
     from svcdesk.cli import views
     from svcdesk.services import sites
 
     rec = sites.edit_site(get_db(), site, code=code, name=name, tz=tz, region=region,
-                          contact=contact)  # fmt: skip
+                          contact=contact, contract_start=contract_start)  # fmt: skip
     return output.Result(record=rec, fields=views.SITE_FIELDS)
 
 

@@ -27,6 +27,7 @@ SITE_FIELDS = [
     Col("region", "Region"),
     Col("tz", "Time zone"),
     Col("contact", "Contact"),
+    Col("contract_start", "Contract start"),
     Col("open_tickets", "Open tickets"),
     Col("assets", "Assets"),
     Col("created_at", "Added", "instant"),

@@ -280,7 +280,7 @@ def load_demo(db: Database) -> dict[str, int]:
     cal = _Calendar(rng, holidays.country_holidays("CN", years=local_years))
     # One transaction: the service calls below join it, so the demo lands whole or not at all.
     with db.write() as tx:
-        staff = _load_sites(db, rng)
+        staff = _load_sites(db, rng, now)
         assets = _load_assets(db, rng, now)
         _load_tickets(db, rng, cal, now, staff, assets)
         _load_inspections(db, random.Random(SEED + 2), cal, now, staff)
@@ -292,13 +292,14 @@ def load_demo(db: Database) -> dict[str, int]:
             "trainings": after["training"], "articles": after["article"]}  # fmt: skip
 
 
-def _load_sites(db: Database, rng: random.Random) -> dict[str, list[str]]:
-    """Each site, and the staff there who report faults (the contact first)."""
+def _load_sites(db: Database, rng: random.Random, now: datetime) -> dict[str, list[str]]:
+    """Each site, and the staff there who report faults (the contact first): customers since
+    January of last year, so their 12-month service periods are calendar years."""
     staff = {}
+    since = f"{now.astimezone(clock.zone(TZ)).year - 1}-01-01"
     for site in DATA.sites:
-        add_site(
-            db, code=site.code, name=site.name, tz=TZ, region=site.region, contact=site.contact
-        )
+        add_site(db, code=site.code, name=site.name, tz=TZ, region=site.region,
+                 contact=site.contact, contract_start=since)  # fmt: skip
         others = [f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)}" for _ in range(3)]
         staff[site.code] = [site.contact.split(",")[0], *others]
     return staff

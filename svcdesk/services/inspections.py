@@ -302,23 +302,67 @@ def _anchor(policy: Any) -> date:
     return date(2000, month, day)  # only month and day count (2000: Feb 29 exists)
 
 
+def contract_start(site: SiteRow, policy: Any) -> date:
+    """The day `site`'s 12-month service periods start: its `--contract-start`, or, for a site
+    recorded before sites had one, the policy's contract year anniversary (default January 1)
+    on or before the day it was added, in its zone (so nothing changed for it). Every reader of
+    a site's service periods asks this one function."""
+    if site.contract_start:
+        return date.fromisoformat(site.contract_start)
+    zone = clock.zone(site.tz or policy.timezone)
+    added = datetime.fromtimestamp(site.created_at, zone).date()
+    return rules.default_contract_start(added, anchor=_anchor(policy))
+
+
+def parse_contract_start(text: str) -> str:
+    """`--contract-start` as stored (`YYYY-MM-DD`): a real day of the years 1970 to 9000."""
+    given = text.strip()
+    try:
+        day = date.fromisoformat(given) if len(given) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise InvalidValue(f"invalid --contract-start {text!r}: a date such as 2026-07-01")
+    if not 1970 <= day.year <= 9000:
+        raise InvalidValue(f"--contract-start {day} is out of range: 1970-01-01 to 9000-12-31")
+    return day.isoformat()
+
+
 def list_inspections(db: Database, *, site: str | None = None,
                      year: int | str | None = None) -> list[dict[str, Any]]:  # fmt: skip
-    """Inspections, oldest first: of one site, in one contract year (the policy's anniversary,
-    in the site's zone or the policy's)."""
+    """Inspections, oldest first: of one site, in one service year (each site's own that starts
+    in calendar year `year`, from its contract start, in its zone)."""
     from svcdesk.services import policies
 
     wanted = _year(year) if year is not None else None
     with db.read() as conn:
         site_row = site_store.find(conn, site) if site else None
         since = until = None
+        keep = None
         if wanted is not None:
             _, policy = policies.in_force(conn, clock.to_epoch(clock.now()))
-            cy = rules.contract_year(wanted, anchor=_anchor(policy))
-            tz = (site_row.tz if site_row else None) or policy.timezone
-            since, until = _start_of(cy.start, tz), _start_of(cy.end, tz)
+            every = [site_row] if site_row else site_store.all_sites(conn)
+            spans = {}
+            for s in every:
+                cs = contract_start(s, policy)
+                k = wanted - cs.year
+                cy = rules.service_year(cs, k) if k >= 0 else None
+                if cy is not None:
+                    zone = s.tz or policy.timezone
+                    spans[s.id] = (_start_of(cy.start, zone), _start_of(cy.end, zone))
+            if not spans:
+                return []
+            since = min(a for a, _ in spans.values())
+            until = max(b for _, b in spans.values())
+
+            def keep(r: InspectionRow) -> bool:
+                span = spans.get(r.site_id)
+                return span is not None and span[0] <= r.at < span[1]
+
         rows = store.inspections(conn, site_id=site_row.id if site_row else None,
                                  since=since, until=until)  # fmt: skip
+        if keep is not None:
+            rows = [r for r in rows if keep(r)]
         return _records(conn, rows)
 
 
@@ -349,9 +393,10 @@ def _done_days(conn: Conn, sites: list[SiteRow], *, starts: list[int], until: in
 
 def due_items(db: Database, *, now: datetime, within: int | timedelta | None = None,
               site: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
-    """Sites behind their pace in the current contract year, or whose next inspection is due
-    within `within` (seconds; None: the policy's due_soon), most urgent first, as due items
-    (`kind` inspection) for `inspect due` and `svcdesk due` (the plan's "每十二个月...最少4次")."""
+    """Sites behind their pace in their current service year (each site's own, from its
+    contract start), or whose next inspection is due within `within` (seconds; None: the
+    policy's due_soon), most urgent first, as due items (`kind` inspection) for `inspect due`
+    and `svcdesk due` (the plan's "每十二个月...最少4次")."""
     from svcdesk.services import policies
 
     now_ts = clock.to_epoch(now)
@@ -365,24 +410,24 @@ def due_items(db: Database, *, now: datetime, within: int | timedelta | None = N
         sites = _live_sites(conn, site)
         if not sites or settings.per_year == 0:
             return []
-        anchor = _anchor(policy)
         zones = {s.id: s.tz or policy.timezone for s in sites}
-        years: dict[str, tuple[date, rules.ContractYear]] = {}
-        for zone in set(zones.values()):
-            today = now.astimezone(clock.zone(zone)).date()
-            years[zone] = (today, rules.contract_year_of(today, anchor=anchor))
-        starts = [_start_of(cy.start, z) for z, (_, cy) in years.items()]
+        todays = {z: now.astimezone(clock.zone(z)).date() for z in set(zones.values())}
+        years: dict[str, rules.ContractYear] = {}
+        for s in sites:
+            years[s.id] = rules.service_year_of(contract_start(s, policy), todays[zones[s.id]])
+        starts = [_start_of(cy.start, zones[i]) for i, cy in years.items()]
         done = _done_days(conn, sites, starts=starts, until=now_ts + 1, zones=zones)
     out = []
     for s in sites:
         zone = zones[s.id]
-        today, cy = years[zone]
+        today, cy = todays[zone], years[s.id]
         p = rules.pace(quota=settings.per_year, year_start=cy.start, year_end=cy.end,
                        done_dates=done.get(s.id, ()), today=today, within=window)  # fmt: skip
         if p.state == "ok" or p.next_due is None or p.next_index is None:
             continue
         due_at = rules.due_instant(p.next_due, tz=zone)
-        what = f"inspection {p.next_index} of {p.quota} of contract year {cy.year}"
+        what = (f"inspection {p.next_index} of {p.quota} of the service year {cy.start} to "
+                f"{cy.last_day}")
         if p.behind:
             what += f" ({p.behind} behind: {p.done} done, {p.required} required by now)"
         out.append({
@@ -417,6 +462,9 @@ def inspections_due(db: Database, *, within: str | None = None,
 # The plan
 
 
+LATE_LINES = 10  # late inspections named one a line; more: one line naming the sites
+
+
 def plan(
     db: Database,
     *,
@@ -425,10 +473,12 @@ def plan(
     engineer: str | None = None,
     previous: bytes | None = None,
 ) -> dict[str, Any]:
-    """The inspections of contract `year` still ahead, one a pace period on a working day of
-    each site's calendar (its own zone), as an iCalendar file: `ics` (bytes), with SEQUENCE
-    raised for slots `previous` had on another day; inspections done this year drop the slots
-    they cover. `notes`: the years the calendar only guesses."""
+    """The inspections planned in calendar `year`: every inspection still owed in each site's
+    service years overlapping it (its own 12 months from its contract start), on working days
+    of its calendar (its own zone), none before now, late ones first from now on, one site a
+    day for the engineer (`domain.inspections.plan_owed`), as an iCalendar file: `ics` (bytes),
+    with SEQUENCE raised for slots `previous` had on another day. `notes`: the late inspections,
+    those no day was left for, and the years the calendar only guesses."""
     from svcdesk.domain import ical
     from svcdesk.services import policies
     from svcdesk.services.holiday_cache import cached_holidays, guessed_note
@@ -438,30 +488,46 @@ def plan(
     earlier = ical.read_previous(previous) if previous else None
     now = clock.now()
     now_ts = clock.to_epoch(now)
+    first, end = date(wanted, 1, 1), date(wanted + 1, 1, 1)
     with db.read() as conn, cached_holidays(conn, keep=False):
         _, policy = policies.in_force(conn, now_ts)
         settings = policy.inspections
         sites = _live_sites(conn, site)
-        anchor = _anchor(policy)
-        cy = rules.contract_year(wanted, anchor=anchor)
         base = policy.calendar("working")
-        calendars = {s.code: policy.calendar("working", s.tz) for s in sites
-                     if s.tz and s.tz != policy.timezone}  # fmt: skip
-        today = now.astimezone(clock.zone(policy.timezone)).date()
-        slots = rules.plan_slots(sites=[s.code for s in sites], year=wanted,
-                                 quota=settings.per_year, calendar=base, anchor=anchor,
-                                 today=today, calendars=calendars)  # fmt: skip
+        calendars = {z: policy.calendar("working", z) for z in {s.tz for s in sites}
+                     if z and z != policy.timezone}  # fmt: skip
         zones = {s.id: s.tz or policy.timezone for s in sites}
-        done = _done_days(conn, sites, starts=[_start_of(cy.start, z) for z in set(zones.values())],
-                          until=min(now_ts + 1, _start_of(cy.end, policy.timezone) + 86400),
-                          zones=zones)  # fmt: skip
+        starts = {s.id: contract_start(s, policy) for s in sites}
+        todays: dict[str, tuple[date, date]] = {}
+        for zone in {*zones.values(), policy.timezone}:
+            local = now.astimezone(clock.zone(zone))
+            # a slot starts at 09:00 local: today's is in the past once that has gone by
+            after = local.time().replace(tzinfo=None) > ical.WINDOW[0]
+            todays[zone] = (local.date(), local.date() + timedelta(days=1 if after else 0))
+        base_earliest = todays[policy.timezone][1]
+        if not rules.working_days(base, max(first, base_earliest), end):
+            why = ("has no working day on its working calendar" if base_earliest <= first
+                   else f"has no working day left from {base_earliest}")  # fmt: skip
+            raise rules.NoWorkingDays(
+                f"year {wanted} {why}: plan another year or check the policy's holidays and "
+                "extra workdays"
+            )
+        years = {i: rules.service_years(cs, first, end) for i, cs in starts.items()}
+        since = [_start_of(ys[0].start, zones[i]) for i, ys in years.items() if ys]
+        done = _done_days(conn, sites, starts=since, until=now_ts + 1,
+                          zones=zones) if since else {}  # fmt: skip
+        asked = [rules.SitePlan(
+            site=s.code, contract_start=starts[s.id],
+            calendar=calendars.get(zones[s.id], base), done=tuple(done.get(s.id, ())),
+            today=todays[zones[s.id]][0], earliest=todays[zones[s.id]][1], engineer=who,
+        ) for s in sites if years[s.id]]  # fmt: skip
+        slots, missed = rules.plan_owed(sites=asked, quota=settings.per_year, first=first,
+                                        end=end)  # fmt: skip
+        spans = [cy for ys in years.values() for cy in ys]
+        lo = min((cy.start for cy in spans), default=first)
+        hi = max((cy.last_day for cy in spans), default=end)
         guessed = sorted({y for cal in {base, *calendars.values()}
-                          for y in cal.guessed_years(cy.start.year, cy.last_day.year)})
-    covered = {}
-    by_id = {s.id: s.code for s in sites}
-    for site_id, days in done.items():
-        covered[by_id[site_id]] = len({d for d in days if cy.holds(d) and d <= today})
-    slots = [s for s in slots if s.index > covered.get(s.site, 0)]
+                          for y in cal.guessed_years(lo.year, hi.year)})
     ics = ical.plan_calendar(
         slots,
         site_names={s.code: s.name for s in sites},
@@ -473,24 +539,57 @@ def plan(
     )
     moved = 0
     if earlier:
-        for s in slots:
-            before = earlier.get(ical.slot_uid(s.site, s.year, s.index))
-            if before is not None and before[0] != s.on:
+        for slot in slots:
+            before = earlier.get(ical.slot_uid(slot.site, slot.year, slot.index))
+            if before is not None and before[0] != slot.on:
                 moved += 1
-    notes = [guessed_note(policy.country or "", guessed, what="planned working days")
-             ] if guessed else []  # fmt: skip
+    notes = _late_notes([s for s in slots if s.late], missed)
+    if site is not None and sites and not years[sites[0].id]:
+        notes.append(f"site {sites[0].code}'s service periods start on {starts[sites[0].id]}: "
+                     f"nothing to plan in {wanted}")  # fmt: skip
+    if guessed:
+        notes.append(guessed_note(policy.country or "", guessed, what="planned working days"))
     return {
         "year": wanted,
-        "start": cy.start.isoformat(),
-        "end": cy.last_day.isoformat(),
+        "start": first.isoformat(),
+        "end": (end - timedelta(days=1)).isoformat(),
         "sites": len({s.site for s in slots}),
         "inspections": len(slots),
+        "late": sum(1 for s in slots if s.late),
+        "unplanned": len(missed),
         "moved": moved,
         "first": slots[0].on.isoformat() if slots else None,
         "last": slots[-1].on.isoformat() if slots else None,
         "ics": ics,
         "notes": notes,
     }
+
+
+def _late_notes(late: list[rules.Slot], missed: list[rules.Unplanned]) -> list[str]:
+    """The plan's lines for stderr: each late inspection and the day it is planned on (past
+    LATE_LINES of them, one line naming the sites), and what no day was left for."""
+    notes = []
+    if len(late) <= LATE_LINES:
+        for s in sorted(late, key=lambda s: (s.due_on, s.site, s.index)):
+            notes.append(f"late: inspection {s.index} of {s.quota} at {s.site} was due by "
+                         f"{s.due_on}; planned on {s.on}")  # fmt: skip
+    else:
+        codes = sorted({s.site for s in late})
+        shown = ", ".join(codes[:LATE_LINES]) + (
+            f" and {len(codes) - LATE_LINES} more" if len(codes) > LATE_LINES else "")
+        notes.append(f"late: {len(late)} inspections already due at {len(codes)} "
+                     f"site{'s' if len(codes) != 1 else ''} ({shown}), planned from "
+                     f"{min(s.on for s in late)} on, the earliest first")  # fmt: skip
+    if missed:
+        codes = sorted({m.site for m in missed})
+        shown = ", ".join(codes[:LATE_LINES]) + (
+            f" and {len(codes) - LATE_LINES} more" if len(codes) > LATE_LINES else "")
+        who = missed[0].engineer
+        notes.append(f"not planned: {len(missed)} inspection{'s' if len(missed) != 1 else ''} "
+                     f"at {shown}: no free working day left before the service year ends"
+                     + (f" ({who} is planned at one site a day; plan fewer sites with --site)"
+                        if who else ""))  # fmt: skip
+    return notes
 
 
 def previous_plan(out: str) -> bytes | None:

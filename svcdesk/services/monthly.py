@@ -186,20 +186,20 @@ def calendars(versions: Iterable[tuple[str, Any]], zones: Iterable[str], start: 
 def _inspections(conn: Conn, policy: Any, w: store.Window, site_id: str | None,
                  zone: str) -> list[dict[str, Any]]:  # fmt: skip
     """Per site (live sites, or the one asked for): inspections done in the month, in its
-    contract year up to the month's end, and required by then by the yearly quota's pace
-    (`inspect due`'s rule: a customer site is owed its inspections whenever it was entered)."""
+    service year (its own, from its contract start) up to the month's end, and required by then
+    by the yearly quota's pace (`inspect due`'s rule)."""
+    from svcdesk.services.inspections import contract_start
+
     settings = policy.inspections
-    month, day = settings.contract_start
-    anchor = date(2000, month, day)
     sites = ([site_store.by_id(conn, site_id)] if site_id else
              [s for s in site_store.all_sites(conn) if s.merged_into is None])  # fmt: skip
     if not sites:
         return []
     years = {}
-    for s in sites:
+    for s in sites:  # each site's own service year (from its contract start)
         tz = s.tz or zone
         last_day = datetime.fromtimestamp(w.as_of - 1, clock.zone(tz)).date()
-        years[s.id] = (tz, inspection_rules.contract_year_of(last_day, anchor=anchor))
+        years[s.id] = (tz, inspection_rules.service_year_of(contract_start(s, policy), last_day))
     since = min(_midnight(cy.start, tz) for tz, cy in years.values())
     times = store.inspection_times(conn, since=since, until=w.as_of, site_id=site_id)
     out = []

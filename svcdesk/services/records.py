@@ -6,7 +6,7 @@ Instants become aware datetimes in the display zone here; `output.py` turns them
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -17,7 +17,9 @@ from svcdesk.store.schema import AssetRow, SiteRow, TicketEventRow, TicketRow
 Local = Callable[[int], datetime]
 
 
-def site_record(site: SiteRow) -> dict[str, Any]:
+def site_record(site: SiteRow, contract_start: date | None = None) -> dict[str, Any]:
+    """A site as every format shows it; `contract_start` (a date) is the day its service
+    periods start as `services.inspections.contract_start` reads it (default: the stored one)."""
     return {
         "id": site.id,
         "code": site.code,
@@ -25,6 +27,8 @@ def site_record(site: SiteRow) -> dict[str, Any]:
         "tz": site.tz,
         "region": site.region,
         "contact": site.contact,
+        "contract_start": (contract_start.isoformat() if contract_start is not None
+                           else site.contract_start),
         "created_at": clock.from_epoch(site.created_at),
         "updated_at": clock.from_epoch(site.updated_at),
     }

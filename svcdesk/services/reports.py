@@ -169,8 +169,9 @@ def _local_day(ts: int, zone: Any) -> date:
 
 def quota_position(conn: Conn, site: SiteRow, *, on: int | None = None) -> dict[str, Any] | None:
     """Where `site` stands against its yearly quota of inspections (the plan's "每十二个月...最少
-    4次"), in the contract year that holds `on` (an inspection's instant; None: now), as of
-    today (or that year's end, once it is over): the policy in force then, the site's zone,
+    4次"), in its service year (its own, from its contract start) that holds `on` (an
+    inspection's instant; None: now), as of today (or that year's end, once it is over): the
+    policy in force then, the site's zone,
     the pace rule of `domain.inspections` (`inspect due` uses the same). None: no quota."""
     from svcdesk.domain import inspections as rules
     from svcdesk.reports.inspection import quota_position as shaped
@@ -185,7 +186,9 @@ def quota_position(conn: Conn, site: SiteRow, *, on: int | None = None) -> dict[
     if settings.per_year <= 0:
         return None
     zone = clock.zone(site.tz or policy.timezone)
-    cy = rules.contract_year_of(_local_day(at, zone), anchor=date(2000, *settings.contract_start))
+    from svcdesk.services.inspections import contract_start
+
+    cy = rules.service_year_of(contract_start(site, policy), _local_day(at, zone))
 
     def start(day: date) -> int:
         return clock.to_epoch(datetime.combine(day, time(0), zone))

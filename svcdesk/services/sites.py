@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from svcdesk import clock, ids
@@ -13,6 +14,7 @@ from svcdesk.store import sites as store
 from svcdesk.store import tickets as ticket_store
 from svcdesk.store.db import Database
 from svcdesk.store.schema import SiteRow
+from svcdesk.store.sql import Conn
 
 
 def _code(code: str) -> str:
@@ -37,17 +39,29 @@ def add_site(
     region: str | None = None,
     contact: str | None = None,
     at: str | None = None,
+    contract_start: str | None = None,
 ) -> dict[str, Any]:
-    """Register a customer site under a short unique CODE (stored upper-case)."""
+    """Register a customer site under a short unique CODE (stored upper-case). Its 12-month
+    service periods start on `contract_start` (default: the day it is added, in its zone)."""
+    from svcdesk.services.inspections import parse_contract_start
+
     code = _code(code)
     if not name.strip():
         raise InvalidValue("a site needs a --name")
     if tz:
         clock.zone(tz)
-    now = clock.to_epoch(clock.recorded_at(at))
-    site = SiteRow(id=ids.uuid7(), code=code, name=name.strip(), tz=tz, region=region,
-                   contact=contact, created_at=now, updated_at=now, merged_into=None)  # fmt: skip
+    starts = parse_contract_start(contract_start) if contract_start is not None else None
+    when = clock.recorded_at(at)
+    now = clock.to_epoch(when)
     with db.write() as tx:
+        if starts is None:
+            from svcdesk.services import policies
+
+            zone = tz or policies.timezone_now(tx.conn) or clock.DEFAULT_TZ
+            starts = when.astimezone(clock.zone(zone)).date().isoformat()
+        site = SiteRow(id=ids.uuid7(), code=code, name=name.strip(), tz=tz, region=region,
+                       contact=contact, created_at=now, updated_at=now, merged_into=None,
+                       contract_start=starts)  # fmt: skip
         if store.with_code(tx.conn, code) is not None:
             raise RuleViolation(f"site {code} already exists (see 'svcdesk site show {code}')")
         now_named = aliases.lookup(tx.conn, tbl="site", name=code)
@@ -56,20 +70,38 @@ def add_site(
             raise RuleViolation(f"site {code} is now site {current} (renamed or merged); "
                                 f"see 'svcdesk site show {current}'")  # fmt: skip
         store.insert(tx, site)
-    return site_record(site)
+    return site_record(site, date.fromisoformat(starts))
+
+
+def _shown(conn: Conn, site: SiteRow) -> dict[str, Any]:
+    """The site's record, its contract start as the service periods read it."""
+    return site_record(site, _starts(conn, [site])[site.id])
+
+
+def _starts(conn: Conn, sites: list[SiteRow]) -> dict[str, Any]:
+    """Site id -> the day its service periods start (`inspections.contract_start`)."""
+    from svcdesk.services import policies
+    from svcdesk.services.inspections import contract_start
+
+    if all(s.contract_start for s in sites):
+        return {s.id: date.fromisoformat(s.contract_start or "") for s in sites}
+    _, policy = policies.in_force(conn, clock.to_epoch(clock.now()))
+    return {s.id: contract_start(s, policy) for s in sites}
 
 
 def list_sites(db: Database) -> list[dict[str, Any]]:
     with db.read() as conn:
         sites = store.all_sites(conn)
         counts = ticket_store.open_counts(conn)
-    return [{**site_record(s), "open_tickets": counts.get(s.id, 0)} for s in sites]
+        starts = _starts(conn, sites)
+    return [{**site_record(s, starts[s.id]), "open_tickets": counts.get(s.id, 0)}
+            for s in sites]  # fmt: skip
 
 
 def show_site(db: Database, typed: str) -> dict[str, Any]:
     with db.read() as conn:
         site = store.find(conn, typed)
-        rec = site_record(site)
+        rec = _shown(conn, site)
         rec["open_tickets"] = ticket_store.open_counts(conn).get(site.id, 0)
         rec["assets"] = len(asset_store.at_site(conn, site.id))
     return rec
@@ -84,14 +116,21 @@ def edit_site(
     tz: str | None = None,
     region: str | None = None,
     contact: str | None = None,
+    contract_start: str | None = None,
 ) -> dict[str, Any]:
     """Change the given fields of a site (None: leave as is; "": clear region, contact or tz).
-    A new code keeps the old one as an alias: refs and scripts that name it still work."""
-    if all(v is None for v in (code, name, tz, region, contact)):
+    A new code keeps the old one as an alias: refs and scripts that name it still work. A new
+    `contract_start` moves the site's service periods."""
+    from svcdesk.services.inspections import parse_contract_start
+
+    if all(v is None for v in (code, name, tz, region, contact, contract_start)):
         raise InvalidValue(
-            "nothing to change: give one or more of --code, --name, --tz, --region, --contact"
+            "nothing to change: give one or more of --code, --name, --tz, --region, --contact, "
+            "--contract-start"
         )
     new: dict[str, Any] = {}
+    if contract_start is not None:
+        new["contract_start"] = parse_contract_start(contract_start)
     if code is not None:
         new["code"] = _code(code)
     if name is not None:
@@ -124,7 +163,7 @@ def edit_site(
             if "code" in changes:
                 aliases.add(tx.conn, tbl="site", names=[site.code], row_id=site.id, kind="code")
         site = store.by_id(tx.conn, site.id)
-    return site_record(site)
+        return _shown(tx.conn, site)
 
 
 def merge_sites(db: Database, typed: str, into: str) -> dict[str, Any]:
@@ -142,4 +181,4 @@ def merge_sites(db: Database, typed: str, into: str) -> dict[str, Any]:
         identity.merge(tx, "site", loser=loser.id, survivor=survivor.id)
         identity.rebuild(tx, "site", [survivor.id])  # as every replica will fold it
         site = store.by_id(tx.conn, survivor.id)
-    return site_record(site)
+        return _shown(tx.conn, site)

@@ -107,6 +107,15 @@ def m010_serial_keys(conn: Conn) -> None:
     ddl.create_index(conn, "asset", "ix_asset_serial_key")
 
 
+def m011_contract_start(conn: Conn) -> None:
+    """Each site's own service periods start on its contract start; existing sites keep NULL,
+    read as the contract year they always had (the policy's anniversary on or before the day
+    they were added)."""
+    from svcdesk.store import ddl
+
+    ddl.add_column(conn, "site", "contract_start")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_timeline_order,
@@ -118,5 +127,6 @@ MIGRATIONS: list[Migration] = [
     m008_csv_lines,
     m009_digests,
     m010_serial_keys,
+    m011_contract_start,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

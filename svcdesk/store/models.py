@@ -67,6 +67,11 @@ class Site(SQLModel, table=True):
     updated_at: int = _ts()
     # `site merge`: the site this one was merged into (its tickets and assets moved there).
     merged_into: str | None = _text()
+    # The day (`YYYY-MM-DD`) the site's 12-month service periods start (`--contract-start`;
+    # default the day it was added). NULL on a site recorded before it existed: it keeps the
+    # policy's anniversary on or before the day it was added (services/inspections.py,
+    # `contract_start`, is the one reader of this rule).
+    contract_start: str | None = _text()
 
 
 class Asset(SQLModel, table=True):

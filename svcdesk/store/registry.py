@@ -15,10 +15,21 @@ from svcdesk.store.schema import COLUMNS, DERIVED, REPLICATED, TYPES
 __all__ = ["COLUMNS", "DERIVED", "REPLICATED", "TYPES"]
 
 
+def shown_name(name: object, limit: int = 80) -> str:
+    """A table or column name from outside as a message shows it: exactly, quoted and escaped
+    (`ascii`: quotes, line breaks, control, invisible and look-alike characters visible; every
+    declared name is ASCII), so that it never reads as a declared name; past `limit` characters
+    cut, saying how long it is."""
+    text = ascii(name)
+    if not isinstance(name, str):
+        return f"{text[:limit]} (a {type(name).__name__}, not a name)"
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(name)} characters)"
+
+
 def table(name: str) -> str:
     """`name` if it is a declared table."""
     if name not in COLUMNS:
-        raise StoreError(f"unknown table {name!r}: not part of svcdesk's schema")
+        raise StoreError(f"unknown table {shown_name(name)}: not part of svcdesk's schema")
     return name
 
 
@@ -28,14 +39,15 @@ def columns(tbl: str, names: Iterable[str]) -> list[str]:
     out = list(names)
     for name in out:
         if name not in known:
-            raise StoreError(f"unknown column {tbl}.{name!s:.60}: not part of svcdesk's schema")
+            raise StoreError(f"unknown column {shown_name(name)} in table {tbl}: not part of "
+                             "svcdesk's schema")
     return out
 
 
 def replicated(tbl: str) -> str:
     """`tbl` if replicas exchange its rows (the change log names only these)."""
     if tbl not in REPLICATED:
-        raise StoreError(f"table {tbl!s:.60} does not sync: an operation may not name it")
+        raise StoreError(f"table {shown_name(tbl)} does not sync: an operation may not name it")
     return tbl
 
 
@@ -46,7 +58,8 @@ def synced_values(tbl: str, values: Mapping[str, Any]) -> None:
     types = TYPES[tbl]
     for name, value in values.items():
         if not isinstance(name, str) or name not in types:
-            raise StoreError(f"unknown column {tbl}.{name!s:.60}: not part of svcdesk's schema")
+            raise StoreError(f"unknown column {shown_name(name)} in table {tbl}: not part of "
+                             "svcdesk's schema")
         if name in derived:
             raise StoreError(f"column {tbl}.{name} is derived on each replica; it does not sync")
         kind, nullable = types[name]

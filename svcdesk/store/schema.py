@@ -68,6 +68,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "created_at",
         "updated_at",
         "merged_into",
+        "contract_start",
     ),
     "svcdesk_meta": ("key", "value"),
     "ticket": (
@@ -252,6 +253,7 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
         "created_at": (int, False),
         "updated_at": (int, False),
         "merged_into": (str, True),
+        "contract_start": (str, True),
     },
     "svcdesk_meta": {"key": (str, False), "value": (str, False)},
     "ticket": {
@@ -607,6 +609,7 @@ class SiteRow:
         "created_at",
         "updated_at",
         "merged_into",
+        "contract_start",
     )
     TABLE: ClassVar[str] = "site"
 
@@ -619,6 +622,7 @@ class SiteRow:
     created_at: int
     updated_at: int
     merged_into: str | None
+    contract_start: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,10 +68,11 @@ def checked(op: Change) -> dict[str, Any]:
     """The fields an operation from another replica writes, once it is known to be sound."""
     where = f"operation {op.stamp:.60} from replica {op.replica:.40}"
     if op.tbl not in TABLES or op.tbl not in registry.REPLICATED:
-        raise StoreError(f"{where} names table {op.tbl!r:.60}, which does not sync; "
+        raise StoreError(f"{where} names table {registry.shown_name(op.tbl)}, which does not sync; "
                          "nothing was applied")  # fmt: skip
     if op.op not in OPS:
-        raise StoreError(f"{where} has an unknown kind {op.op!r:.40}; nothing was applied")
+        raise StoreError(f"{where} has an unknown kind {registry.shown_name(op.op, 40)}; "
+                         "nothing was applied")
     try:
         data = orjson.loads(op.data)
     except orjson.JSONDecodeError:

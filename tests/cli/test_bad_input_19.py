@@ -118,3 +118,40 @@ def test_every_within_is_parsed_by_the_one_parser():
         with pytest.raises(InvalidValue):
             clock.within_seconds(blank)
 
+
+
+# ----------------------------------------------------------------- crafted operations
+
+EVIL_COLUMN = "name = (SELECT value FROM svcdesk_meta WHERE key = 'replica_id'), code"
+
+
+@pytest.mark.parametrize("column,said", [
+    (EVIL_COLUMN, "unknown column \"name = (SELECT value FROM svcdesk_meta WHERE key = "
+                  "'replica_id'), code\" in table site"),
+    ("name ", "unknown column 'name ' in table site"),
+    ("name\n", "unknown column 'name\\n' in table site"),
+    ("name\x1b[2J", "unknown column 'name\\x1b[2J' in table site"),
+    ("n\u0430me", "unknown column 'n\\u0430me' in table site"),  # a Cyrillic a
+    ('na"me\'', "unknown column 'na\"me\\'' in table site"),
+    ("x" * 500, "unknown column '" + "x" * 79 + "… (500 characters) in table site"),
+])  # fmt: skip
+def test_a_crafted_column_is_named_exactly_and_escaped(cli, db, tmp_path, column, said):
+    import sqlite3
+
+    import orjson
+
+    from svcdesk.store.changelog import tick
+    from svcdesk.sync.bundle import write_bundle
+
+    with sqlite3.connect(db) as conn:
+        sid = conn.execute("SELECT id FROM site WHERE code = 'BJ-HD'").fetchone()[0]
+    crafted = {"stamp": tick(None, "f" * 32), "replica": "f" * 32, "tbl": "site", "row_id": sid,
+               "op": "update", "data": orjson.dumps({column: "x"}).decode(), "parent": None}
+    bundle = tmp_path / "crafted.svcbundle"
+    write_bundle(bundle, schema_version=1, replica_id="f" * 32, replica_code="EVIL",
+                 created_at="2026-10-14T10:00:00+08:00", ops=[crafted])  # fmt: skip
+    before = fingerprint(db)
+    line = refused(cli("sync", "import", str(bundle)), code=1)
+    assert said in line and "nothing was applied" in line, line
+    assert "site.name" not in line
+    assert fingerprint(db) == before

@@ -24,7 +24,9 @@ def rows(table: str) -> int:
 @pytest.fixture
 def site(cli):
     cli("init")
-    assert cli("site", "add", "BJ-HD", "--name", "Beijing Haidian").exit_code == 0
+    # its service years are calendar years (tests/cli/test_contract_start.py: other starts)
+    assert cli("site", "add", "BJ-HD", "--name", "Beijing Haidian",
+               "--contract-start", "2026-01-01").exit_code == 0
     return "BJ-HD"
 
 
@@ -184,7 +186,8 @@ def test_a_plan_of_5000_sites_takes_under_5_seconds(cli, site, tmp_path):
         for n in range(4999):
             site_store.insert(tx, SiteRow(id=ids.uuid7(), code=f"S{n:05d}", name=f"Site {n}",
                                           tz=None, region=None, contact=None, created_at=0,
-                                          updated_at=0, merged_into=None))  # fmt: skip
+                                          updated_at=0, merged_into=None,
+                                          contract_start=None))  # fmt: skip
     db.close()
     out = tmp_path / "big.ics"
     began = time.perf_counter()

@@ -68,8 +68,9 @@ def build_october(cli, *db: str, tmp_path) -> None:
         return ok(cli, *db, *args)
 
     assert cli(*db, "init").exit_code == 0
-    run("site", "add", "BJ-HD", "--name", "海淀区税务局")
-    run("site", "add", "SH-PD", "--name", "浦东新区税务局")
+    # customers since January: their service years are the calendar years
+    run("site", "add", "BJ-HD", "--name", "海淀区税务局", "--contract-start", "2026-01-01")
+    run("site", "add", "SH-PD", "--name", "浦东新区税务局", "--contract-start", "2026-01-01")
 
     def ticket(site, title, category, channel, at, severity="normal") -> str:
         return run("ticket", "open", "--site", site, "--title", title, "--category", category,

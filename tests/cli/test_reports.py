@@ -30,7 +30,7 @@ def open_ticket(cli, *args: str) -> str:
 def hd(cli) -> str:
     ok(cli, "init")
     ok(cli, "site", "add", "HD", "--name", SITE_NAME, "--region", "北京",
-       "--contact", "孙丽 010-6257 3318")  # fmt: skip
+       "--contact", "孙丽 010-6257 3318", "--contract-start", "2026-01-01")  # fmt: skip
     ok(cli, "asset", "add", "--site", "HD", "--kind", "led_screen", "--serial", "LED-2291-77",
        "--model", "Absen A3", "--installed", "2022-05-10")  # fmt: skip
     return "HD"
