@@ -171,8 +171,8 @@ def record(
 def list_(
     site: str = SITE_OPTION,
     year: int = typer.Option(None, "--year", metavar="YEAR",
-                             help="Only this contract year (it starts on the policy's "
-                             "contract_start)."),  # fmt: skip
+                             help="Only each site's service year that starts in this "
+                             "year (from its contract start)."),  # fmt: skip
     fmt: str = fmt_option(),
 ) -> Result:
     """List inspections, oldest first.
@@ -245,17 +245,22 @@ def due(
 @app.command("plan")
 @renders
 def plan(
-    year: int = typer.Option(..., "--year", metavar="YEAR", help="The contract year to plan."),
+    year: int = typer.Option(..., "--year", metavar="YEAR",
+                             help="The calendar year to plan."),  # fmt: skip
     site: str = SITE_OPTION,
     engineer: str = typer.Option(None, "--engineer", metavar="NAME",
-                                 help="The engineer named in the events."),
+                                 help="The engineer named in the events, planned at one "
+                                 "site a day."),  # fmt: skip
     out: str = typer.Option(None, "-o", "--output", metavar="FILE.ics",
                             help="Write the plan here (replaced whole; a slot that moved since "
                             "the last plan raises its SEQUENCE). Default: stdout."),  # fmt: skip
     fmt: str = fmt_option(),
 ) -> Result:
-    """Plan the year's inspections as an iCalendar file: each site's quota spread over the
-    pace periods, on working days of its calendar, from today on.
+    """Plan the year's inspections as an iCalendar file: every inspection still owed in each
+    site's own service years (from its contract start), spread over the pace periods on working
+    days of its calendar, none before now. Inspections already late are planned first, on the
+    first working days ahead, and named on stderr; an --engineer is never planned at two
+    sites on one day.
 
     \b
     Example:
