@@ -93,6 +93,8 @@ LABELS: dict[str, dict[str, str]] = {
         "m_behind": "落后",
         "m_year": "合同年度",
         "m_quota_text": "每十二个月至少 {quota} 次无偿现场巡检；合同年度自 {start} 起。",
+        "m_quota_text_own": ("每十二个月至少 {quota} 次无偿现场巡检；"
+                             "各单位的合同年度自其合同开始日起。"),
         "m_no_sites": "没有登记服务单位。",
         "m_no_quota": "现行服务策略未规定巡检次数。",
         "m_topic": "培训内容",
@@ -189,6 +191,8 @@ LABELS: dict[str, dict[str, str]] = {
         "m_year": "Contract year",
         "m_quota_text": "At least {quota} free on-site inspections every 12 months; the contract "
                         "year starts on {start}.",
+        "m_quota_text_own": "At least {quota} free on-site inspections every 12 months; each "
+                            "site's contract year starts on its own contract start.",
         "m_no_sites": "No site is registered.",
         "m_no_quota": "The policy in force sets no inspection quota.",
         "m_topic": "Topic",
