@@ -132,6 +132,21 @@ def test_an_existing_site_from_an_old_database_keeps_january_1(cli, tmp_path):
     assert code not in {d["site"] for d in still}
 
 
+@pytest.mark.usefixtures("db")
+def test_the_monthly_review_owes_inspections_in_each_sites_own_periods(cli):
+    add(cli, "OLD", "--contract-start", "2026-01-01")  # by 30 Sep: three quarters over
+    add(cli, "NEW", "--contract-start", "2026-08-01")  # its first quarter ends 2026-10-30
+    review = ok(cli, "report", "monthly", "--month", "2026-09", "-f", "json").json()
+    assert review["inspections"]["owed"] == 3  # the new site owes none yet
+    md = ok(cli, "report", "monthly", "--month", "2026-09").stdout
+    assert "合同年度自其合同开始日起" in md  # not the first site's start named as everyone's
+    ok(cli, "site", "edit", "NEW", "--contract-start", "2026-01-01")
+    review = ok(cli, "report", "monthly", "--month", "2026-09", "-f", "json").json()
+    assert review["inspections"]["owed"] == 6
+    assert "合同年度自 2026年1月1日 起" in ok(cli, "report", "monthly", "--month",
+                                             "2026-09").stdout  # fmt: skip
+
+
 # ---------------------------------------------------------------- the plan catches up
 
 
