@@ -89,19 +89,21 @@ def _formats() -> list[str]:
     return ["table", "plain", "md", "csv", "json"]
 
 
-def get_db(*, create: bool = False) -> Database:
-    """The database named by --db / SVCDESK_DB (opened once, migrated if older); instants are
-    shown in the zone of its policy in force unless --tz or SVCDESK_TZ say otherwise."""
+def get_db(*, create: bool = False, read_only: bool = False) -> Database:
+    """The database named by --db / SVCDESK_DB (opened once, migrated if older; `read_only`:
+    as it is, nothing written); instants are shown in the zone of its policy in force unless
+    --tz or SVCDESK_TZ say otherwise."""
     from svcdesk import clock
 
     if state._db is None or create:
         from svcdesk.services import policies
         from svcdesk.services.session import open_database
 
-        state._db = open_database(state.db_url, create=create)
+        state._db = open_database(state.db_url, create=create, read_only=read_only)
         state.notes.extend(state._db.notes)  # a copied or restored file re-keyed as it opened
-        with state._db.read() as conn:
-            clock.set_policy_tz(policies.timezone_now(conn))
+        if state._db.current:  # (an older file opened only to read: its policy as it was)
+            with state._db.read() as conn:
+                clock.set_policy_tz(policies.timezone_now(conn))
     return state._db
 
 

@@ -93,6 +93,9 @@ def restore(
 def check(fmt: str = fmt_option()) -> Result:
     """Check the database's integrity; exits 1 when it finds a problem.
 
+    It only reads: a copied file is not given its new identity, an older one is not migrated
+    (it says so; the next command that writes does it).
+
     \b
     Example:
       svcdesk db check
@@ -102,7 +105,7 @@ def check(fmt: str = fmt_option()) -> Result:
     from svcdesk.errors import ExitCode
     from svcdesk.services import dbadmin
 
-    result = dbadmin.check(get_db())
+    result = dbadmin.check(get_db(read_only=True))
     ok = result["ok"]
     return output.Result(
         record=result,

@@ -163,12 +163,17 @@ def backup(db: Database, target: str, *, force: bool = False) -> dict[str, Any]:
 
 
 def check(db: Database) -> dict[str, Any]:
-    """Integrity check, foreign keys and schema version; `problems` is empty when all is well."""
+    """Integrity check, foreign keys and schema version; `problems` is empty when all is well.
+    Reads only (open the database with `read_only`): a copy is not re-keyed, an older schema not
+    migrated; `notes` say so, and an older file gets SQLite's checks only (svcdesk's own rules
+    are checked on its current schema)."""
+    orphans, twins = 0, []
     with db.read() as conn:
         problems = admin.integrity_problems(conn)
-        orphans = admin.tickets_without_opened_event(conn)
-        twins = admin.serial_twins(conn)
-        policies.remark_guessed_years(conn)  # years the working calendar guesses: a note
+        if db.current:
+            orphans = admin.tickets_without_opened_event(conn)
+            twins = admin.serial_twins(conn)
+            policies.remark_guessed_years(conn)  # years the working calendar guesses: a note
     if orphans:
         problems.append(f"timeline: {orphans} ticket(s) have no 'opened' event")
     for code, assets in twins:
@@ -185,6 +190,7 @@ def check(db: Database) -> dict[str, Any]:
         "schema_version": int(db.meta["schema_version"]),
         "ok": not problems,
         "problems": problems,
+        "notes": list(db.notes),
     }
 
 

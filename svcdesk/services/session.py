@@ -7,9 +7,13 @@ from svcdesk.services import derived
 from svcdesk.store.db import Database, open_db
 
 
-def open_database(url: str | None = None, *, create: bool = False) -> Database:
-    """Open (with `create`, initialise) the database at `url`, migrated and derived up to date."""
-    db = open_db(url, create=create)
+def open_database(url: str | None = None, *, create: bool = False, read_only: bool = False
+                  ) -> Database:  # fmt: skip
+    """Open (with `create`, initialise) the database at `url`, migrated and derived up to date;
+    with `read_only`, as it is (nothing written: not migrated, re-keyed or derived again)."""
+    db = open_db(url, create=create, read_only=read_only)
+    if read_only:
+        return db
     try:
         return derived.install(db)
     except BaseException:

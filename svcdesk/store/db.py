@@ -69,6 +69,8 @@ class Database:
     dialect: str
     path: Path | None = None
     create: bool = False  # may the SQLite file be created (init)?
+    # Opened only to read (db check): never migrated, re-keyed or written; a write is refused.
+    read_only: bool = False
     meta: dict[str, str] = field(default_factory=dict)
     # Remarks made while opening (a copied or restored file re-keyed), one line each.
     notes: list[str] = field(default_factory=list)
@@ -99,6 +101,11 @@ class Database:
     @property
     def replica_id(self) -> str:
         return self.meta["replica_id"]
+
+    @property
+    def current(self) -> bool:
+        """Whether it has this svcdesk's schema (one opened only to read may be older)."""
+        return int(self.meta.get("schema_version", "0")) == SCHEMA_VERSION
 
     @property
     def replica_code(self) -> str:
@@ -136,6 +143,8 @@ class Database:
         if self._tx is not None:
             yield self._tx
             return
+        if self.read_only:
+            raise StoreError(f"{self.label} was opened only to read; nothing was written")
         with self._transaction(write=True) as conn:
             self._refresh_identity(conn)
             self._tx = Tx(conn, self.replica_id)
@@ -361,39 +370,51 @@ def _explain(exc: Exception, label: str, secrets: tuple[str, ...] = ()) -> str:
 # Opening
 
 
-def _sqlite_connect(path: Path, *, create: bool) -> Conn:
-    mode = "rwc" if create else "rw"
-    raw = sqlite3.connect(
-        sqlite_uri(path, mode), uri=True, timeout=busy_timeout_ms() / 1000,
-        isolation_level=None,
-    )  # fmt: skip
+def _sqlite_connect(path: Path, *, create: bool, read_only: bool = False) -> Conn:
+    mode = "rwc" if create else "ro" if read_only else "rw"
+    uri = sqlite_uri(path, mode)
+    if read_only and not any(os.path.lexists(f"{path}{s}") for s in ("-wal", "-journal")):
+        # Nobody has it open and nothing waits to be checkpointed: read the file as it is,
+        # without even the -wal and -shm files a reader of a WAL database would leave beside it.
+        uri += "&immutable=1"
+    raw = sqlite3.connect(uri, uri=True, timeout=busy_timeout_ms() / 1000,
+                          isolation_level=None)  # fmt: skip
     raw.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
     raw.execute("PRAGMA foreign_keys = ON")
     raw.execute("PRAGMA synchronous = FULL")  # a closed lid loses nothing that was committed
     return Conn(raw, "sqlite")
 
 
-def _pg_connect(conninfo: str) -> Conn:
+def _pg_connect(conninfo: str, *, read_only: bool = False) -> Conn:
     import psycopg
 
-    return Conn(psycopg.connect(conninfo, autocommit=True, connect_timeout=10), "postgresql")
+    raw = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
+    if read_only:  # the server refuses any write of this session
+        raw.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    return Conn(raw, "postgresql")
 
 
 def _connect(db: Database) -> Conn:
     if db.path is None:
-        return _pg_connect(db.dsn.connect if db.dsn is not None else db.url)
-    return _sqlite_connect(db.path, create=db.create)
+        return _pg_connect(db.dsn.connect if db.dsn is not None else db.url,
+                           read_only=db.read_only)  # fmt: skip
+    return _sqlite_connect(db.path, create=db.create, read_only=db.read_only)
 
 
-def open_db(url: str | None = None, *, create: bool = False) -> Database:
+def open_db(url: str | None = None, *, create: bool = False, read_only: bool = False
+            ) -> Database:  # fmt: skip
     """Open (and with `create`, initialise) the database at `url`, migrating it if older.
 
     A SQLite file opened where it was not before (a copy, a restore, a backup opened directly)
-    is re-keyed before anything writes to it: see `_check_home`."""
+    is re-keyed before anything writes to it: see `_check_home`. With `read_only` (db check)
+    nothing is written, neither migration nor re-keying: `notes` say what the first command
+    that writes will do instead."""
     url = resolve_url(url)
+    create = create and not read_only
     if is_postgres(url):
         conninfo = dsn.parse(url)
-        db = Database(url=conninfo.public, dialect="postgresql", create=create, dsn=conninfo)
+        db = Database(url=conninfo.public, dialect="postgresql", create=create, dsn=conninfo,
+                      read_only=read_only)  # fmt: skip
     else:
         if "\x00" in url:
             raise InvalidValue("a database path cannot contain a NUL character")
@@ -402,7 +423,8 @@ def open_db(url: str | None = None, *, create: bool = False) -> Database:
             _check_sqlite_file(path, create=create)
             if create:
                 path.parent.mkdir(parents=True, exist_ok=True)
-        db = Database(url=str(path), dialect="sqlite", path=path, create=create)
+        db = Database(url=str(path), dialect="sqlite", path=path, create=create,
+                      read_only=read_only)  # fmt: skip
     with os_errors(db.path):
         existed = db.path is None or db.path.exists()
     try:
@@ -503,6 +525,9 @@ def _prepare(db: Database, *, create: bool) -> None:
             raise StoreError(
                 f"{db.label} is an SQLite database of another program; it was left untouched"
             )
+    if db.read_only:
+        _prepare_to_read(db, meta)
+        return
     if db.dialect == "sqlite" and conn.execute("PRAGMA journal_mode").scalar() != "wal":
         conn.execute("PRAGMA journal_mode = WAL")  # outside any transaction, as it must be
     if meta is None:
@@ -522,6 +547,38 @@ def _prepare(db: Database, *, create: bool) -> None:
     db.meta["schema_version"] = str(SCHEMA_VERSION)
     if db.path is not None:
         _check_home(db)
+
+
+def _prepare_to_read(db: Database, meta: dict[str, str] | None) -> None:
+    """`_prepare` of a database opened only to read: what opening it to write would do (migrate
+    it, re-key a copy) is said in `db.notes`, not done. Its `schema_version` stays its own."""
+    from svcdesk.store import meta as meta_store
+
+    if meta is None:
+        raise StoreError(f"{db.label} is not a svcdesk database (no svcdesk tables); it was "
+                         "left untouched")  # fmt: skip
+    version = int(meta.get("schema_version", "0"))
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{db.label} was written by a newer svcdesk (schema v{version}; this one knows "
+            f"v{SCHEMA_VERSION}): upgrade svcdesk to use it"
+        )
+    db.meta = meta
+    if version < SCHEMA_VERSION:
+        db.notes.append(
+            f"{db.label} has schema v{version}, older than this svcdesk's v{SCHEMA_VERSION}: "
+            "the next command that opens it to write migrates it (after a backup beside it)"
+        )
+    if db.path is None or not os.access(db.path, os.W_OK):
+        return  # (a file that cannot be written is never re-keyed)
+    was = meta_store.parse_home(meta.get(meta_store.HOME))
+    here = meta_store.home_of(db.path)
+    if was is not None and not meta_store.same_home(was, here):
+        db.notes.append(
+            f"{db.label} is a copy or restore of {_where(was, here)}: the next command that "
+            f"opens it to write gives it a new replica identity (it is replica "
+            f"{meta.get('replica_code')} now; two files must not write under one identity)"
+        )
 
 
 def _check_home(db: Database) -> None:

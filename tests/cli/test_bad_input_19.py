@@ -155,3 +155,105 @@ def test_a_crafted_column_is_named_exactly_and_escaped(cli, db, tmp_path, column
     assert said in line and "nothing was applied" in line, line
     assert "site.name" not in line
     assert fingerprint(db) == before
+
+
+# ----------------------------------------------------------------- db check only reads
+
+
+def folder_state(folder: Path) -> dict[str, tuple[str, int]]:
+    """Every file of a folder: what a write anywhere in it would change."""
+    return {p.name: fingerprint(p) for p in sorted(folder.iterdir())}
+
+
+def test_db_check_of_a_copied_file_writes_nothing_and_says_it_is_a_copy(cli, db, tmp_path):
+    import shutil
+
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    copy = copies / "copy.db"
+    shutil.copy2(db, copy)
+    before = folder_state(copies)
+    got = cli("--db", str(copy), "db", "check", "-f", "json")
+    assert got.exit_code == 0, got.stderr
+    assert folder_state(copies) == before  # not a byte, not a -wal or -shm beside it
+    (note,) = got.json()["notes"]
+    assert note.startswith(f"{copy} is a copy or restore of {db}: the next command that opens "
+                           "it to write gives it a new replica identity")  # fmt: skip
+    assert note in got.stderr
+    plain = cli("--db", str(copy), "db", "check")
+    assert plain.exit_code == 0 and note in plain.stderr
+    assert folder_state(copies) == before
+    # what it said is what happens: the next write re-keys it
+    code = cli("--db", str(copy), "db", "info", "-f", "json").json()["replica_code"]
+    assert code != cli("db", "info", "-f", "json").json()["replica_code"]
+    assert cli("--db", str(copy), "db", "check", "-f", "json").json()["notes"] == []
+
+
+def test_db_check_of_a_hot_copy_with_its_wal_reads_the_wal_and_writes_nothing(cli, db,
+                                                                             tmp_path):
+    import shutil
+    import sqlite3
+
+    holder = sqlite3.connect(db, isolation_level=None)  # keeps the -wal from being folded in
+    holder.execute("PRAGMA wal_autocheckpoint = 0")
+    holder.execute("UPDATE site SET name = 'Renamed' WHERE code = 'BJ-HD'")
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    for suffix in ("", "-wal"):
+        shutil.copy2(f"{db}{suffix}", copies / f"copy.db{suffix}")
+    holder.close()
+    main, wal = copies / "copy.db", copies / "copy.db-wal"
+    before = fingerprint(main), fingerprint(wal)
+    got = cli("--db", str(main), "db", "check", "-f", "json")
+    assert got.exit_code == 0, got.stderr
+    assert (fingerprint(main), fingerprint(wal)) == before
+    assert got.json()["ok"] is True
+    shown = cli("--db", str(main), "site", "show", "BJ-HD", "-f", "json").json()
+    assert shown["name"] == "Renamed"  # (the check read the copy with its -wal)
+
+
+def test_db_check_of_an_old_schema_file_does_not_migrate_it(cli, tmp_path):
+    import gzip
+    import shutil
+
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "svcdesk-0.1.0-demo.db.gz"
+    folder = tmp_path / "old"
+    folder.mkdir()
+    old = folder / "v010.db"
+    with gzip.open(fixture) as src, old.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    before = folder_state(folder)
+    got = cli("--db", str(old), "db", "check", "-f", "json")
+    assert got.exit_code == 0, got.stderr
+    assert folder_state(folder) == before  # not migrated, and no backup made beside it
+    rec = got.json()
+    assert rec["schema_version"] == 1 and rec["ok"] is True
+    assert any("has schema v1, older than this svcdesk's" in n and "migrates it" in n
+               for n in rec["notes"])  # fmt: skip
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database at all", b"SQLite format 3\x00" +
+                                     b"\x00" * 84])  # fmt: skip
+def test_db_check_of_what_is_no_database_is_one_line_and_leaves_it(cli, tmp_path, content):
+    path = tmp_path / "odd.db"
+    path.write_bytes(content)
+    before = folder_state(tmp_path)
+    refused(cli("--db", str(path), "db", "check"))
+    assert folder_state(tmp_path) == before
+
+
+def test_db_check_of_no_file_creates_none(cli, tmp_path):
+    refused(cli("--db", str(tmp_path / "none.db"), "db", "check"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_database_opened_only_to_read_refuses_a_write(db):
+    from svcdesk.errors import StoreError
+    from svcdesk.services.session import open_database
+
+    opened = open_database(str(db), read_only=True)
+    try:
+        with pytest.raises(StoreError, match="opened only to read"), opened.write():
+            pass
+    finally:
+        opened.close()

@@ -144,8 +144,8 @@ def test_readonly_database_via_sqlite_flag(cli, env_setup, site, monkeypatch):
 
     original = store._sqlite_connect
 
-    def readonly_connect(path, *, create):
-        conn = original(path, create=create)
+    def readonly_connect(path, **options):
+        conn = original(path, **options)
         conn.raw.execute("PRAGMA query_only = ON")
         return conn
 
