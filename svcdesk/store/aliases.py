@@ -14,6 +14,9 @@ from svcdesk.store import registry
 from svcdesk.store.sql import Conn, in_list
 
 KINDS = ("code", "ref", "id")
+# The records merged into one (ix_alias_row; sorted in Python: ordered in SQL, SQLite read
+# every alias of the table in name order instead, once per record a sync settled).
+MERGED_IDS = "SELECT name FROM alias WHERE tbl = :t AND kind = 'id' AND row_id = :r"
 
 
 def add(conn: Conn, *, tbl: str, names: Iterable[str], row_id: str, kind: str) -> None:
@@ -54,11 +57,8 @@ def canonical(conn: Conn, *, tbl: str, ids: Iterable[str]) -> dict[str, str]:
 
 def merged_ids(conn: Conn, *, tbl: str, row_id: str) -> list[str]:
     """The ids of the records merged into this one."""
-    rows = conn.execute(
-        "SELECT name FROM alias WHERE tbl = :t AND kind = 'id' AND row_id = :r ORDER BY name",
-        {"t": registry.table(tbl), "r": row_id},
-    ).all()
-    return [str(n) for (n,) in rows]
+    rows = conn.execute(MERGED_IDS, {"t": registry.table(tbl), "r": row_id}).all()
+    return sorted(str(n) for (n,) in rows)
 
 
 def any_merged(conn: Conn) -> bool:

@@ -78,8 +78,10 @@ def drop_index(conn: Conn, index: str) -> None:
     conn.execute(f"DROP INDEX IF EXISTS {index}")
 
 
-def create_index(conn: Conn, table: str, index: str) -> None:
+def create_index(conn: Conn, table: str, index: str, *, if_missing: bool = False) -> None:
+    """A migration's new index; `if_missing` for a table an earlier migration may have made
+    with it already (a table is created with the indexes declared today)."""
     from sqlalchemy.schema import CreateIndex
 
     (found,) = [i for i in _metadata().tables[table].indexes if i.name == index]
-    conn.execute(_compile(CreateIndex(found), conn.dialect))
+    conn.execute(_compile(CreateIndex(found, if_not_exists=if_missing), conn.dialect))

@@ -19,6 +19,10 @@ IDENTITY = ("site", "asset")
 # (ix_asset_serial_key; tests/sync/test_site_assets_sync.py reads its plan).
 ASSET_HOLDER = "SELECT id FROM asset WHERE serial_key = :k AND site_id = :s AND id <> :i"
 
+# The tickets of a site or an asset (ix_ticket_site, ix_ticket_asset).
+TICKETS_OF = {"site": "SELECT id FROM ticket WHERE site_id = :o",
+              "asset": "SELECT id FROM ticket WHERE asset_id = :o"}  # fmt: skip
+
 # What points at a record of each table: (table, column).
 _REFERENCES = {"site": (("ticket", "site_id"), ("asset", "site_id")),
                "asset": (("ticket", "asset_id"),)}  # fmt: skip
@@ -57,9 +61,7 @@ def park(conn: Conn, table: str, row_id: str) -> None:
 def move_references(conn: Conn, table: str, old: str, new: str) -> list[str]:
     """Point what pointed at `old` at `new`; returns the tickets that moved."""
     registry.table(table)
-    moved = [str(i) for (i,) in conn.execute(
-        f"SELECT id FROM ticket WHERE {'site_id' if table == 'site' else 'asset_id'} = :o",
-        {"o": old}).all()]  # fmt: skip
+    moved = [str(i) for (i,) in conn.execute(TICKETS_OF[table], {"o": old}).all()]
     for child, col in _REFERENCES[table]:
         conn.execute(f"UPDATE {child} SET {col} = :n WHERE {col} = :o", {"n": new, "o": old})
     return moved

@@ -99,12 +99,14 @@ def m010_serial_keys(conn: Conn) -> None:
     """Each asset's serial under the one serial rule, indexed: sync merges one device
     registered twice, `asset add` refuses a serial taken and a look-up finds an asset by
     serial without scanning a site's assets (store/keys.py keeps it; filled here for the
-    assets already stored)."""
+    assets already stored). What points at an asset is indexed too: a merge moves it."""
     from svcdesk.store import ddl, keys
 
     ddl.add_column(conn, "asset", "serial_key")
     keys.fill(conn, "asset")
     ddl.create_index(conn, "asset", "ix_asset_serial_key")
+    ddl.create_index(conn, "ticket", "ix_ticket_asset")
+    ddl.create_index(conn, "visit_part", "ix_visit_part_asset", if_missing=True)  # (m005)
 
 
 def m011_contract_start(conn: Conn) -> None:

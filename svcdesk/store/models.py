@@ -123,6 +123,8 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_opened", "opened_at"),
         Index("ix_ticket_site", "site_id", "opened_at"),
         Index("ix_ticket_assignee", "assignee"),
+        # an asset's tickets (a sync that merges one device made twice moves them)
+        _open_only("asset_id", name="ix_ticket_asset", where="asset_id IS NOT NULL"),
         _open_only("id", name="ix_ticket_contradictions", where="contradictions IS NOT NULL"),
     )  # fmt: skip
     id: str = _text(primary_key=True)
@@ -215,7 +217,10 @@ class VisitPart(SQLModel, table=True):
     """
 
     __tablename__ = "visit_part"
-    __table_args__ = (Index("ix_visit_part_visit", "visit_id", "position"),)
+    __table_args__ = (
+        Index("ix_visit_part_visit", "visit_id", "position"),
+        _open_only("asset_id", name="ix_visit_part_asset", where="asset_id IS NOT NULL"),
+    )
     id: str = _text(primary_key=True)
     visit_id: str = _text(nullable=False, foreign_key="visit.id")
     position: int = _int()  # the order the parts were given in

@@ -19,17 +19,22 @@ from svcdesk.domain.serials import serial_key
 from svcdesk.services import asset_import, assets, sites, sync
 from svcdesk.services.dbadmin import init
 from svcdesk.services.session import open_database
-from svcdesk.store import admin, merges
+from svcdesk.store import admin, aliases, merges
 from svcdesk.store import assets as asset_store
 
 N = 3000
 
-# Every store query that finds an asset by its serial, with parameters to plan it with.
+# Every store query that finds an asset by its serial, and those a merge of two assets runs
+# per asset: (the query, parameters to plan it with, the index it must read).
 LOOKUPS = {
-    "sync's holder": (merges.ASSET_HOLDER, {"k": "sn-1", "s": "x", "i": "y"}),
-    "serial taken": (asset_store.SERIAL_TAKEN, {"k": "sn-1", "s": "x", "i": "y"}),
-    "by serial": (asset_store.BY_SERIAL, {"k": "sn-1"}),
-}
+    "sync's holder": (merges.ASSET_HOLDER, {"k": "sn-1", "s": "x", "i": "y"},
+                      "ix_asset_serial_key"),
+    "serial taken": (asset_store.SERIAL_TAKEN, {"k": "sn-1", "s": "x", "i": "y"},
+                     "ix_asset_serial_key"),
+    "by serial": (asset_store.BY_SERIAL, {"k": "sn-1"}, "ix_asset_serial_key"),
+    "an asset's tickets": (merges.TICKETS_OF["asset"], {"o": "x"}, "ix_ticket_asset"),
+    "records merged into one": (aliases.MERGED_IDS, {"t": "asset", "r": "x"}, "ix_alias_row"),
+}  # fmt: skip
 
 
 def one_site_registry(folder: Path, n: int, *, name: str = "dc") -> object:
@@ -54,9 +59,9 @@ def registry_of(db) -> dict[str, tuple[str, str, str]]:
 
 def assert_index_lookups(db) -> None:
     with db.read() as conn:
-        for what, (sql, params) in LOOKUPS.items():
+        for what, (sql, params, index) in LOOKUPS.items():
             plan = admin.query_plan(conn, sql, params)
-            assert "ix_asset_serial_key" in plan, f"{what}: {plan}"
+            assert index in plan, f"{what}: {plan}"
             assert "SCAN asset" not in plan and "Seq Scan" not in plan, f"{what}: {plan}"
 
 
@@ -86,6 +91,36 @@ def test_thousands_of_assets_at_one_site_sync_and_merge_a_device_made_twice(tmp_
         assets.add_asset(hub, site="DC-1", kind="server", serial="Sn-000100")
     for db in (source, laptop, hub):
         assert_index_lookups(db)
+        db.close()
+
+
+def test_two_laptops_importing_one_registry_make_one_asset_of_each_device(tmp_path):
+    """Both laptops import the site's registry (in their own spellings), one opens tickets on
+    some assets: after a sync every device is one asset, the older record of each, and the
+    tickets point at it (each merge moves them through ix_ticket_asset)."""
+    from svcdesk.services import tickets
+
+    n = 1500
+    a = one_site_registry(tmp_path, n, name="a")
+    (b,) = replicas(tmp_path, 1, "b")
+    sites.add_site(b, code="DC-1", name="Data centre")
+    csv_file = tmp_path / "b.csv"
+    csv_file.write_text("kind,serial\n" + "".join(
+        f"server,sn-{i:06d}\n" for i in range(n)), encoding="utf-8")  # fmt: skip
+    asset_import.import_assets(b, str(csv_file), site="DC-1")
+    opened = [tickets.open_ticket(b, site="DC-1", title=f"fault {i}", asset=f"sn-{i:06d}")
+              for i in range(0, n, 100)]  # fmt: skip
+    first = {key: asset_id for key, (asset_id, _, _) in registry_of(a).items()}
+    refs = {serial_key(x["serial"]): x["ref"] for x in assets.list_assets(a)}
+    sync.sync(a, str(b.path))
+    want = registry_of(a)
+    assert len(want) == n and registry_of(b) == want
+    assert {key: asset_id for key, (asset_id, _, _) in want.items()} == first
+    for i, t in zip(range(0, n, 100), opened, strict=True):
+        for db in (a, b):
+            assert tickets.show_ticket(db, t["ref"])["asset"] == refs[f"sn-{i:06d}"]
+            assert assets.show_asset(db, t["asset"])["id"] == first[f"sn-{i:06d}"]
+    for db in (a, b):
         db.close()
 
 
