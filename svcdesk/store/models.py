@@ -152,8 +152,10 @@ class Ticket(SQLModel, table=True):
     # of 100,000 open tickets fast.
     view: str | None = _text(derived=True)
     due_view: str | None = _text(derived=True)
-    # JSON [[event id, the event it contradicts], ...]: lifecycle events of the merged timeline
-    # that its order made impossible (a close after a concurrent reopen), for `sync conflicts`.
+    # JSON [[event id, the event that stands instead or null, why], ...]: the events the merged
+    # timeline set aside (domain.tickets `fold`), why `contradicted` (its order made them
+    # impossible: a close after a concurrent reopen; `sync conflicts` lists these) or `voided`
+    # (`sync keep` took them out). NULL for almost every ticket; services/formats.py reads it.
     contradictions: str | None = _text(derived=True)
 
 

@@ -507,7 +507,8 @@ def max_seq(conn: Conn, ticket_id: str) -> int:
 
 
 def with_contradictions(conn: Conn) -> list[tuple[str, str, str]]:
-    """(id, ref, contradictions JSON) of every ticket whose timeline holds contradictions."""
+    """(id, ref, contradictions JSON) of every ticket whose timeline set events aside
+    (contradicted or voided: services/formats.py `set_aside` reads the JSON)."""
     rows = conn.execute(
         "SELECT id, ref, contradictions FROM ticket WHERE contradictions IS NOT NULL ORDER BY id"
     ).all()
