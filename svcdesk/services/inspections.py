@@ -523,11 +523,9 @@ def plan(
         ) for s in sites if years[s.id]]  # fmt: skip
         slots, missed = rules.plan_owed(sites=asked, quota=settings.per_year, first=first,
                                         end=end)  # fmt: skip
-        spans = [cy for ys in years.values() for cy in ys]
-        lo = min((cy.start for cy in spans), default=first)
-        hi = max((cy.last_day for cy in spans), default=end)
+        # the plan's days are all in `wanted`: only its calendar's guesses are worth a note
         guessed = sorted({y for cal in {base, *calendars.values()}
-                          for y in cal.guessed_years(lo.year, hi.year)})
+                          for y in cal.guessed_years(wanted, wanted)}) if slots else []
     ics = ical.plan_calendar(
         slots,
         site_names={s.code: s.name for s in sites},
