@@ -7,7 +7,7 @@ so, keep it off the hot paths (DESIGN.md: heavy imports happen inside commands).
 - `span(7800)` is `2 h 10 min`, `span(7800, "zh")` is `2小时10分钟`: the two most significant
   of days, hours and minutes, for a table column. pendulum's `Duration.in_words` is too long for
   that (`2 hours 10 minutes`) and folds days into weeks (`1周3天`), so the wording is ours while
-  the arithmetic is pendulum's. Smaller units are cut off, never rounded up: the shown value is
+  the arithmetic is pendulum's (done in integers for whole seconds). Smaller units are cut off, never rounded up: the shown value is
   never more than the real one, and less by under one unit of the next smaller unit (under an
   hour for `3 d`, under a minute for `2 h 10 min`). Under a minute is `under 1 min` / `不到1分钟`;
   exactly zero is `0 min` / `0分钟`. Days are the largest unit: `400 d`, not `1 y 1 mo`.
@@ -63,25 +63,35 @@ def normalize_lang(lang: str) -> str:
 
 def span(seconds: int, lang: str = "en") -> str:
     """A duration's two most significant units, cut off, not rounded: `2 h 10 min`, `1天1小时`."""
+    code = _ALIASES.get(lang) or normalize_lang(lang)
+    if seconds.__class__ is not int:  # a float or a Decimal: pendulum's arithmetic, as before
+        return _span_pendulum(seconds, code)
+    # Whole seconds (what every clock holds): the same units as pendulum's Duration gives them
+    # (tests/test_humanize.py checks), without building one: a long board words every row.
+    days, rest = divmod(abs(seconds), 86400)
+    units = (("day", days), ("hour", rest // 3600), ("minute", rest % 3600 // 60))
+    return _spoken(units, seconds != 0, code)
+
+
+def _span_pendulum(seconds: float, code: str) -> str:
     import pendulum
 
-    code = normalize_lang(lang)
     length = pendulum.duration(seconds=abs(seconds))
-    units = [
-        ("day", length.in_days()),
-        ("hour", length.hours),
-        ("minute", length.minutes),
-    ]
+    units = (("day", length.in_days()), ("hour", length.hours), ("minute", length.minutes))
+    return _spoken(units, length.total_seconds() > 0, code)
+
+
+def _spoken(units: tuple[tuple[str, int], ...], nonzero: bool, code: str) -> str:
     first = next((i for i, (_, count) in enumerate(units) if count), None)
     if first is None:
-        return _UNDER_A_MINUTE[code] if length.total_seconds() > 0 else _ZERO[code]
+        return _UNDER_A_MINUTE[code] if nonzero else _ZERO[code]
     shown = [(unit, count) for unit, count in units[first : first + 2] if count]
     return _JOIN[code].join(_UNITS[code][unit].format(count) for unit, count in shown)
 
 
 def relative(seconds_left: int | None, lang: str = "en") -> str:
     """The time until a deadline: `in 2 h 10 min` ahead, `2 h 10 min ago` past it, "" for None."""
-    code = normalize_lang(lang)
+    code = _ALIASES.get(lang) or normalize_lang(lang)
     if seconds_left is None:
         return ""
     if seconds_left == 0:
@@ -92,7 +102,7 @@ def relative(seconds_left: int | None, lang: str = "en") -> str:
 
 def overdue(seconds: int | None, lang: str = "en") -> str:
     """How far past its deadline a clock is (`seconds` >= 0): `overdue by 2 h`, `已超时2小时`."""
-    code = normalize_lang(lang)
+    code = _ALIASES.get(lang) or normalize_lang(lang)
     if seconds is None:
         return ""
     if seconds < 0:

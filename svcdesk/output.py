@@ -68,6 +68,7 @@ class Result:
     empty: str | None = None  # said (table format only) when there are no rows
     style: Style | None = None  # a row's Rich style (table format only)
     title: str | None = None  # a line on stderr above the rows (table format only)
+    footer: str | None = None  # a line on stderr below the rows (table format only)
     text: str | None = None  # data that is already text: to stdout as it is
     message: str | None = None  # the human line, to stderr
     brief: bool = False  # no -f: `text` and `message` instead of the record
@@ -110,6 +111,9 @@ def render_result(result: Result, fmt: str | None, *, out: IO[str] | None = None
             result.rows, result.cols, chosen, out=stream, empty=result.empty, style=result.style,
             keys=result.keys, row_keys=result.row_keys,
         )  # fmt: skip
+        if result.footer is not None and chosen == "table" and count:
+            stream.flush()  # below the rows on a terminal
+            _stderr(result.footer)
         if result.check and count:
             return max(result.exit_code, ExitCode.FOUND)
         return result.exit_code

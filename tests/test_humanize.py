@@ -249,3 +249,13 @@ def test_importing_the_module_does_not_load_pendulum():
         [sys.executable, "-c", code], capture_output=True, text=True, env=child_env(), check=True
     )
     assert proc.stdout.strip() == "False"
+
+
+@given(st.integers(min_value=-(10**10), max_value=10**10), st.sampled_from(LANGUAGES))
+def test_whole_seconds_are_worded_as_pendulums_duration_words_them(seconds, lang):
+    # span() counts whole seconds in integers (a long board words every row); pendulum's
+    # Duration, which it used for them before, must agree to the minute
+    from svcdesk.humanize import _span_pendulum
+
+    assert span(seconds, lang) == _span_pendulum(seconds, lang)
+    assert span(seconds, lang) == _span_pendulum(float(seconds), lang)

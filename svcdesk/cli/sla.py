@@ -110,26 +110,58 @@ def overdue(
 @renders
 def board(
     site: str = typer.Option(None, "--site", help="Only this site.", autocompletion=complete.sites),
+    every: bool = typer.Option(
+        False, "--all", help="Every row on a terminal too (default there: the most urgent page)."
+    ),
     lang: str = lang_option(),
     fmt: str = fmt_option(),
 ) -> Result:
     """Open tickets, most urgent first, coloured by time left.
 
+    On a terminal, the most urgent page and how many more; in a pipe and in every -f but
+    table, every row.
+
     \b
     Example:
       svcdesk sla board --site BJ-HD
+      svcdesk sla board --all | less -R
     """
+    import sys
+
     from svcdesk import output
     from svcdesk.cli import views
     from svcdesk.services import policies, sla
 
     db = get_db()
+    chosen = output.pick_format(fmt)
+    brief = chosen in ("table", "plain", "md")
+    paged = chosen == "table" and sys.stdout.isatty() and not every
+    limit = page_size() if paged else None
+    rows = sla.board(db, site=site, brief=brief, as_json=chosen == "json", parsed=chosen == "csv",
+                     limit=limit)  # fmt: skip
+    footer = None
+    if paged:
+        page = list(rows)
+        more = sla.board_count(db, site=site) - len(page)
+        if len(page) == limit and more > 0:
+            footer = f"\u2026 and {more:,} more; --all shows every row"
+        rows = iter(page)
     return output.Result(
-        rows=sla.board(db, site=site),
+        rows=rows,
         cols=views.board_cols(lang or policies.language_now(db)),
         empty="no open tickets",
         style=views.board_style,
+        row_keys=sla.BOARD_BRIEF if brief else None,
+        footer=footer,
     )
+
+
+def page_size() -> int:
+    """The rows of the board a terminal shows at once: its height less the header, the line
+    saying how many more and the prompt's (at least 10)."""
+    import shutil
+
+    return max(shutil.get_terminal_size().lines - 3, 10)
 
 
 @app.command("recompute")

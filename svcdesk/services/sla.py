@@ -11,6 +11,8 @@ import itertools
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from svcdesk import clock
 from svcdesk.services import derived, policies
 from svcdesk.store import sites as site_store
@@ -103,33 +105,107 @@ def _record(row: store.DueRow, name: str, due: int, now: int,
     }
 
 
-def board(db: Database, *, site: str | None = None) -> Iterator[dict[str, Any]]:
-    """Open tickets, most urgent first: by their earliest running deadline, paused ones last."""
-    now = clock.to_epoch(clock.now())
-    local = clock.local_times(clock.display_tz())
+# A board row in the text formats (table, plain, Markdown): the fields views.board_cols shows,
+# in tuple order, `due_at` as `YYYY-MM-DD HH:MM` in the display zone.
+BOARD_BRIEF = ("ticket", "severity", "site", "status", "next_clock", "due_at", "seconds_left",
+               "assignee", "title")  # fmt: skip
+_CLOCKS = '"clocks":['  # the last key of a ticket's record (records.ticket_record)
+
+
+def board(db: Database, *, site: str | None = None, brief: bool = False, as_json: bool = False,
+          parsed: bool = False, limit: int | None = None) -> Iterator[Any]:  # fmt: skip
+    """Open tickets, most urgent first: by their earliest running deadline, paused ones last.
+
+    Streamed in batches, in the order an index keeps (store.board), like `ticket list`: records
+    in the JSON shape of CLI.md; with `as_json` their clocks come as ready JSON (an orjson
+    Fragment: the clocks of the ticket's pre-rendered view, filled in for now, when it has one
+    for this zone), with `parsed` as the text of their CSV cell; with `brief`, tuples of
+    BOARD_BRIEF (no clock records at all). `limit` stops after that many. A site that does not
+    exist fails here, before any output."""
     with db.read() as conn:
         site_id = site_store.find(conn, site).id if site else None
-        for rows in store.board(conn, site_id=site_id):
-            for row in rows:
-                recs = derived.clock_records(row.ref, row.clocks, now, local)
-                urgent = min(
-                    (c for c in recs if c["state"] in ("running", "breached")),
-                    key=lambda c: c["seconds_left"],
-                    default=None,
-                )
-                next_due = row.next_due_at
-                yield {
-                    "ticket": row.ref,
-                    "title": row.title,
-                    "site": row.site_code,
-                    "status": row.status,
-                    "severity": row.severity,
-                    "assignee": row.assignee,
-                    "next_clock": urgent["name"] if urgent else None,
-                    "due_at": local(next_due) if next_due is not None else None,
-                    "seconds_left": next_due - now if next_due is not None else None,
-                    "clocks": recs,
-                }
+    return _board(db, site_id, brief=brief, as_json=as_json, parsed=parsed, limit=limit)
+
+
+def board_count(db: Database, *, site: str | None = None) -> int:
+    """How many tickets the board holds (at one site)."""
+    with db.read() as conn:
+        site_id = site_store.find(conn, site).id if site else None
+        return store.open_count(conn, site_id=site_id)
+
+
+def _next_clock(clocks_json: str | None) -> str | None:
+    """The name of the running clock due first (the first of those due alike), if any."""
+    name, first = None, None
+    for clock_name, _, due, met, *_ in orjson.loads(clocks_json or "[]"):
+        if met is None and due is not None and (first is None or due < first):
+            name, first = clock_name, due
+    return name
+
+
+def _board(db: Database, site_id: str | None, *, brief: bool, as_json: bool, parsed: bool,
+           limit: int | None) -> Iterator[Any]:  # fmt: skip
+    now = clock.to_epoch(clock.now())
+    tz = clock.display_tz()
+    local = clock.local_times(tz)
+    zone = local.zone  # type: ignore[attr-defined]
+    fill, records = derived.view_text, derived.clock_records
+    with db.read() as conn:
+        sites = site_store.codes(conn)
+        batches = store.board(conn, site_id=site_id, views=as_json or parsed, limit=limit)
+        if brief:
+            minute = clock.local_minutes(tz)
+            for rows in batches:
+                yield from [
+                    (ref, severity, sites[site], status, _next_clock(clocks),
+                     None if due is None else minute(due), None if due is None else due - now,
+                     assignee, title)
+                    for ref, site, status, severity, assignee, title, due, clocks in rows
+                ]  # fmt: skip
+            return
+        if not (as_json or parsed):
+            for rows in batches:
+                for ref, site, status, severity, assignee, title, due, clocks in rows:
+                    recs = records(ref, clocks, now, local)
+                    yield _board_record(ref, title, sites[site], status, severity, assignee,
+                                        _next_clock(clocks), due, now, local, recs)  # fmt: skip
+            return
+        for rows in batches:
+            out = []
+            for ref, site, status, severity, assignee, title, due, clocks, view in rows:
+                listed = None
+                if view:
+                    text = fill(view, zone, now)
+                    if text is not None and text.endswith("]}") and (at := text.rfind(_CLOCKS)) > 0:
+                        listed = text[at + len(_CLOCKS) - 1 : -1]
+                if listed is None:  # no view for this zone: the records, as JSON gives them
+                    listed = orjson.dumps(records(ref, clocks, now, local)).decode()
+                # JSON: the text as it is; CSV: one cell, as csvtext.list_value and cell give it
+                cell = orjson.Fragment(listed) if as_json else "" if listed == "[]" else listed
+                out.append(_board_record(ref, title, sites[site], status, severity, assignee,
+                                         _next_clock(clocks), due, now, local, cell,
+                                         iso=parsed))  # fmt: skip
+            yield from out
+
+
+def _board_record(ref: str, title: str, site: str, status: str, severity: str,
+                  assignee: str | None, next_clock: str | None, due: int | None, now: int,
+                  local: Callable[[int], Any], clocks: Any, *, iso: bool = False
+                  ) -> dict[str, Any]:  # fmt: skip
+    """A board row in the JSON shape of CLI.md (`due_at` as ISO 8601 text with `iso`)."""
+    due_at = None if due is None else local(due)
+    return {
+        "ticket": ref,
+        "title": title,
+        "site": site,
+        "status": status,
+        "severity": severity,
+        "assignee": assignee,
+        "next_clock": next_clock,
+        "due_at": due_at.isoformat() if iso and due_at is not None else due_at,
+        "seconds_left": None if due is None else due - now,
+        "clocks": clocks,
+    }
 
 
 def recompute(

@@ -76,15 +76,8 @@ class DueRow(NamedTuple):
     clocks: str | None
 
 
-class BoardRow(NamedTuple):
-    ref: str
-    title: str
-    site_code: str
-    assignee: str | None
-    status: str
-    severity: str
-    next_due_at: int | None
-    clocks: str | None
+# The columns of a board row, in tuple order; with `views`, the ticket's pre-rendered view too.
+BOARD_COLS = ("ref", "site_id", "status", "severity", "assignee", "title", "next_due_at", "clocks")
 
 
 # --------------------------------------------------------------------------------------------
@@ -356,21 +349,44 @@ def due(conn: Conn, *, before: int, site_id: str | None = None, with_clocks: boo
         yield [DueRow(*r) for r in rows]
 
 
-def board(conn: Conn, *, site_id: str | None = None, batch: int = 500
-          ) -> Iterator[list[BoardRow]]:  # fmt: skip
-    """Tickets not closed, by earliest running deadline (none last), then opening."""
-    params: dict[str, Any] = {}
+def board(conn: Conn, *, site_id: str | None = None, views: bool = False,
+          limit: int | None = None, batch: int = 500
+          ) -> Iterator[list[tuple[Any, ...]]]:  # fmt: skip
+    """Tickets not closed, most urgent first: by earliest running deadline, then opening, then
+    id; those with no running deadline last (by opening, then id). In batches of BOARD_COLS
+    tuples (with `views`, the view after them); `limit` stops after that many.
+
+    Two queries, each read in order from ix_ticket_board (the board's columns beside its order,
+    so the rows stream without a sort); the views, when asked for, are looked up row by row."""
+    cols = ", ".join(f"t.{c}" for c in BOARD_COLS) + (", t.view" if views else "")
     where = "t.status <> 'closed'"
+    params: dict[str, Any] = {}
     if site_id is not None:
         params["site"] = site_id
         where += " AND t.site_id = :site"
-    sql = (
-        "SELECT t.ref, t.title, s.code, t.assignee, t.status, t.severity, t.next_due_at, "
-        "t.clocks FROM ticket t JOIN site s ON s.id = t.site_id "
-        f"WHERE {where} ORDER BY t.next_due_at IS NULL, t.next_due_at, t.opened_at, t.id"
-    )
-    for rows in conn.execute(sql, params).batches(batch):
-        yield [BoardRow(*r) for r in rows]
+    left = limit
+    for due, order in (("IS NOT NULL", "t.next_due_at, t.opened_at, t.id"),
+                       ("IS NULL", "t.opened_at, t.id")):  # fmt: skip
+        if left is not None and left <= 0:
+            return
+        sql = f"SELECT {cols} FROM ticket t WHERE {where} AND t.next_due_at {due} ORDER BY {order}"
+        if left is not None:
+            sql += " LIMIT :limit"
+            params["limit"] = left
+        for rows in conn.execute(sql, params).batches(batch):
+            if left is not None:
+                left -= len(rows)
+            yield rows
+
+
+def open_count(conn: Conn, *, site_id: str | None = None) -> int:
+    """How many tickets are not closed (at one site)."""
+    if site_id is None:
+        sql, params = "SELECT count(*) FROM ticket WHERE status <> 'closed'", {}
+    else:
+        sql = "SELECT count(*) FROM ticket WHERE status <> 'closed' AND site_id = :site"
+        params = {"site": site_id}
+    return int(conn.execute(sql, params).scalar() or 0)
 
 
 def open_counts(conn: Conn) -> dict[str, int]:

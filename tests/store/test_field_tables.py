@@ -70,6 +70,7 @@ def test_a_version_4_database_upgrades_in_its_own_step(tmp_path):
         for table in reversed(FIELD):
             conn.execute(f"DROP TABLE {table}")
         conn.execute("DROP INDEX ix_ticket_brief")  # m006's
+        conn.execute("DROP INDEX ix_ticket_board")  # m012's
         for table in ("kb_token", "kb_doc", "article"):  # m007's
             conn.execute(f"DROP TABLE {table}")
         conn.execute("DROP TABLE ticket_csv")  # m008's
