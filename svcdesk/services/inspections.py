@@ -308,7 +308,12 @@ def contract_start(site: SiteRow, policy: Any) -> date:
     on or before the day it was added, in its zone (so nothing changed for it). Every reader of
     a site's service periods asks this one function."""
     if site.contract_start:
-        return date.fromisoformat(site.contract_start)
+        try:
+            return date.fromisoformat(site.contract_start)
+        except ValueError:  # only a crafted operation writes one that is not a date
+            raise StoreError(f"site {site.code} has contract start {site.contract_start!r}, "
+                             f"which is not a date: svcdesk site edit {site.code} "
+                             "--contract-start YYYY-MM-DD") from None  # fmt: skip
     zone = clock.zone(site.tz or policy.timezone)
     added = datetime.fromtimestamp(site.created_at, zone).date()
     return rules.default_contract_start(added, anchor=_anchor(policy))

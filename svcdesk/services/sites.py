@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from svcdesk import clock, ids
-from svcdesk.errors import InvalidValue, RuleViolation
+from svcdesk.errors import InvalidValue, RuleViolation, StoreError
 from svcdesk.services.records import site_record
 from svcdesk.store import aliases
 from svcdesk.store import assets as asset_store
@@ -78,15 +78,19 @@ def _shown(conn: Conn, site: SiteRow) -> dict[str, Any]:
     return site_record(site, _starts(conn, [site])[site.id])
 
 
-def _starts(conn: Conn, sites: list[SiteRow]) -> dict[str, Any]:
+def _starts(conn: Conn, sites: list[SiteRow]) -> dict[str, date | None]:
     """Site id -> the day its service periods start (`inspections.contract_start`)."""
     from svcdesk.services import policies
     from svcdesk.services.inspections import contract_start
 
-    if all(s.contract_start for s in sites):
-        return {s.id: date.fromisoformat(s.contract_start or "") for s in sites}
     _, policy = policies.in_force(conn, clock.to_epoch(clock.now()))
-    return {s.id: contract_start(s, policy) for s in sites}
+    out: dict[str, date | None] = {}
+    for s in sites:
+        try:
+            out[s.id] = contract_start(s, policy)
+        except StoreError:  # a crafted value: shown as stored, refused where it is counted
+            out[s.id] = None
+    return out
 
 
 def list_sites(db: Database) -> list[dict[str, Any]]:

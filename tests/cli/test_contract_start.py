@@ -238,3 +238,18 @@ def test_a_bad_contract_start_is_one_line_and_nothing_is_written(cli, bad):
     assert got.exit_code == 2 and len(got.stderr.strip().splitlines()) == 1
     shown = ok(cli, "site", "show", "SH-PD", "-f", "json").json()
     assert shown["contract_start"] == "2026-03-01" and changes() == before
+
+
+@pytest.mark.usefixtures("db")
+def test_a_contract_start_that_is_not_a_date_is_one_line_where_it_is_counted(cli):
+    add(cli, "BJ-HD")
+    with sqlite3.connect(os.environ["SVCDESK_DB"]) as conn:  # as a crafted operation writes it
+        conn.execute("UPDATE site SET contract_start = 'soon'")
+    (listed,) = ok(cli, "site", "list", "-f", "json").json()
+    assert listed["contract_start"] == "soon"  # shown as stored
+    for args in (("inspect", "due"), ("inspect", "plan", "--year", "2026"), ("due",)):
+        got = cli(*args)
+        assert got.exit_code == 1 and len(got.stderr.strip().splitlines()) == 1, args
+        assert "site edit BJ-HD --contract-start" in got.stderr
+    ok(cli, "site", "edit", "BJ-HD", "--contract-start", "2026-10-14")
+    assert due(cli) == []
