@@ -74,7 +74,7 @@ def _human(rec: dict[str, Any]) -> dict[str, Any]:
                   if c["name"] in ("resolve", "restore") and c["state"] == "paused"]  # fmt: skip
         if paused:
             waiting["summary"] += f" ({' and '.join(paused)} clock paused until answered)"
-    return views.mark_set_aside(rec)
+    return views.mark_set_aside(views.mark_dated_ahead(rec))
 
 
 @app.command("open")

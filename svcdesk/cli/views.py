@@ -143,6 +143,25 @@ def mark_set_aside(rec: dict[str, Any]) -> dict[str, Any]:
     return rec
 
 
+def mark_dated_ahead(rec: dict[str, Any]) -> dict[str, Any]:
+    """Say on each event dated ahead of this computer's clock (`future`) which replica
+    recorded it, before its own details: `⚠ dated ahead of this computer's clock, recorded by
+    replica 5X7G`; one recorded earlier than it is dated (placed after events dated ahead)
+    says when it was recorded."""
+    for ev in rec.get("events", []):
+        if not ev.get("future"):
+            continue
+        who = ev.get("replica")
+        said = "⚠ dated ahead of this computer's clock" + (
+            f", recorded by replica {who}" if who else "")  # fmt: skip
+        at, recorded = ev.get("at"), ev.get("recorded_at")
+        if (hasattr(at, "timestamp") and hasattr(recorded, "timestamp")
+                and at.timestamp() - recorded.timestamp() > 60):  # fmt: skip
+            said += (f" on {recorded:%Y-%m-%d %H:%M}, placed after the events dated ahead")
+        ev["summary"] = said + (f"; {ev['summary']}" if ev.get("summary") else "")
+    return rec
+
+
 def edit_summary(details: dict[str, Any]) -> str:
     """`severity normal → major; clocks follow major fault (was ordinary hardware fault)`."""
 

@@ -235,6 +235,7 @@ def sync(
                                       max_ahead_ms=ahead, checked_already=True)  # fmt: skip
         with other.read() as conn:
             seen = engine.version_vector(conn)
+        _share_codes(db, other)
     finally:
         other.close()
     notes += renamed_notes([*pushed.get("renamed", []), *pulled.get("renamed", [])])
@@ -458,7 +459,7 @@ def import_(
 # --------------------------------------------------------------------------------------------
 # What bundles carry, and what this replica knows other replicas hold (export, import_, status)
 
-BUNDLE_NOTE = "bundle.seen"  # meta: what the bundles read here said, per exporting replica
+BUNDLE_NOTE = meta_store.BUNDLE_NOTE  # meta: what the bundles read here said, per exporter
 _STAMP = re.compile(r"^[0-9]{13}-[0-9]{5}-(.+)$", re.DOTALL)
 
 
@@ -510,6 +511,25 @@ def _codes(db: Database, notes: dict[str, Any]) -> dict[str, str]:
     codes = {k: v for k, v in (notes.get("codes") or {}).items() if isinstance(v, str)}
     codes[db.replica_id] = db.replica_code
     return codes
+
+
+def _share_codes(db: Database, other: Database) -> None:
+    """Each side of a sync learns the replica codes the other knows, its own among them
+    (meta `replica.codes`): a replica that never made a record with a ref is still named by
+    its code (`ticket show` names the replica that recorded an event dated ahead of this
+    computer's clock)."""
+    sides = [(side, _told_codes(side)) for side in (db, other)]
+    known: dict[str, str] = {}
+    for side, told in sides:
+        known.update({**told, **_codes(side, _bundle_notes(side))})
+    for side, told in sides:
+        if any(told.get(r) != c for r, c in known.items()):
+            _set_meta(side, {meta_store.CODES_NOTE: orjson.dumps({**known, **told}).decode()})
+
+
+def _told_codes(db: Database) -> dict[str, str]:
+    with db.read() as conn:
+        return meta_store.codes_in(meta_store.get(conn, meta_store.CODES_NOTE))
 
 
 def _note_bundle(

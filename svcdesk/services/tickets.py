@@ -23,6 +23,7 @@ from svcdesk.jsontext import CsvLine, JsonObject
 from svcdesk.services import derived, formats
 from svcdesk.services.records import event_record, ticket_record
 from svcdesk.store import assets as asset_store
+from svcdesk.store import changelog, meta
 from svcdesk.store import sites as site_store
 from svcdesk.store import tickets as store
 from svcdesk.store.db import Database, Tx
@@ -324,7 +325,7 @@ def record(
     with db.write() as tx:
         conn = tx.conn
         ticket = store.find(conn, typed, replica_code=db.replica_code)
-        ts = _place(conn, ticket, kind, ts)
+        ts = _place(conn, ticket, kind, ts, given=at is not None)
         _append_event(tx, ticket.id, kind, ts, note=note, data=data)
         update = {"updated_at": max(ts, ticket.updated_at), **(changes or {})}
         update = {k: v for k, v in update.items() if getattr(ticket, k) != v}
@@ -344,14 +345,18 @@ def void_event(db: Database, ticket_id: str, event_id: str) -> None:
                                                               "kind": target.kind})  # fmt: skip
 
 
-def _place(conn: Conn, ticket: TicketRow, kind: str, ts: int) -> int:
+def _place(conn: Conn, ticket: TicketRow, kind: str, ts: int, *, given: bool = True) -> int:
     """The instant event `kind` goes into the ticket's timeline at (`ts`), once checked that
     the timeline allows it there and that it contradicts no later event.
 
     A new event goes after every event at or before its instant. Events stamped later than
     this computer's now came from a replica whose clock is ahead: they never stop anyone from
     recording work (they may be contradicted, and are then listed by `sync conflicts`); an
-    opening that lies ahead puts work recorded now at the opening's instant.
+    opening that lies ahead puts work recorded now at the opening's instant. Recorded without
+    --at (`given` False), an event goes in at now when it may happen then and leads where the
+    status shown says it will; else after the last event dated ahead (its instant, and the
+    sequence orders it after), if the status shown allows it: so whatever status `ticket show`
+    reports, the commands it allows work now.
     """
     ref = ticket.ref
     now = clock.to_epoch(clock.now())
@@ -367,20 +372,24 @@ def _place(conn: Conn, ticket: TicketRow, kind: str, ts: int) -> int:
     then = rules.fold(before)
     if not later:
         rules.check(ref, then, kind)
-    elif not rules.may(then, kind):
+        return ts
+    if not given and all(e.at > now for e in later):
+        return _after_fast_clocks(ref, kind, ts, events, before, later)
+    if not rules.may(then, kind):
         nxt = later[0]
         said = f"it was {then.status} then"
         if rules.allowed(then.status, kind):  # the proposal's state refused it
             said = "a proposal was waiting then" if then.waiting else "no proposal waited then"
+        hint = ""
+        if nxt.at > now and rules.may(rules.fold(events), kind):
+            hint = (f" (dated ahead of this computer's clock{_by(conn, nxt.id)}; "
+                    "without --at, it goes in after it)")  # fmt: skip
         raise RuleViolation(
             f"cannot {rules.verb(kind)} ticket {ref} at {_local(ts)}: {said}; "
-            f"its next event is {nxt.kind} at {_local(nxt.at)}"
+            f"its next event is {nxt.kind} at {_local(nxt.at)}{hint}"
         )
-    if later and kind not in ("comment", "replied"):
-        new = store.EventTime(kind, ts, "\uffff")
-        old = {c for c, _ in rules.fold(events).contradictions}
-        now_contradicted = {c for c, _ in rules.fold([*before, new, *later]).contradictions}
-        broken = [e for e in later if e.id in now_contradicted - old and e.at <= now]
+    if kind not in ("comment", "replied"):
+        broken = [e for e in _newly_contradicted(kind, ts, events, before, later) if e.at <= now]
         if broken:
             e = broken[0]
             raise RuleViolation(
@@ -388,6 +397,48 @@ def _place(conn: Conn, ticket: TicketRow, kind: str, ts: int) -> int:
                 f"{_local(e.at)} could not follow; record it after that (or without --at)"
             )
     return ts
+
+
+def _newly_contradicted(kind: str, ts: int, events: list[store.EventTime],
+                        before: list[store.EventTime], later: list[store.EventTime]
+                        ) -> list[store.EventTime]:  # fmt: skip
+    """The later events that event `kind` at `ts` would make impossible."""
+    new = store.EventTime(kind, ts, "\uffff")
+    old = {c for c, _ in rules.fold(events).contradictions}
+    now_contradicted = {c for c, _ in rules.fold([*before, new, *later]).contradictions}
+    return [e for e in later if e.id in now_contradicted - old]
+
+
+def _after_fast_clocks(
+    ref: str, kind: str, ts: int, events: list[store.EventTime],
+    before: list[store.EventTime], later: list[store.EventTime],
+) -> int:  # fmt: skip
+    """Where event `kind`, recorded now (`ts`), goes when every later event is dated ahead of
+    this computer's clock: at now, if the timeline allows it then and it leads to the status
+    the whole timeline says it leads to (or, where the status shown does not allow it, if it
+    contradicts none of them: work done before a fast clock's resolution); else at the instant
+    of the last of them (recorded after it), where the status shown allows it; else refused
+    as the status shown refuses it."""
+    whole = rules.fold(events)
+    if rules.may(rules.fold(before), kind):
+        if kind in ("comment", "replied"):
+            return ts
+        if not rules.may(whole, kind):
+            if not _newly_contradicted(kind, ts, events, before, later):
+                return ts
+        else:
+            new = store.EventTime(kind, ts, "\uffff")
+            after = rules.fold([*before, new, *later]).status
+            if after == rules.check(ref, whole, kind):
+                return ts
+    rules.check(ref, whole, kind)  # refused as the status shown refuses it
+    return max(e.at for e in later)
+
+
+def _by(conn: Conn, event_id: str) -> str:
+    """`, recorded by replica 5X7G`: which replica recorded an event (empty when unknown)."""
+    code = recorders(conn, [event_id]).get(event_id)
+    return f", recorded by replica {code}" if code else ""
 
 
 def _local(ts: int) -> str:
@@ -524,8 +575,10 @@ def _full_record(conn: Conn, ticket: TicketRow) -> dict[str, Any]:
     clocks = derived.clock_records(ticket.ref, stored.clocks, now, local)
     rec = ticket_record(ticket, site_store.code_of(conn, ticket.site_id),
                         asset.ref if asset else None, clocks, local)  # fmt: skip
-    rec["events"] = [event_record(e, local) for e in store.events(conn, ticket.id)]
+    events = store.events(conn, ticket.id)
+    rec["events"] = [event_record(e, local) for e in events]
     stands_aside(rec["events"], stored.contradictions)
+    dated_ahead(conn, rec["events"], events, now, local)
     if asset is not None:
         from svcdesk.services import warranty
 
@@ -533,6 +586,37 @@ def _full_record(conn: Conn, ticket: TicketRow) -> dict[str, Any]:
         assert on is not None
         rec["warranty"] = warranty.decision(conn, asset, on.date())
     return rec
+
+
+def dated_ahead(conn: Conn, records: list[dict[str, Any]], events: list[TicketEventRow],
+                now: int, local: Callable[[int], Any]) -> None:  # fmt: skip
+    """Mark each event record whether it is dated ahead of this computer's clock (`future`:
+    recorded by a replica whose clock runs fast, or placed after such an event); each such
+    event names the replica that recorded it (`replica`: its code) and when that replica's
+    clock said it was recorded (`recorded_at`: earlier than `at` when it was placed after
+    events dated ahead)."""
+    ahead = [e.id for e in events if e.at > now]
+    codes = recorders(conn, ahead) if ahead else {}
+    for rec, e in zip(records, events, strict=True):
+        rec["future"] = e.at > now
+        if rec["future"]:
+            rec["replica"] = codes.get(e.id)
+            rec["recorded_at"] = local(e.recorded_at)
+
+
+def recorders(conn: Conn, event_ids: list[str]) -> dict[str, str]:
+    """Event id -> the code of the replica that recorded it: as the syncs and bundles told
+    this replica, else as a record it created says (the first 8 characters of its id when
+    nothing tells it)."""
+    by = changelog.creators(conn, table="ticket_event", row_ids=event_ids)
+    told = meta.replica_codes(conn)
+    own = meta.get(conn, "replica_id")
+    if own:
+        told[own] = meta.get(conn, "replica_code") or told.get(own, "")
+    codes: dict[str, str] = {}
+    for replica in sorted(set(by.values())):
+        codes[replica] = told.get(replica) or changelog.replica_code(conn, replica) or replica[:8]
+    return {e: codes[r] for e, r in by.items()}
 
 
 def stands_aside(events: list[dict[str, Any]], stored: str | None) -> None:

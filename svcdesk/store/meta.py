@@ -26,9 +26,35 @@ from svcdesk.store.sql import Conn, in_list
 
 HOME = "home"  # JSON: {"host", "device", "inode", "path"} of the file this replica lives in
 PREVIOUS = "replica.previous"  # JSON list: the identities this file wrote under before
+BUNDLE_NOTE = "bundle.seen"  # JSON: what the bundles read here said (services/sync.py)
+CODES_NOTE = "replica.codes"  # JSON: replica id -> code, as syncs told (services/sync.py)
 # The refs each counter numbers, per table (services build them the same way).
 REFS = {"ticket": "{code}-{n}", "asset": "{code}-A{n}", "visit": "{code}-V{n}",
         "inspection": "{code}-I{n}", "article": "{code}-K{n}"}
+
+
+def codes_in(text: str | None) -> dict[str, str]:
+    """Replica id -> code from a JSON object (anything else in it is ignored)."""
+    try:
+        codes = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(codes, dict):
+        return {}
+    return {str(k): v for k, v in codes.items() if isinstance(v, str)}
+
+
+def replica_codes(conn: Conn) -> dict[str, str]:
+    """Replica id -> code, as the syncs and bundles this replica took part in told it."""
+    told = codes_in(get(conn, CODES_NOTE))
+    try:
+        notes = json.loads(get(conn, BUNDLE_NOTE) or "{}")
+    except ValueError:
+        notes = {}
+    bundles = notes.get("codes") if isinstance(notes, dict) else None
+    if isinstance(bundles, dict):
+        told.update({str(k): v for k, v in bundles.items() if isinstance(v, str)})
+    return told
 
 
 def read_all(conn: Conn) -> dict[str, str]:
