@@ -173,8 +173,9 @@ def start_visit(
             from svcdesk.services import tickets
 
             # the service `ticket arrive` runs, joining this transaction (a refusal of the
-            # arrival, a closed ticket say, writes no visit either)
-            tickets.arrive(db, ticket_row.ref, engineer=who, at=when)
+            # arrival, a closed ticket say, writes no visit either); without --at, it goes
+            # in where one recorded now goes (after events dated ahead, if it must)
+            tickets.arrive(db, ticket_row.ref, engineer=who, at=when if at is not None else None)
     return show(db, visit.id)
 
 

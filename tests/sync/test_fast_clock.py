@@ -312,3 +312,29 @@ def test_the_status_shown_agrees_with_the_commands_after_every_sync(cli, tmp_pat
     assert r.exit_code == 0, r.stderr
     status = shown(cli, b, ref)["status"]
     assert status == {"close": "closed", "reopen": "open", "report": "resolved"}[command]
+
+
+def test_a_fast_laptops_reopening_lets_work_go_on_here_now(cli, tmp_path):
+    """B resolved; A, 3 days ahead, reopened: on B the ticket is open, and a visit to it (its
+    arrival), a pause and a resolution all work now, without --at."""
+    a, b, ref, code = laptops(cli, tmp_path)
+    assert cli("--db", b, "ticket", "resolve", ref, "--note", "rebooted",
+               "--at", "2026-10-14T09:30").exit_code == 0  # fmt: skip
+    assert cli("--db", b, "sync", a).exit_code == 0
+    r = cli("--db", a, "--now", FAST, "ticket", "reopen", ref, "--reason", "blank again")
+    assert r.exit_code == 0, r.stderr
+    assert cli("--db", b, "sync", a).exit_code == 0
+    assert shown(cli, b, ref)["status"] == "open"
+    r = cli("--db", b, "visit", "start", "--ticket", ref, "--engineer", "Zhang Min")
+    assert r.exit_code == 0, r.stderr
+    s = shown(cli, b, ref)
+    assert [e["kind"] for e in s["events"]][-2:] == ["reopened", "arrived"]
+    assert s["events"][-2]["replica"] == code
+    for args in (["pause", ref, "--reason", "waiting for the part"],
+                 ["resolve", ref, "--note", "part replaced"]):  # fmt: skip
+        r = cli("--db", b, "ticket", *args)
+        assert r.exit_code == 0, (args, r.stderr)
+    assert shown(cli, b, ref)["status"] == "resolved"
+    assert cli("--db", a, "sync", b).exit_code == 0
+    assert shown(cli, a, ref, FAST)["status"] == "resolved"
+    assert cli("--db", a, "sync", "conflicts", "-f", "json").json() == []
