@@ -88,27 +88,10 @@ def _json_asked(fmt: str | None, out: str | None) -> bool:
 
 
 def _json(service: Any, month: str, site: str | None, out: str | None) -> None:
-    """The review's figures as JSON (`services.monthly.review`), on stdout or written whole to
-    -o FILE (checked before anything is read)."""
-    import orjson
-
-    from svcdesk.services import reports
-
-    target = None if out in (None, reports.STDOUT) else out
-    if target is not None:
-        from svcdesk.store.atomic import check_target
-
-        check_target(target, force=True)
-    figures = service.review(get_db(), month=month, site=site)
-    text = orjson.dumps(figures, default=_iso, option=orjson.OPT_INDENT_2).decode() + "\n"
-    if target is None:
+    """The review's figures as JSON (`services.monthly.review_json`), on stdout or written
+    whole to -o FILE."""
+    figures, text = service.review_json(get_db(), month=month, site=site, out=out)
+    if out in (None, "-"):
         typer.echo(text, nl=False)
         return
-    reports.save(target, text)
-    typer.echo(f"wrote the monthly review of {figures['month']} to {target} (json)", err=True)
-
-
-def _iso(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
+    typer.echo(f"wrote the monthly review of {figures['month']} to {out} (json)", err=True)

@@ -363,6 +363,32 @@ def review(db: Database, *, month: str, site: str | None = None) -> dict[str, An
     }
 
 
+def review_json(db: Database, *, month: str, site: str | None = None,
+                out: str | None = None) -> tuple[dict[str, Any], str]:  # fmt: skip
+    """`report monthly -f json`: the figures (`review`) and their JSON text, written whole to
+    `out` when given (`-`: stdout), which is checked before anything is read."""
+    import orjson
+
+    from svcdesk.services.reports import STDOUT, save
+
+    target = None if out in (None, STDOUT) else out
+    if target is not None:
+        from svcdesk.store.atomic import check_target
+
+        check_target(target, force=True)  # a folder, a device in the way: said now
+    figs = review(db, month=month, site=site)
+    text = orjson.dumps(figs, default=_iso, option=orjson.OPT_INDENT_2).decode() + "\n"
+    if target is not None:
+        save(target, text)
+    return figs, text
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
 def monthly(db: Database, req: Request, *, month: str, site: str | None = None,
             breaches: int | None = BREACHES_SHOWN) -> Rendered:  # fmt: skip
     """`report monthly --month YYYY-MM`: the month's service review (月度服务报告)."""
