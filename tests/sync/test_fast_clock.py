@@ -242,14 +242,14 @@ def waiting(db, ticket_id: str) -> bool:
 
 
 work = st.lists(
-    st.tuples(st.sampled_from([*COMMANDS, "sync", "sync"]), st.integers(0, 1),
+    st.tuples(st.sampled_from([*COMMANDS, "sync", "sync"]), st.integers(0, 2),
               st.integers(0, 90)),  # minutes after the last step  # fmt: skip
     min_size=1,
     max_size=12,
 )
 
 
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(script=work, skews=st.tuples(st.integers(0, 4 * 24 * 60), st.integers(0, 4 * 24 * 60)))
 def test_every_command_the_status_allows_works_now(tmp_path_factory, script, skews):
@@ -269,7 +269,7 @@ def test_every_command_the_status_allows_works_now(tmp_path_factory, script, ske
             now += timedelta(minutes=step)
             with now_is(now + ahead[who]):
                 if command == "sync":
-                    sync.sync(dbs[who], str(dbs[2].path))
+                    sync.sync(dbs[who], str(dbs[(who + 1) % 3].path))
                     continue
                 try:
                     run(dbs[who], command, t["ref"])
