@@ -61,6 +61,20 @@ def merged_ids(conn: Conn, *, tbl: str, row_id: str) -> list[str]:
     return sorted(str(n) for (n,) in rows)
 
 
+def merged_ids_of(conn: Conn, *, tbl: str, row_ids: list[str]) -> dict[str, list[str]]:
+    """`merged_ids` of many records at once: record id -> the ids merged into it (sorted;
+    those with none are left out)."""
+    out: dict[str, list[str]] = {}
+    for marks, params in in_list(row_ids):
+        rows = conn.execute(
+            "SELECT row_id, name FROM alias WHERE tbl = :t AND kind = 'id' "
+            f"AND row_id IN ({marks})", {**params, "t": registry.table(tbl)},
+        ).all()  # fmt: skip
+        for row_id, name in rows:
+            out.setdefault(str(row_id), []).append(str(name))
+    return {r: sorted(names) for r, names in out.items()}
+
+
 def any_merged(conn: Conn) -> bool:
     """Was any record merged into another here (else nothing needs following)?"""
     return conn.execute("SELECT 1 FROM alias WHERE kind = 'id' LIMIT 1").first() is not None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from svcdesk.domain.serials import serial_key
 from svcdesk.store import registry
-from svcdesk.store.sql import Conn
+from svcdesk.store.sql import Conn, in_list
 
 IDENTITY = ("site", "asset")
 
@@ -44,6 +44,23 @@ def holder(conn: Conn, table: str, state: dict[str, object]) -> str | None:
              "k": serial_key(str(state.get("serial") or ""))},
         ).scalar()  # fmt: skip
     return None if value is None else str(value)
+
+
+def held_keys(conn: Conn, table: str, keys: list[str]) -> dict[str, set[tuple[str, str]]]:
+    """Natural key -> every (record id, site id) holding it now, for many keys at once (what
+    `holder` asks one record at a time): a site's code, held or once held (site id ""); an
+    asset's serial key (store/keys.py)."""
+    out: dict[str, set[tuple[str, str]]] = {}
+    for marks, params in in_list(sorted(set(keys))):
+        if table == "site":
+            sql = (f"SELECT code, id, '' FROM site WHERE code IN ({marks}) UNION ALL "
+                   "SELECT name, row_id, '' FROM alias WHERE tbl = 'site' AND kind = 'code' "
+                   f"AND name IN ({marks})")  # fmt: skip
+        else:
+            sql = f"SELECT serial_key, id, site_id FROM asset WHERE serial_key IN ({marks})"
+        for key, row_id, site in conn.execute(sql, params).all():
+            out.setdefault(str(key), set()).add((str(row_id), str(site)))
+    return out
 
 
 def park(conn: Conn, table: str, row_id: str) -> None:
