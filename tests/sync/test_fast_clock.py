@@ -338,3 +338,31 @@ def test_a_fast_laptops_reopening_lets_work_go_on_here_now(cli, tmp_path):
     assert cli("--db", a, "sync", b).exit_code == 0
     assert shown(cli, a, ref, FAST)["status"] == "resolved"
     assert cli("--db", a, "sync", "conflicts", "-f", "json").json() == []
+
+
+@pytest.mark.parametrize("hub", ["sqlite", "postgresql"])
+def test_through_a_hub_the_replica_is_named_and_the_close_lands_everywhere(
+    cli, tmp_path, request, hub
+):
+    """A (fast) and B never meet: they sync through a hub, on SQLite or PostgreSQL. B still
+    names A by its code (the hub passes on the codes it was told), and closes now."""
+    url = str(tmp_path / "hub.db") if hub == "sqlite" else request.getfixturevalue("pg_url")
+    a, b = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    for db in (url, a, b):
+        assert cli("--db", db, "init").exit_code == 0
+    assert cli("--db", b, "site", "add", "BJ-HD", "--name", "Haidian").exit_code == 0
+    ref = cli("--db", b, "ticket", "open", "--site", "BJ-HD", "--title", "DVR down",
+              "--at", "2026-10-14T09:00", "-f", "json").json()["ref"]  # fmt: skip
+    for db in (b, a):
+        assert cli("--db", db, "sync", url).exit_code == 0
+    code = cli("--db", a, "db", "info", "-f", "json").json()["replica_code"]
+    assert cli("--db", a, "--now", FAST, "ticket", "resolve", ref, "--note", "fixed").exit_code == 0
+    for db in (a, b):
+        assert cli("--db", db, "sync", url).exit_code == 0
+    resolved = shown(cli, b, ref)["events"][-1]
+    assert resolved["future"] and resolved["replica"] == code
+    assert cli("--db", b, "ticket", "close", ref).exit_code == 0
+    for db in (b, a):
+        assert cli("--db", db, "sync", url).exit_code == 0
+    for db in (a, b, url):
+        assert shown(cli, db, ref)["status"] == "closed"
