@@ -7,9 +7,10 @@ so, keep it off the hot paths (DESIGN.md: heavy imports happen inside commands).
 - `span(7800)` is `2 h 10 min`, `span(7800, "zh")` is `2小时10分钟`: the two most significant
   of days, hours and minutes, for a table column. pendulum's `Duration.in_words` is too long for
   that (`2 hours 10 minutes`) and folds days into weeks (`1周3天`), so the wording is ours while
-  the arithmetic is pendulum's (done in integers for whole seconds). Smaller units are cut off, never rounded up: the shown value is
-  never more than the real one, and less by under one unit of the next smaller unit (under an
-  hour for `3 d`, under a minute for `2 h 10 min`). Under a minute is `under 1 min` / `不到1分钟`;
+  the arithmetic is pendulum's (in integers for whole seconds: a test checks they agree). Smaller
+  units are cut off, never rounded up: the shown value is never more than the real one, and
+  less by under one unit of the next smaller unit (under an hour for `3 d`, under a minute for
+  `2 h 10 min`). Under a minute is `under 1 min` / `不到1分钟`;
   exactly zero is `0 min` / `0分钟`. Days are the largest unit: `400 d`, not `1 y 1 mo`.
 - `relative(seconds_left)` puts a span on a time line: `in 2 h 10 min` / `2小时10分钟后`,
   `2 h 10 min ago` / `2小时10分钟前`, zero is `now` / `现在`; `overdue(seconds)` reads
@@ -69,8 +70,17 @@ def span(seconds: int, lang: str = "en") -> str:
     # Whole seconds (what every clock holds): the same units as pendulum's Duration gives them
     # (tests/test_humanize.py checks), without building one: a long board words every row.
     days, rest = divmod(abs(seconds), 86400)
-    units = (("day", days), ("hour", rest // 3600), ("minute", rest % 3600 // 60))
-    return _spoken(units, seconds != 0, code)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    words, join = _UNITS[code], _JOIN[code]
+    if days:
+        return words["day"].format(days) + (join + words["hour"].format(hours) if hours else "")
+    if hours:
+        return words["hour"].format(hours) + (
+            join + words["minute"].format(minutes) if minutes else ""
+        )
+    if minutes:
+        return words["minute"].format(minutes)
+    return _UNDER_A_MINUTE[code] if seconds else _ZERO[code]
 
 
 def _span_pendulum(seconds: float, code: str) -> str:

@@ -589,11 +589,15 @@ def _text_list(
 
     fill = layout.format
 
+    wide = _wide_layout(widths, md)
+
     def fmt_line(row: Any) -> str:
         values = read(row)
         joined = "".join(values)
-        if joined.isascii() and joined.isprintable() and not (md and _MD_SPECIAL.search(joined)):
-            return fill(*values) if md else fill(*values).rstrip()
+        if joined.isprintable() and not (md and _MD_SPECIAL.search(joined)):
+            if joined.isascii():
+                return fill(*values) if md else fill(*values).rstrip()
+            return wide(values)  # wide characters (Chinese time left, titles) in some cells
         return slow(cells_of(values))
 
     lines: list[str] = []
@@ -700,19 +704,31 @@ def _rich_list(
 
     def line(raw: Sequence[str], name: str | None) -> str:
         joined = "".join(raw)
-        text = ascii_line(raw) if joined.isascii() and joined.isprintable() else None
-        return painted(text if text is not None else laid_out([shown(v) for v in raw]), name)
+        if not joined.isprintable():
+            return painted(laid_out([shown(v) for v in raw]), name)
+        text = ascii_line(raw) if joined.isascii() else None
+        return painted(text if text is not None else laid_out(raw), name)
 
-    def laid_out(values: list[str]) -> str:
+    size = _cell_widths()
+
+    def laid_out(values: Sequence[str]) -> str:
+        """`_fit` of every cell, each measured once (in terminal cells: CJK is 2)."""
+        cells = [size(v) for v in values]
         sizes = inner
-        over = sum(max(_width(v) - w, 0) for v, w, f in zip(values, inner, fixed, strict=True) if f)
+        over = sum(max(n - w, 0) for n, w, f in zip(cells, inner, fixed, strict=True) if f)
         if over and first_flexible is not None:  # a longer code takes room from the free text
             sizes = list(inner)
             sizes[first_flexible] = max(sizes[first_flexible] - over, 1)
-        return "  ".join(
-            _fit(v, w, r, cut) for v, w, r, cut in zip(values, sizes, right, flexible, strict=True)
-        )
+        out = []
+        for v, n, w, r, cut in zip(values, cells, sizes, right, flexible, strict=True):
+            if n > w and cut:
+                v, n = _fit(v, w, r, cut), w
+            gap = " " * (w - n)
+            out.append(gap + v if r else v + gap)
+        return "  ".join(out)
 
+    if colour is None:  # nothing is painted: no row needs its style
+        style = None
     headers = [c.header for c in cols]
     write = out.write
     write(painted(laid_out(headers), "bold") + "\n")
@@ -732,6 +748,43 @@ def _rich_list(
             return count
         write("".join([line(read(r), style(r) if style else None) + "\n" for r in chunk]))
         count += len(chunk)
+
+
+def _wide_layout(widths: Sequence[int], md: bool) -> Callable[[Sequence[str]], str]:
+    """A compiled `slow` line of `_text_list` for text with nothing to neutralise: an ASCII cell
+    padded as `ljust` does, one with wide characters (Chinese time left) by its terminal cells."""
+    size = _cell_widths()
+
+    def pad(text: str, width: int) -> str:
+        return text + " " * (width - size(text))
+
+    n = len(widths)
+    cells = ", ".join(f"(v{i}.ljust({w}) if v{i}.isascii() else _pad(v{i}, {w}))"
+                      for i, w in enumerate(widths))  # fmt: skip
+    joined = f"'| ' + ' | '.join(({cells},)) + ' |'" if md else f"'  '.join(({cells},)).rstrip()"
+    lines = ["def line(vals):", f"    ({''.join(f'v{i}, ' for i in range(n))}) = vals",
+             f"    return {joined}"]  # fmt: skip
+    env: dict[str, Any] = {"_pad": pad}
+    exec("\n".join(lines), env)  # the code above holds only numbers of this table's layout
+    return env["line"]
+
+
+def _cell_widths() -> Callable[[str], int]:
+    """`_width`, remembering the widths of the texts with wide characters a long list repeats
+    (time left in Chinese words, a site's name)."""
+    seen: dict[str, int] = {}
+
+    def size(text: str) -> int:
+        if text.isascii():
+            return len(text)
+        n = seen.get(text)
+        if n is None:
+            n = _width(text)
+            if len(seen) < 50_000:
+                seen[text] = n
+        return n
+
+    return size
 
 
 def _longest_word(text: str) -> int:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from svcdesk import clock
+from svcdesk.csvtext import FIRST
+from svcdesk.jsontext import CsvLine
 from svcdesk.services import derived, policies
 from svcdesk.store import sites as site_store
 from svcdesk.store import tickets as store
@@ -110,6 +113,7 @@ def _record(row: store.DueRow, name: str, due: int, now: int,
 BOARD_BRIEF = ("ticket", "severity", "site", "status", "next_clock", "due_at", "seconds_left",
                "assignee", "title")  # fmt: skip
 _CLOCKS = '"clocks":['  # the last key of a ticket's record (records.ticket_record)
+risky_cell = re.compile(r",[=+\-@\s]").search  # a cell after the first may start a formula
 
 
 def board(db: Database, *, site: str | None = None, brief: bool = False, as_json: bool = False,
@@ -170,8 +174,9 @@ def _board(db: Database, site_id: str | None, *, brief: bool, as_json: bool, par
                     yield _board_record(ref, title, sites[site], status, severity, assignee,
                                         _next_clock(clocks), due, now, local, recs)  # fmt: skip
             return
+        first = True
         for rows in batches:
-            out = []
+            out: list[Any] = []
             for ref, site, status, severity, assignee, title, due, clocks, view in rows:
                 listed = None
                 if view:
@@ -180,12 +185,44 @@ def _board(db: Database, site_id: str | None, *, brief: bool, as_json: bool, par
                         listed = text[at + len(_CLOCKS) - 1 : -1]
                 if listed is None:  # no view for this zone: the records, as JSON gives them
                     listed = orjson.dumps(records(ref, clocks, now, local)).decode()
-                # JSON: the text as it is; CSV: one cell, as csvtext.list_value and cell give it
-                cell = orjson.Fragment(listed) if as_json else "" if listed == "[]" else listed
-                out.append(_board_record(ref, title, sites[site], status, severity, assignee,
-                                         _next_clock(clocks), due, now, local, cell,
-                                         iso=parsed))  # fmt: skip
+                if as_json:
+                    out.append(_board_record(ref, title, sites[site], status, severity, assignee,
+                                             _next_clock(clocks), due, now, local,
+                                             orjson.Fragment(listed)))  # fmt: skip
+                    continue
+                texts = (ref, title, sites[site], status, severity, assignee, _next_clock(clocks))
+                due_at = None if due is None else local(due).isoformat()
+                left = None if due is None else due - now
+                row: Any = None if first else _csv_line(texts, due_at, left, listed)
+                if row is None:  # the first (its keys are the header), or text to quote
+                    row = dict(zip(_RECORD_KEYS, (*texts, due_at, left, _clocks_cell(listed)),
+                                   strict=True))  # fmt: skip
+                out.append(row)
+                first = False
             yield from out
+
+
+_RECORD_KEYS = ("ticket", "title", "site", "status", "severity", "assignee", "next_clock",
+                "due_at", "seconds_left", "clocks")  # fmt: skip
+
+
+def _clocks_cell(listed: str) -> str:
+    """The clocks' CSV cell before quoting, as csvtext.list_value and cell give the records."""
+    return "" if listed == "[]" else listed
+
+
+def _csv_line(texts: tuple[str | None, ...], due_at: str | None, left: int | None,
+              listed: str) -> CsvLine | None:  # fmt: skip
+    """A board row's CSV line as `-f csv` writes its record, when its text cells need neither
+    quotes nor a guard against formulas (else None: the record goes through the writer)."""
+    head = ",".join(["" if t is None else t for t in texts])
+    if ('"' in head or "\n" in head or "\r" in head or head.count(",") != len(texts) - 1
+            or head[:1] in FIRST or risky_cell(head)):  # fmt: skip
+        return None
+    clocks = _clocks_cell(listed)
+    if clocks:
+        clocks = '"' + clocks.replace('"', '""') + '"'
+    return CsvLine(f"{head},{due_at or ''},{'' if left is None else left},{clocks}")
 
 
 def _board_record(ref: str, title: str, site: str, status: str, severity: str,
