@@ -81,6 +81,14 @@ def test_a_fast_laptops_resolution_is_closed_now_on_the_right_one(cli, tmp_path)
         assert shown(cli, db, ref)["status"] == "closed"
         assert shown(cli, db, ref, FAST)["status"] == "closed"
     assert cli("--db", b, "sync", "conflicts", "-f", "json").json() == []
+    # closed: nothing of it is due or overdue here any more (its report clock aside)
+    for command in (["sla", "board", "-f", "json"], ["sla", "overdue", "--within", "3650d",
+                                                     "-f", "json"]):  # fmt: skip
+        r = cli("--db", b, *command)
+        assert r.exit_code == 0, r.stderr
+        assert all(row.get("name") == "report" for row in r.json() if row["ticket"] == ref)
+    clocks = {c["name"]: c for c in shown(cli, b, ref)["clocks"]}
+    assert clocks["resolve"]["state"] == "met" and clocks["respond"]["state"] == "met"
 
 
 def test_a_fast_laptops_resolution_is_reopened_now_on_the_right_one(cli, tmp_path):
