@@ -285,6 +285,16 @@ def _events(conn: Conn, p: Plan) -> Iterator[list[Row]]:
         return seen[1]
 
     for rows in store.events(conn, since=p.since, until=p.until):
+        if not any(r[7] for r in rows):  # every event stands (almost every batch)
+            if p.flat:
+                yield [(ref or "", eid, kind, iso(at), actor or "", note or "", data or "",
+                        True, "")
+                       for ref, eid, kind, at, actor, note, data, _ in rows]  # fmt: skip
+            else:
+                yield [(ref, eid, kind, iso(at), actor, note, loads(data) if data else {},
+                        True, None)
+                       for ref, eid, kind, at, actor, note, data, _ in rows]  # fmt: skip
+            continue
         out: list[Row] = []
         for ref, eid, kind, at, actor, note, data, stored in rows:
             by = aside(stored).get(eid) if stored else None
