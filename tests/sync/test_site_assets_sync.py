@@ -153,3 +153,13 @@ def test_a_postgresql_hub_takes_one_sites_assets_and_looks_them_up_by_index(tmp_
     finally:
         hub.close()
         source.close()
+
+
+def test_an_operation_never_carries_a_serial_key():
+    """The key is computed on each replica from the serial: one sent along is refused, so a
+    crafted operation cannot make two devices one (or one device two)."""
+    from svcdesk.errors import StoreError
+    from svcdesk.store import registry
+
+    with pytest.raises(StoreError, match="serial_key is derived"):
+        registry.synced_values("asset", {"id": "x", "serial": "Q6", "serial_key": "q7"})
