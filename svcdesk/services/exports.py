@@ -120,7 +120,7 @@ def plan(kind: str, *, fmt: str | None = None, since: str | None = None,
         raise InvalidValue(
             f"--excel is for -f csv (a UTF-8 BOM for Excel); -f {chosen} takes no --excel"
         )
-    after, before = window(since, until)
+    after, before = clock.window(since, until)
     if chosen == "xlsx":
         _xlsxwriter()  # a missing extra is said before anything is opened
     if path is not None:
@@ -138,15 +138,6 @@ def _format(fmt: str | None, path: Path | None) -> str:
     if chosen not in FORMATS:
         raise InvalidValue(f"unknown export format {fmt!r} (choose from: {', '.join(FORMATS)})")
     return chosen
-
-
-def window(since: str | None, until: str | None) -> tuple[int | None, int | None]:
-    """--since and --until as epoch seconds: the half-open window [since, until)."""
-    after = clock.to_epoch(clock.parse_instant(since, what="--since")) if since else None
-    before = clock.to_epoch(clock.parse_instant(until, what="--until")) if until else None
-    if after is not None and before is not None and before <= after:
-        raise InvalidValue("--until must be after --since")
-    return after, before
 
 
 # --------------------------------------------------------------------------------------------

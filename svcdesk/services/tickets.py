@@ -692,8 +692,7 @@ def list_tickets(
     display zone). With `parsed`, the records as JSON gives them (ISO 8601 instants), for CSV.
     """
     status = rules.choose(status, STATUS_FILTERS, "status")
-    after = clock.to_epoch(clock.parse_instant(since, what="--since")) if since else None
-    before = clock.to_epoch(clock.parse_instant(until, what="--until")) if until else None
+    after, before = clock.window(since, until)
     chosen_severity = rules.choose(severity, rules.SEVERITIES, "severity") if severity else None
     chosen_category = rules.choose(category, rules.CATEGORIES, "category") if category else None
     pattern = None

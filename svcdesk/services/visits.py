@@ -316,14 +316,6 @@ def show_visit(db: Database, typed: str) -> dict[str, Any]:
         return _records(conn, [store.find_visit(conn, typed, replica_code=db.replica_code)])[0]
 
 
-def _window(since: str | None, until: str | None) -> tuple[int | None, int | None]:
-    after = clock.to_epoch(clock.parse_instant(since, what="--since")) if since else None
-    before = clock.to_epoch(clock.parse_instant(until, what="--until")) if until else None
-    if after is not None and before is not None and before <= after:
-        raise InvalidValue("--until must be after --since")
-    return after, before
-
-
 def _spellings(conn: Conn, engineer: str | None) -> list[str] | None:
     """The engineer names in use that are this one, whatever the case."""
     if engineer is None:
@@ -343,7 +335,7 @@ def list_visits(
     until: str | None = None,
 ) -> list[dict[str, Any]]:
     """Visits started in [since, until), oldest first; `engineer` matches whatever the case."""
-    after, before = _window(since, until)
+    after, before = clock.window(since, until)
     with db.read() as conn:
         site_id = site_store.find(conn, site).id if site else None
         rows = store.visits(conn, site_id=site_id, engineers=_spellings(conn, engineer),
@@ -361,7 +353,7 @@ def time_on_site(
 ) -> list[dict[str, Any]]:
     """Time on site per engineer and site, of the visits started in [since, until): how many
     ended, their minutes and seconds in total, and how many are still open (not counted)."""
-    after, before = _window(since, until)
+    after, before = clock.window(since, until)
     with db.read() as conn:
         site_id = site_store.find(conn, site).id if site else None
         rows = store.time_on_site(conn, site_id=site_id, engineers=_spellings(conn, engineer),

@@ -99,6 +99,25 @@ def test_an_empty_duration_is_refused_everywhere(cli, db, args, value):
     assert fingerprint(db) == before
 
 
+@pytest.mark.parametrize("args", [
+    ("ticket", "list"), ("visit", "list"), ("export", "tickets"), ("export", "events")],
+    ids=" ".join)  # fmt: skip
+@pytest.mark.parametrize("option", ["--since", "--until"])
+@pytest.mark.parametrize("value", ["", " "])
+def test_an_empty_instant_is_refused_not_read_as_not_given(cli, db, args, option, value):
+    before = fingerprint(db)
+    line = refused(cli(*args, option, value), code=2)
+    assert line.startswith(f"svcdesk: error: invalid {option} {value!r}: use ISO 8601")
+    assert fingerprint(db) == before
+
+
+@pytest.mark.parametrize("args", [("ticket", "list"), ("visit", "list"), ("export", "tickets")],
+                         ids=" ".join)  # fmt: skip
+def test_an_until_before_since_is_refused_by_every_list(cli, db, args):
+    line = refused(cli(*args, "--since", "2026-10-02", "--until", "2026-10-01"), code=2)
+    assert line == "svcdesk: error: --until must be after --since"
+
+
 @given(st.text(alphabet=" \t\n\r\x0b\x0c\u3000\xa0", max_size=5))
 def test_the_duration_parser_refuses_every_blank(text):
     from svcdesk.domain.durations import parse_duration
