@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["same_serial", "serial_key"]
+__all__ = ["same_serial", "serial_key", "serial_problem"]
 
 
 def serial_key(serial: str) -> str:
@@ -31,3 +31,14 @@ def serial_key(serial: str) -> str:
 def same_serial(a: str, b: str) -> bool:
     """Whether two typed serials name one device's serial under the rule."""
     return serial_key(a) == serial_key(b)
+
+
+def serial_problem(serial: str) -> str | None:
+    """Why a typed serial cannot be stored (None: it can): it holds a control, format or other
+    invisible character (a terminal escape, a tab or line break from a spreadsheet cell, a
+    zero-width space), which no label on a device shows. Spaces of any width are kept."""
+    for c in serial:
+        if unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp"):
+            return (f"serial {serial!r} holds the control or invisible character "
+                    f"U+{ord(c):04X}; type it as the label shows it")  # fmt: skip
+    return None

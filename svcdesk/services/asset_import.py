@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from svcdesk import clock, ids
-from svcdesk.domain.serials import serial_key
+from svcdesk.domain.serials import serial_key, serial_problem
 from svcdesk.errors import InvalidValue, SvcdeskError
 from svcdesk.services.assets import (
     Notify,
@@ -309,6 +309,9 @@ def _plan(conn: Conn, text: str, name: str, default_site: str | None) -> _Plan:
         serial = cells[i_serial].strip()
         if not serial:
             problems.append("no serial")
+        elif problem := serial_problem(serial):
+            problems.append(problem)
+            serial = ""  # not compared with the file's other serials
         values: dict[str, Any] = {}
         for col, i in optional:
             v = cells[i].strip()

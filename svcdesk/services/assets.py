@@ -16,6 +16,7 @@ from typing import Any
 
 from svcdesk import clock, ids
 from svcdesk.domain import tickets as rules
+from svcdesk.domain.serials import serial_problem
 from svcdesk.errors import InvalidValue, RuleViolation
 from svcdesk.services import policies
 from svcdesk.services.records import asset_record
@@ -139,6 +140,8 @@ def add_asset(
     serial = serial.strip()
     if not serial:
         raise InvalidValue("an asset needs a --serial")
+    if problem := serial_problem(serial):
+        raise InvalidValue(problem)
     installed = _day(installed_on, "--installed")
     warranty = _day(warranty_until, "--warranty-until")
     problem = date_problem(installed, warranty, today=today())
@@ -219,6 +222,8 @@ def edit_asset(
         new["serial"] = serial.strip()
         if not new["serial"]:
             raise InvalidValue("--serial cannot be empty: an asset keeps its serial number")
+        if problem := serial_problem(new["serial"]):
+            raise InvalidValue(problem)
     if model is not None:
         new["model"] = _text(model)
     if installed_on is not None:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from support import replicas
 
 from svcdesk.domain.serials import serial_key
-from svcdesk.errors import RuleViolation
+from svcdesk.errors import InvalidValue, RuleViolation
 from svcdesk.services import assets, sites, sync
 
 HEADER = "site,kind,serial,model,installed_on,warranty_until,notes\n"
@@ -80,7 +80,7 @@ def test_a_row_naming_a_registered_serial_updates_that_asset_under_the_rule(cli,
     assert cli("asset", "import", path, "-f", "json").json()["unchanged"] == 1
 
 
-@pytest.mark.parametrize("typed", ["q 6", " q6", "Q\t6", "Ｑ６", "Q\u30006"])
+@pytest.mark.parametrize("typed", ["q 6", " q6", "Q  6", "Ｑ６", "Q\u30006"])
 def test_asset_add_and_edit_refuse_a_serial_the_site_has_under_the_rule(cli, site, typed):
     first = cli("asset", "add", "--site", site, "--kind", "server", "--serial", "Q6",
                 "-f", "json").json()  # fmt: skip
@@ -94,6 +94,31 @@ def test_asset_add_and_edit_refuse_a_serial_the_site_has_under_the_rule(cli, sit
     assert r.exit_code != 0 and f"as asset {first['ref']}" in r.stderr
     assert counts(cli)["asset"] == before["asset"] + 1
     assert cli("asset", "show", typed, "-f", "json").json()["id"] == first["id"]
+
+
+@pytest.mark.parametrize("typed", ["Q\t6", "Q6\x1b[31m", "Q\u200b6", "Q\n6", "\u202eQ6"])
+def test_a_serial_holding_a_control_or_invisible_character_is_refused(cli, site, tmp_path,
+                                                                       typed):
+    """No label on a device shows a tab, an escape or a zero-width space: add, edit and import
+    refuse it in one line (a terminal escape would otherwise reach every list)."""
+    before = counts(cli)
+    r = cli("asset", "add", "--site", site, "--kind", "pc", "--serial", typed)
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "control or invisible character U+" in r.stderr
+    assert counts(cli) == before
+    other = cli("asset", "add", "--site", site, "--kind", "pc", "--serial", "P7",
+                "-f", "json").json()  # fmt: skip
+    r = cli("asset", "edit", other["ref"], "--serial", typed)
+    assert r.exit_code == 2 and "control or invisible character U+" in r.stderr
+    before = counts(cli)
+    cell = '"' + typed.replace('"', '""') + '"'
+    path = write(tmp_path / "bad.csv", HEADER + "BJ-HD,server,Q9,,,,\n"
+                 + f"BJ-HD,server,{cell},,,,\n")  # fmt: skip
+    r = cli("asset", "import", path)
+    assert r.exit_code == 2
+    assert r.stderr.splitlines()[0].startswith(f"{path}:3: serial ")
+    assert "control or invisible character U+" in r.stderr
+    assert counts(cli) == before
 
 
 def test_db_check_reports_two_live_assets_of_one_serial_at_one_site(cli, site, tmp_path):
@@ -186,5 +211,7 @@ def test_any_spelling_of_a_serial_is_that_serial(shared, pair):
     added = assets.add_asset(shared, site="BJ-HD", kind="server", serial=serial)
     if not re.fullmatch(r"a?\d+", serial_key(typed)):  # (3, A3: this replica's asset 3)
         assert assets.show_asset(shared, typed)["id"] == added["id"]
-    with pytest.raises(RuleViolation):
+    # a tab inside is no label's spelling: refused as such; any other spelling is the serial
+    refusal = InvalidValue if "\t" in typed.strip() else RuleViolation
+    with pytest.raises(refusal):
         assets.add_asset(shared, site="BJ-HD", kind="pc", serial=typed)
