@@ -537,6 +537,11 @@ def _cell_reader(
                 f"    {n} = {v} if {v}.__class__ is str else ('' if {v} is None else "
                 f"_human({v}, 'text'))"
             )
+        elif c.kind == "relative":  # the board's time left, in words: one call a row
+            from svcdesk import humanize
+
+            env[f"_words{i}"] = humanize.time_left_words(c.lang)
+            lines.append(f"    {n} = _words{i}({v})")
         else:
             lines.append(f"    {n} = _human({v}, {c.kind!r}, {c.lang!r})")
     lines.append(f"    return ({', '.join(names)},)")

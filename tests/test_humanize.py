@@ -259,3 +259,15 @@ def test_whole_seconds_are_worded_as_pendulums_duration_words_them(seconds, lang
 
     assert span(seconds, lang) == _span_pendulum(seconds, lang)
     assert span(seconds, lang) == _span_pendulum(float(seconds), lang)
+
+
+@given(st.one_of(st.none(), st.integers(min_value=-(10**9), max_value=10**9),
+                 st.sampled_from([0, 1, -1, 59, -59, 60, -60, 3600, -86400])),
+       st.sampled_from(["en", "zh", "zh-CN"]))  # fmt: skip
+def test_the_boards_time_left_words_are_relative_and_overdue(seconds, lang):
+    from svcdesk.humanize import time_left_words
+
+    expected = "" if seconds is None else (
+        relative(seconds, lang) if seconds >= 0 else overdue(-seconds, lang)
+    )
+    assert time_left_words(lang)(seconds) == expected

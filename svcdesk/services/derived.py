@@ -282,6 +282,53 @@ def clock_records(ticket_ref: str, clocks_json: str | None, now: int, local: Loc
     return out
 
 
+def clocks_text(ticket_ref: str, clocks_json: str | None, now: int,
+                iso: Callable[[int], str]) -> str:  # fmt: skip
+    """The JSON text of `clock_records(ticket_ref, clocks_json, now, local)`, byte for byte as
+    orjson writes it, built as text (a board in JSON or CSV writes one per open ticket); `iso`
+    is `iso_texts` of `local`'s zone."""
+    ref = orjson.dumps(ticket_ref).decode()
+    out = []
+    for name, _, due, met, remaining, *_ in orjson.loads(clocks_json or "[]"):
+        quoted = _NAMES.get(name) or _name(name)
+        if met is not None:
+            late = "true" if due is not None and met > due else "false"
+            state, left, met_at = '"met"', "null", iso(met)
+        elif due is None:
+            state, left, met_at, late = '"paused"', _number(remaining), "null", "false"
+        else:
+            state = '"breached"' if due < now else '"running"'
+            left, met_at, late = str(due - now), "null", "false"
+        due_at = "null" if due is None else iso(due)
+        out.append(f'{{"ticket":{ref},"name":{quoted},"due_at":{due_at},"state":{state},'
+                   f'"met_at":{met_at},"seconds_left":{left},"late":{late}}}')  # fmt: skip
+    return "[" + ",".join(out) + "]"
+
+
+_NAMES: dict[str, str] = {}  # a clock's name -> its JSON text
+
+
+def _name(name: Any) -> str:
+    text = orjson.dumps(name).decode()
+    if isinstance(name, str) and len(_NAMES) < 1000:
+        _NAMES[name] = text
+    return text
+
+
+def _number(value: Any) -> str:
+    return "null" if value is None else orjson.dumps(value).decode()
+
+
+def iso_texts(tz: Any) -> Callable[[int], str]:
+    """Epoch seconds -> the quoted ISO 8601 text of `local_times(tz)(ts)`, as orjson writes it."""
+    text = clock.local_isoformat(tz)
+
+    def iso(ts: int) -> str:
+        return '"' + text(ts) + '"'
+
+    return iso
+
+
 def running_clocks(clocks_json: str | None) -> Iterator[tuple[str, int]]:
     """(name, due) of each clock still running with a deadline."""
     for name, _, due, met, *_ in orjson.loads(clocks_json or "[]"):

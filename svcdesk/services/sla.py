@@ -138,13 +138,27 @@ def board_count(db: Database, *, site: str | None = None) -> int:
         return store.open_count(conn, site_id=site_id)
 
 
-def _next_clock(clocks_json: str | None) -> str | None:
-    """The name of the running clock due first (the first of those due alike), if any."""
-    name, first = None, None
-    for clock_name, _, due, met, *_ in orjson.loads(clocks_json or "[]"):
-        if met is None and due is not None and (first is None or due < first):
-            name, first = clock_name, due
-    return name
+def _next_clock(clocks_json: str | None, due: int | None) -> str | None:
+    """The name of the running clock due first (the first of those due alike), if any: the
+    first one not met that is due at the ticket's `next_due_at`, its earliest running deadline."""
+    if due is None or not clocks_json:
+        return None
+    # Read out of the text: `["NAME",STARTED,DUE,null,...` is the clock not met due then
+    # (its fields: name, started, due, met, ...); anything less plain is parsed.
+    at = clocks_json.find(f",{due},null,")
+    if at > 0:
+        start = clocks_json.rfind('["', 0, at) + 2
+        end = clocks_json.find('",', start)
+        if start > 1 and 0 < end < at and clocks_json[end + 2 : at].isdigit():
+            name = clocks_json[start:end]
+            if "\\" not in name and '"' not in name:
+                return name
+    clocks = orjson.loads(clocks_json)
+    for name, _, clock_due, met, *_ in clocks:
+        if clock_due == due and met is None:
+            return str(name)
+    running = [(d, n) for n, _, d, met, *_ in clocks if met is None and d is not None]
+    return str(min(running, key=lambda c: c[0])[1]) if running else None
 
 
 def _board(db: Database, site_id: str | None, *, brief: bool, as_json: bool, parsed: bool,
@@ -152,16 +166,14 @@ def _board(db: Database, site_id: str | None, *, brief: bool, as_json: bool, par
     now = clock.to_epoch(clock.now())
     tz = clock.display_tz()
     local = clock.local_times(tz)
-    zone = local.zone  # type: ignore[attr-defined]
-    fill, records = derived.view_text, derived.clock_records
     with db.read() as conn:
         sites = site_store.codes(conn)
-        batches = store.board(conn, site_id=site_id, views=as_json or parsed, limit=limit)
+        batches = store.board(conn, site_id=site_id, limit=limit, views=as_json or parsed)
         if brief:
             minute = clock.local_minutes(tz)
             for rows in batches:
                 yield from [
-                    (ref, severity, sites[site], status, _next_clock(clocks),
+                    (ref, severity, sites[site], status, _next_clock(clocks, due),
                      None if due is None else minute(due), None if due is None else due - now,
                      assignee, title)
                     for ref, site, status, severity, assignee, title, due, clocks in rows
@@ -170,10 +182,19 @@ def _board(db: Database, site_id: str | None, *, brief: bool, as_json: bool, par
         if not (as_json or parsed):
             for rows in batches:
                 for ref, site, status, severity, assignee, title, due, clocks in rows:
-                    recs = records(ref, clocks, now, local)
-                    yield _board_record(ref, title, sites[site], status, severity, assignee,
-                                        _next_clock(clocks), due, now, local, recs)  # fmt: skip
+                    yield {
+                        "ticket": ref, "title": title, "site": sites[site], "status": status,
+                        "severity": severity, "assignee": assignee,
+                        "next_clock": _next_clock(clocks, due),
+                        "due_at": None if due is None else local(due),
+                        "seconds_left": None if due is None else due - now,
+                        "clocks": derived.clock_records(ref, clocks, now, local),
+                    }  # fmt: skip
             return
+        # JSON and CSV: each ticket's clocks as their JSON text: out of its pre-rendered view
+        # (filled in for now), else (no view for this zone) built from its stored clocks
+        iso, build, fill = derived.iso_texts(tz), derived.clocks_text, derived.view_text
+        iso_text, zone = clock.local_isoformat(tz), local.zone  # type: ignore[attr-defined]
         first = True
         for rows in batches:
             out: list[Any] = []
@@ -183,16 +204,21 @@ def _board(db: Database, site_id: str | None, *, brief: bool, as_json: bool, par
                     text = fill(view, zone, now)
                     if text is not None and text.endswith("]}") and (at := text.rfind(_CLOCKS)) > 0:
                         listed = text[at + len(_CLOCKS) - 1 : -1]
-                if listed is None:  # no view for this zone: the records, as JSON gives them
-                    listed = orjson.dumps(records(ref, clocks, now, local)).decode()
-                if as_json:
-                    out.append(_board_record(ref, title, sites[site], status, severity, assignee,
-                                             _next_clock(clocks), due, now, local,
-                                             orjson.Fragment(listed)))  # fmt: skip
-                    continue
-                texts = (ref, title, sites[site], status, severity, assignee, _next_clock(clocks))
-                due_at = None if due is None else local(due).isoformat()
+                if listed is None:
+                    listed = build(ref, clocks, now, iso)
                 left = None if due is None else due - now
+                if as_json:
+                    out.append({
+                        "ticket": ref, "title": title, "site": sites[site], "status": status,
+                        "severity": severity, "assignee": assignee,
+                        "next_clock": _next_clock(clocks, due),
+                        "due_at": None if due is None else local(due), "seconds_left": left,
+                        "clocks": orjson.Fragment(listed),
+                    })  # fmt: skip
+                    continue
+                texts = (ref, title, sites[site], status, severity, assignee,
+                         _next_clock(clocks, due))  # fmt: skip
+                due_at = None if due is None else iso_text(due)
                 row: Any = None if first else _csv_line(texts, due_at, left, listed)
                 if row is None:  # the first (its keys are the header), or text to quote
                     row = dict(zip(_RECORD_KEYS, (*texts, due_at, left, _clocks_cell(listed)),
@@ -223,26 +249,6 @@ def _csv_line(texts: tuple[str | None, ...], due_at: str | None, left: int | Non
     if clocks:
         clocks = '"' + clocks.replace('"', '""') + '"'
     return CsvLine(f"{head},{due_at or ''},{'' if left is None else left},{clocks}")
-
-
-def _board_record(ref: str, title: str, site: str, status: str, severity: str,
-                  assignee: str | None, next_clock: str | None, due: int | None, now: int,
-                  local: Callable[[int], Any], clocks: Any, *, iso: bool = False
-                  ) -> dict[str, Any]:  # fmt: skip
-    """A board row in the JSON shape of CLI.md (`due_at` as ISO 8601 text with `iso`)."""
-    due_at = None if due is None else local(due)
-    return {
-        "ticket": ref,
-        "title": title,
-        "site": site,
-        "status": status,
-        "severity": severity,
-        "assignee": assignee,
-        "next_clock": next_clock,
-        "due_at": due_at.isoformat() if iso and due_at is not None else due_at,
-        "seconds_left": None if due is None else due - now,
-        "clocks": clocks,
-    }
 
 
 def recompute(

@@ -76,7 +76,7 @@ class DueRow(NamedTuple):
     clocks: str | None
 
 
-# The columns of a board row, in tuple order; with `views`, the ticket's pre-rendered view too.
+# The columns of a board row, in tuple order (all of them in ix_ticket_board).
 BOARD_COLS = ("ref", "site_id", "status", "severity", "assignee", "title", "next_due_at", "clocks")
 
 
@@ -354,10 +354,11 @@ def board(conn: Conn, *, site_id: str | None = None, views: bool = False,
           ) -> Iterator[list[tuple[Any, ...]]]:  # fmt: skip
     """Tickets not closed, most urgent first: by earliest running deadline, then opening, then
     id; those with no running deadline last (by opening, then id). In batches of BOARD_COLS
-    tuples (with `views`, the view after them); `limit` stops after that many.
+    tuples (with `views`, each ticket's pre-rendered view after them); `limit` stops after
+    that many.
 
-    Two queries, each read in order from ix_ticket_board (the board's columns beside its order,
-    so the rows stream without a sort); the views, when asked for, are looked up row by row."""
+    Two queries, each read in order from ix_ticket_board (the board's columns beside its order),
+    so the rows stream without a sort; only the views are looked up in the table."""
     cols = ", ".join(f"t.{c}" for c in BOARD_COLS) + (", t.view" if views else "")
     where = "t.status <> 'closed'"
     params: dict[str, Any] = {}

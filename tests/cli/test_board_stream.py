@@ -11,6 +11,8 @@ import sys
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from svcdesk import clock, output
 from svcdesk.cli import common
@@ -235,3 +237,41 @@ def test_the_board_streams_in_batches_in_the_index_order(board, env_setup):
                     assert "ix_ticket_board" in text and "TEMP B-TREE" not in text
     finally:
         db.close()
+
+
+# --------------------------------------------------------------------------------------------
+# What the board reads out of a ticket's stored clocks, against the records built from them
+
+INSTANT = st.integers(min_value=1_700_000_000, max_value=1_700_000_300)  # collide often
+NAMES = st.sampled_from(["respond", "resolve", "onsite", "report", 're"x', "a\\b", "z[", '",1,'])
+CLOCK = st.tuples(NAMES, INSTANT, st.none() | INSTANT, st.none() | INSTANT,
+                  st.none() | st.integers(-10**6, 10**6), st.integers(0, 10**6),
+                  st.sampled_from(["working", "calendar"]),
+                  st.sampled_from(["", "x[", 'q"]']))  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(CLOCK, max_size=5), INSTANT)
+def test_the_next_clock_and_the_clocks_text_agree_with_the_records(clocks, now):
+    from svcdesk.services import derived, sla
+
+    text = orjson.dumps([list(c) for c in clocks]).decode()
+    running = [(due, name) for name, _, due, met, *_ in clocks if met is None and due is not None]
+    due = min(d for d, _ in running) if running else None
+    expected = next((n for d, n in running if d == due), None)
+    assert sla._next_clock(text, due) == expected
+    tz = clock.zone("Asia/Shanghai")
+    local = clock.local_times(tz)
+    records = derived.clock_records("KQ7M-1", text, now, local)
+    assert derived.clocks_text("KQ7M-1", text, now, derived.iso_texts(tz)) == orjson.dumps(
+        records
+    ).decode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=-2_000_000_000, max_value=4_000_000_000),
+       st.sampled_from(["Asia/Shanghai", "UTC", "America/New_York", "Asia/Kathmandu",
+                        "Australia/Lord_Howe", "Europe/Dublin"]))  # fmt: skip
+def test_instants_as_text_are_what_isoformat_gives(ts, zone):
+    tz = clock.zone(zone)
+    assert clock.local_isoformat(tz)(ts) == clock.local_times(tz)(ts).isoformat()
