@@ -1,4 +1,4 @@
-"""svcdesk export: tickets, events, visits, inspections, assets and articles as CSV, JSON
+"""svcdesk export: tickets, events, visits, inspections, assets, articles and parts as CSV, JSON
 Lines, JSON or XLSX, streamed in constant memory."""
 
 from __future__ import annotations
@@ -64,6 +64,14 @@ KINDS: dict[str, tuple[str, str, str]] = {
         "base: the header only).",
         "last updated",
         "svcdesk export articles -f json -o kb.json",
+    ),
+    "parts": (
+        "One row per part replaced on a visit, oldest visit first.\n\n"
+        "Fields visit, site, ticket, engineer, at (when it went in), asset, serial_out,\n"
+        "serial_in, coverage (free, paid, not_covered) and cost: a number in currency units,\n"
+        "so a spreadsheet sums it.",
+        "whose visit started",
+        "svcdesk export parts --since 2026-10-01 --until 2026-11-01 -o parts-oct.xlsx",
     ),
 }
 

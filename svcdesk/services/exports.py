@@ -40,7 +40,7 @@ from svcdesk.store import exports as store
 from svcdesk.store.db import Database
 from svcdesk.store.sql import Conn
 
-KINDS = ("tickets", "events", "visits", "inspections", "assets", "articles")
+KINDS = ("tickets", "events", "visits", "inspections", "assets", "articles", "parts")
 FORMATS = ("csv", "jsonl", "json", "xlsx")
 # An -o file's suffix names its format when -f is not given.
 SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
@@ -60,6 +60,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     "assets": ("id", "ref", "site", "kind", "serial", "model", "installed_on", "warranty_until",
                "notes", "created_at", "updated_at", "removed_at"),
     "articles": store.ARTICLE_FIELDS,
+    # one row per part replaced on a visit: `at` when it went in (the visit's end, else its
+    # start), `cost` a number in currency units (empty when none was given), summable
+    "parts": ("visit", "site", "ticket", "engineer", "at", "asset", "serial_out", "serial_in",
+              "coverage", "cost"),
 }  # fmt: skip
 
 # Up to this many assets, a ticket export reads every asset's ref once (some MiB at most);
@@ -321,6 +325,22 @@ def _parts_text(parts: list[dict[str, Any]]) -> str | None:
     return "; ".join(out) or None
 
 
+def _parts(conn: Conn, p: Plan) -> Iterator[list[Row]]:
+    """The parts replaced on the visits of the window, a row each, in the visits' order."""
+    from svcdesk.services import visits
+
+    for rows in store.visits(conn, since=p.since, until=p.until):
+        out: list[Row] = []
+        for v in visits._records(conn, rows):  # the shape `visit list` gives
+            at = _iso(v["ended_at"] or v["started_at"])
+            for part in v["parts"]:
+                cents = part["cost_cents"]
+                out.append((v["ref"], v["site"], v["ticket"], v["engineer"], at,
+                            part["asset"], part["serial_out"], part["serial_in"],
+                            part["coverage"], None if cents is None else cents / 100))
+        yield out
+
+
 def _inspections(conn: Conn, p: Plan) -> Iterator[list[Row]]:
     from svcdesk.services import inspections
 
@@ -422,6 +442,8 @@ def _records(conn: Conn, p: Plan, notify: Notify | None) -> Iterator[list[Row]]:
         return _inspections(conn, p)
     if p.kind == "assets":
         return _assets(conn, p)
+    if p.kind == "parts":
+        return _parts(conn, p)
     return _articles(conn, p, notify)
 
 
