@@ -712,9 +712,10 @@ def _rich_list(
         if not joined.isprintable():
             return painted(laid_out([shown(v) for v in raw]), name)
         text = ascii_line(raw) if joined.isascii() else None
-        return painted(text if text is not None else laid_out(raw), name)
+        return painted(text if text is not None else wide_line(raw), name)
 
     size = _cell_widths()
+    wide_line = _wide_rich_layout(inner, right, flexible, size)
 
     def laid_out(values: Sequence[str]) -> str:
         """`_fit` of every cell, each measured once (in terminal cells: CJK is 2)."""
@@ -753,6 +754,35 @@ def _rich_list(
             return count
         write("".join([line(read(r), style(r) if style else None) + "\n" for r in chunk]))
         count += len(chunk)
+
+
+def _wide_rich_layout(widths: Sequence[int], right: Sequence[bool], cut: Sequence[bool],
+                      size: Callable[[str], int]) -> Callable[[Sequence[str]], str]:  # fmt: skip
+    """`laid_out` of `_rich_list` compiled, for printable text: each cell measured in terminal
+    cells (CJK is 2), the same text as `_fit` cell by cell, a code wider than its column taking
+    the room from the first free text."""
+    n = len(widths)
+    lines = ["def line(vals):", f"    ({''.join(f'v{i}, ' for i in range(n))}) = vals"]
+    lines += [f"    n{i} = len(v{i}) if v{i}.isascii() else _size(v{i})" for i in range(n)]
+    first = next((i for i in range(n) if cut[i]), None)
+    over = [f"(n{i} - {w} if n{i} > {w} else 0)" for i, w in enumerate(widths) if not cut[i]]
+    if first is not None and over:
+        lines.append(f"    over = {' + '.join(over)}")
+        lines.append(f"    w{first} = max({widths[first]} - over, 1) if over else {widths[first]}")
+    elif first is not None:
+        lines.append(f"    w{first} = {widths[first]}")
+    cells = []
+    for i, w in enumerate(widths):
+        width = f"w{i}" if i == first else str(w)
+        pad = f"' ' * ({width} - n{i})"
+        fitted = f"{pad} + v{i}" if right[i] else f"v{i} + {pad}"
+        if cut[i]:
+            fitted = f"({fitted} if n{i} <= {width} else _fit(v{i}, {width}, {right[i]}, True))"
+        cells.append(fitted)
+    lines.append(f"    return '  '.join(({', '.join(cells)},))")
+    env: dict[str, Any] = {"_size": size, "_fit": _fit}
+    exec("\n".join(lines), env)  # the code above holds only numbers of this table's layout
+    return env["line"]
 
 
 def _wide_layout(widths: Sequence[int], md: bool) -> Callable[[Sequence[str]], str]:
