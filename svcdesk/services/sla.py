@@ -118,7 +118,8 @@ risky_cell = re.compile(r",[=+\-@\s]").search  # a cell after the first may star
 
 def board(db: Database, *, site: str | None = None, brief: bool = False, as_json: bool = False,
           parsed: bool = False, limit: int | None = None) -> Iterator[Any]:  # fmt: skip
-    """Open tickets, most urgent first: by their earliest running deadline, paused ones last.
+    """Open tickets, most urgent first: by their earliest running deadline (then opening),
+    those with no clock running last.
 
     Streamed in batches, in the order an index keeps (store.board), like `ticket list`: records
     in the JSON shape of CLI.md; with `as_json` their clocks come as ready JSON (an orjson
@@ -204,6 +205,8 @@ def _board(db: Database, site_id: str | None, *, brief: bool, as_json: bool, par
                     text = fill(view, zone, now)
                     if text is not None and text.endswith("]}") and (at := text.rfind(_CLOCKS)) > 0:
                         listed = text[at + len(_CLOCKS) - 1 : -1]
+                        if '],"' in listed:  # a key after the clocks: not this shape
+                            listed = None
                 if listed is None:
                     listed = build(ref, clocks, now, iso)
                 left = None if due is None else due - now

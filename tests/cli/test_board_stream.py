@@ -275,3 +275,41 @@ def test_the_next_clock_and_the_clocks_text_agree_with_the_records(clocks, now):
 def test_instants_as_text_are_what_isoformat_gives(ts, zone):
     tz = clock.zone(zone)
     assert clock.local_isoformat(tz)(ts) == clock.local_times(tz)(ts).isoformat()
+
+
+# --------------------------------------------------------------------------------------------
+# A PostgreSQL hub streams the same board
+
+TICKETS = [("2026-10-12T19:00", "late"), ("2026-10-12T18:00", "early"),
+           ("2026-10-12T09:00", "sooner"), ("2026-10-09T09:00", "paused"),
+           ("2026-10-13T11:00", 'a, "quoted" one'), ("2026-10-13T11:30", "=2+3")]  # fmt: skip
+
+
+def test_a_postgresql_hub_gives_the_same_board_in_every_format(cli, env_setup, pg_url):
+    def fill(db: str) -> None:
+        assert cli("--db", db, "init").exit_code == 0
+        assert cli("--db", db, "site", "add", "BJ-HD", "--name", "Haidian").exit_code == 0
+        for i, (at, title) in enumerate(TICKETS):
+            r = cli("--db", db, "ticket", "open", "--site", "BJ-HD", "--title", title,
+                    "--category", ("hardware", "software")[i % 2], "--at", at, "-f", "json")
+            assert r.exit_code == 0, r.stderr
+            if title == "paused":  # responded to, then paused: no clock runs
+                ref = r.json()["ref"]
+                r = cli("--db", db, "ticket", "respond", ref, "--at", "2026-10-09T09:10")
+                assert r.exit_code == 0, r.stderr
+                r = cli("--db", db, "ticket", "pause", ref, "--reason", "a part",
+                        "--at", "2026-10-09T09:20")
+                assert r.exit_code == 0, r.stderr
+
+    def shown(db: str, fmt: str) -> str:
+        r = cli("--db", db, "sla", "board", "-f", fmt)
+        assert r.exit_code == 0, r.stderr
+        code = cli("--db", db, "db", "info", "-f", "json").json()["replica_code"]
+        return r.stdout.replace(code, "XXXX")
+
+    fill(str(env_setup))
+    fill(pg_url)
+    for fmt in ("plain", "md", "csv", "json", "table"):
+        assert shown(pg_url, fmt) == shown(str(env_setup), fmt), fmt
+    titles = [r["title"] for r in cli("--db", pg_url, "sla", "board", "-f", "json").json()]
+    assert titles[:3] == ["sooner", "early", "late"] and titles[-1] == "paused"
