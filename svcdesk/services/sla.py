@@ -144,16 +144,6 @@ def _next_clock(clocks_json: str | None, due: int | None) -> str | None:
     first one not met that is due at the ticket's `next_due_at`, its earliest running deadline."""
     if due is None or not clocks_json:
         return None
-    # Read out of the text: `["NAME",STARTED,DUE,null,...` is the clock not met due then
-    # (its fields: name, started, due, met, ...); anything less plain is parsed.
-    at = clocks_json.find(f",{due},null,")
-    if at > 0:
-        start = clocks_json.rfind('["', 0, at) + 2
-        end = clocks_json.find('",', start)
-        if start > 1 and 0 < end < at and clocks_json[end + 2 : at].isdigit():
-            name = clocks_json[start:end]
-            if "\\" not in name and '"' not in name:
-                return name
     clocks = orjson.loads(clocks_json)
     for name, _, clock_due, met, *_ in clocks:
         if clock_due == due and met is None:
