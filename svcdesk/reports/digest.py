@@ -223,7 +223,10 @@ def markdown_body(body: str) -> Any:
         out = made(False)
         if _raw_html(md, out):
             out = out.replace("<", "&lt;")
-    return Markup(out.strip("\n"))
+    # blank lines around it go, but not those inside a code block left open at the end
+    out = out.lstrip("\n") if code and max(code) + 1 >= len(text.splitlines()) else (
+        out.strip("\n"))
+    return Markup(out)
 
 
 def html_body(body: str) -> Any:
