@@ -124,7 +124,7 @@ def board(
     \b
     Example:
       svcdesk sla board --site BJ-HD
-      svcdesk sla board --all | less -R
+      svcdesk sla board --all
     """
     import sys
 
