@@ -75,6 +75,9 @@ def test_a_version_4_database_upgrades_in_its_own_step(tmp_path):
             conn.execute(f"DROP TABLE {table}")
         conn.execute("DROP TABLE ticket_csv")  # m008's
         conn.execute("DROP TABLE kb_digest")  # m009's
+        conn.execute("DROP INDEX ix_asset_serial_key")  # m010's
+        conn.execute("DROP INDEX ix_ticket_asset")
+        conn.execute("ALTER TABLE asset DROP COLUMN serial_key")
         conn.execute("ALTER TABLE site DROP COLUMN contract_start")  # m011's
         conn.execute("UPDATE svcdesk_meta SET value = '4' WHERE key = 'schema_version'")
     db = open_database(str(path))
