@@ -11,10 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import reset_cli_state
 from typer.testing import CliRunner
-
-from svcdesk import clock
-from svcdesk.cli import common
 
 NOW = "2026-10-14T10:00:00+08:00"  # a Wednesday, working hours
 
@@ -31,13 +29,7 @@ def env_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / "data"))
     yield db
-    # The CLI keeps process-wide state (global options, the open database): reset it.
-    if common.state._db is not None:
-        common.state._db.close()
-    common.state.__init__()  # type: ignore[misc]
-    clock.set_now(None)
-    clock.set_display_tz(None)
-    clock.set_policy_tz(None)
+    reset_cli_state()
 
 
 @dataclass
@@ -65,12 +57,7 @@ def run(*args: str, input: str | None = None) -> Result:
         sys.stderr.flush()
         stdout = out.getvalue().decode()
         stderr = err.getvalue().decode() if err is not None else ""
-    if common.state._db is not None:
-        common.state._db.close()
-    common.state.__init__()  # type: ignore[misc]
-    clock.set_now(None)
-    clock.set_display_tz(None)
-    clock.set_policy_tz(None)
+    reset_cli_state()
     return Result(code, stdout, stderr)
 
 

@@ -66,3 +66,33 @@ def lifecycle(db, action: str, ref: str, at: str | None = None) -> None:
         "comment": lambda: tickets.comment(db, ref, "called the hall manager", at=at),
     }  # fmt: skip
     steps[action]()
+
+
+def reset_cli_state() -> None:
+    """The CLI keeps process-wide state (global options, the open database): reset it."""
+    from svcdesk import clock
+    from svcdesk.cli import common
+
+    if common.state._db is not None:
+        common.state._db.close()
+    common.state.__init__()  # type: ignore[misc]
+    clock.set_now(None)
+    clock.set_display_tz(None)
+    clock.set_policy_tz(None)
+
+
+def complete(db: str, words: str) -> list[str]:
+    """What Tab offers after `words` (bash's completion protocol; a trailing space: a new
+    word), in a child process as a shell runs it."""
+    import subprocess
+    import sys
+
+    env = {**child_env(), "_SVCDESK_COMPLETE": "complete_bash", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+           "SVCDESK_DB": db}  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", "from svcdesk.cli import main; main()"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert proc.stderr == ""
+    return proc.stdout.split()

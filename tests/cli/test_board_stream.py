@@ -13,9 +13,9 @@ import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import reset_cli_state
 
 from svcdesk import clock, output
-from svcdesk.cli import common
 from svcdesk.cli import views as cli_views
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -43,12 +43,7 @@ def on_terminal(monkeypatch, *args: str, lines: int = 20) -> tuple[int, list[str
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     finally:
-        if common.state._db is not None:
-            common.state._db.close()
-        common.state.__init__()  # type: ignore[misc]
-        clock.set_now(None)
-        clock.set_display_tz(None)
-        clock.set_policy_tz(None)
+        reset_cli_state()
         monkeypatch.undo()
     return code, [ANSI.sub("", line) for line in out.getvalue().splitlines()], err.getvalue()
 

@@ -3,23 +3,9 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
-from support import child_env
-
-
-def complete(db: str, words: str) -> list[str]:
-    env = {**child_env(), "_SVCDESK_COMPLETE": "complete_bash", "COMP_WORDS": words,
-           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
-           "SVCDESK_DB": db}  # fmt: skip
-    proc = subprocess.run(
-        [sys.executable, "-c", "from svcdesk.cli import main; main()"],
-        capture_output=True, text=True, env=env, check=False,
-    )  # fmt: skip
-    assert proc.stderr == ""
-    return proc.stdout.split()
+from support import complete
 
 
 @pytest.fixture

@@ -5,11 +5,9 @@ record is named; another replica's record needs its full ref, and ambiguity is s
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
-from support import child_env
+from support import complete
 
 from svcdesk import ids
 
@@ -153,17 +151,6 @@ def test_the_rule_itself():
     assert local_ref("A3", "KQ7M-%d") is None  # a ticket's short ref is its number
     assert local_ref("K3", "KQ7M-V%d") is None
     assert local_ref("", "KQ7M-V%d") is None
-
-
-def complete(db: str, words: str) -> list[str]:
-    env = {**child_env(), "_SVCDESK_COMPLETE": "complete_bash", "COMP_WORDS": words,
-           "COMP_CWORD": str(len(words.split()) - 1), "SVCDESK_DB": db}  # fmt: skip
-    proc = subprocess.run(
-        [sys.executable, "-c", "from svcdesk.cli import main; main()"],
-        capture_output=True, text=True, env=env, check=False,
-    )  # fmt: skip
-    assert proc.stderr == ""
-    return proc.stdout.split()
 
 
 def test_tab_completes_short_refs_in_the_form_typed(cli, tmp_path, codes):
