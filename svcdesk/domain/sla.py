@@ -318,3 +318,12 @@ def next_due(clocks: Sequence[Clock]) -> int | None:
     clock counts until it is met: so does an on-site clock kept after a re-escalation."""
     dues = [c.due_at for c in clocks if c.met_at is None and c.due_at is not None]
     return min(dues) if dues else None
+
+
+def next_clock(clocks: Sequence[Clock]) -> str | None:
+    """The name of the clock due at `next_due` (the first of those due alike): the board's
+    next clock."""
+    due = next_due(clocks)
+    if due is None:
+        return None
+    return next(c.name for c in clocks if c.met_at is None and c.due_at == due)

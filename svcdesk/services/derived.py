@@ -105,7 +105,7 @@ class Deriver:
             elif i in deferred:
                 ticket, code, asset_ref, encoded, local = deferred[i]
                 out[i] = (ticket.opened_at,
-                          _render(ticket, code, asset_ref, encoded, local, views=False)[2])
+                          _render(ticket, code, asset_ref, encoded, local, views=False)[3])
         return out
 
     def policy_of(self, opened_at: int) -> tuple[str, Policy, str]:
@@ -136,16 +136,18 @@ class Deriver:
         # a closed ticket keeps only its CSV line: lists of closed tickets are CSV (exports)
         # far more often than JSON
         closed = ticket.status == "closed"
-        view = due_view = None
+        view = due_view = board_view = None
         if closed and not self.closed_lines:  # rendered if it turns out to have changed
             self.deferred[ticket.id] = (ticket, site.code, asset_ref, encoded, local)
         else:
-            view, due_view, csv = _render(ticket, site.code, asset_ref, encoded, local,
-                                          views=not closed)  # fmt: skip
+            view, due_view, board_view, csv = _render(ticket, site.code, asset_ref, encoded,
+                                                      local, views=not closed)  # fmt: skip
             self.csv[ticket.id] = (ticket.opened_at, csv)
         row = TicketDerivedRow(id=ticket.id, policy_id=pid, clocks=encoded,
                                next_due_at=sla.next_due(clocks), view=view,
-                               due_view=due_view, contradictions=contradictions)  # fmt: skip
+                               due_view=due_view, contradictions=contradictions,
+                               next_clock=sla.next_clock(clocks),
+                               board_view=board_view)  # fmt: skip
         return row, timeline.status
 
     def derive_many(self, tickets: list[TicketRow],
@@ -364,6 +366,21 @@ def _filled(rendered: str, dues: str, template: str, zone: str, now: int) -> str
     return template % tuple(values)
 
 
+def board_text(board_view: str, zone: str, now: int) -> str | None:
+    """The ticket's pre-rendered `sla board` record (its JSON text) as of `now`, or None if it
+    was rendered for another zone."""
+    rendered, dues, template = board_view.split("\n", 2)
+    if rendered != zone:
+        return None
+    if not dues:  # no clock running: nothing to fill in
+        return template % ()
+    first, *rest = dues.split(",")
+    values: list[Any] = [int(first) - now]  # the board's own seconds left (its next clock's)
+    for due in map(int, rest):
+        values += ("breached" if due < now else "running", due - now)
+    return template % tuple(values)
+
+
 def due_fragments(due_view: str, zone: str, now: int, limit: int
                   ) -> list[tuple[int, orjson.Fragment]] | None:  # fmt: skip
     """(due, `sla overdue` record as of `now`) of each running clock due before `limit`, or None
@@ -387,21 +404,26 @@ def due_fragments(due_view: str, zone: str, now: int, limit: int
 
 def _render(ticket: TicketRow, site_code: str, asset_ref: str | None, clocks_json: str,
             local: Local, *, views: bool = True
-            ) -> tuple[str | None, str | None, ticket_store.CsvLineRow]:  # fmt: skip
+            ) -> tuple[str | None, str | None, str | None,
+                       ticket_store.CsvLineRow]:  # fmt: skip
     """The view's lines: the zone; the deadlines DUE,DUE of the running clocks; the ticket's JSON
     exactly as `ticket_record` gives it, with `%s` for each running clock's state and `%d` for
     its seconds left. The due view's: the zone, then `DUE<TAB>JSON` per running clock, its
-    `sla overdue` record likewise. And its CSV line as `-f csv` writes it, with the same
-    placeholders (stored apart, in `ticket_csv`). Without `views` (a closed ticket), only that
-    line."""
+    `sla overdue` record likewise. The board view's: the zone; the next deadline, then the
+    running clocks' (NEXT,DUE,DUE; empty when none runs); the ticket's `sla board` record as
+    `services.sla.board` gives it, `%d` for its seconds left, then the clocks' placeholders.
+    And its CSV line as `-f csv` writes it, with the same placeholders (stored apart, in
+    `ticket_csv`). Without `views` (a closed ticket), only that line."""
     zone: str = local.zone  # type: ignore[attr-defined]
     clocks = clock_records(ticket.ref, clocks_json, 0, local)
     rec = ticket_record(ticket, site_code, asset_ref, clocks, local)
     dues, overdue = [], [zone]
+    running: list[tuple[int, str]] = []  # (due, name) of the running clocks, in order
     for c, raw in zip(clocks, orjson.loads(clocks_json), strict=True):
         if c["state"] in ("running", "breached"):
             c["state"], c["seconds_left"] = _STATE, _LEFT
             dues.append(str(raw[2]))
+            running.append((raw[2], raw[0]))
             if not views:
                 continue
             listed = {**c, "title": ticket.title, "site": site_code, "assignee": ticket.assignee,
@@ -411,8 +433,15 @@ def _render(ticket: TicketRow, site_code: str, asset_ref: str | None, clocks_jso
     line = line.replace('""\\u0000S""', '""%s""').replace('""\\u0000L""', "%d")
     csv = ticket_store.CsvLineRow(zone, ",".join(dues), line)
     if not views:
-        return None, None, csv
-    return "\n".join([zone, ",".join(dues), _template(rec)]), "\n".join(overdue), csv
+        return None, None, None, csv
+    due, name = min(running, key=lambda r: r[0]) if running else (None, None)  # the first due
+    board = {"ticket": ticket.ref, "title": ticket.title, "site": site_code,
+             "status": ticket.status, "severity": ticket.severity, "assignee": ticket.assignee,
+             "next_clock": name, "due_at": None if due is None else local(due),
+             "seconds_left": None if due is None else _LEFT, "clocks": clocks}  # fmt: skip
+    board_dues = "" if due is None else ",".join([str(due), *dues])
+    return ("\n".join([zone, ",".join(dues), _template(rec)]), "\n".join(overdue),
+            "\n".join([zone, board_dues, _template(board)]), csv)  # fmt: skip
 
 
 def _template(record: dict[str, Any]) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 # A database that holds another format is derived again when opened (services/derived.py).
 # 3: status and clocks folded from the timeline's total order; 4: update clocks; 5: the open
 # tickets' CSV lines (`ticket_csv`); 6: every ticket's; 7: `ticket.contradictions` holds every
-# event the timeline set aside, voided ones too, with why (`set_aside`).
-DERIVED_FORMAT = "7"
+# event the timeline set aside, voided ones too, with why (`set_aside`); 8: each ticket's next
+# clock and its board record (`sla board`).
+DERIVED_FORMAT = "8"
 DERIVED_FORMAT_KEY = "derived_format"
 
 

@@ -16,7 +16,7 @@ import orjson
 
 from svcdesk import clock
 from svcdesk.csvtext import FIRST
-from svcdesk.jsontext import CsvLine
+from svcdesk.jsontext import CsvLine, JsonObject
 from svcdesk.services import derived, policies
 from svcdesk.store import sites as site_store
 from svcdesk.store import tickets as store
@@ -112,7 +112,7 @@ def _record(row: store.DueRow, name: str, due: int, now: int,
 # in tuple order, `due_at` as `YYYY-MM-DD HH:MM` in the display zone.
 BOARD_BRIEF = ("ticket", "severity", "site", "status", "next_clock", "due_at", "seconds_left",
                "assignee", "title")  # fmt: skip
-_CLOCKS = '"clocks":['  # the last key of a ticket's record (records.ticket_record)
+_CLOCKS = ',"clocks":['  # the last key of a board record
 risky_cell = re.compile(r",[=+\-@\s]").search  # a cell after the first may start a formula
 
 
@@ -159,89 +159,96 @@ def _board(db: Database, site_id: str | None, *, brief: bool, as_json: bool, par
     local = clock.local_times(tz)
     with db.read() as conn:
         sites = site_store.codes(conn)
-        batches = store.board(conn, site_id=site_id, limit=limit, views=as_json or parsed)
         if brief:
             minute = clock.local_minutes(tz)
-            for rows in batches:
+            for rows in store.board(conn, site_id=site_id, limit=limit):
                 yield from [
-                    (ref, severity, sites[site], status, _next_clock(clocks, due),
+                    (ref, severity, sites[site], status, next_clock,
                      None if due is None else minute(due), None if due is None else due - now,
                      assignee, title)
-                    for ref, site, status, severity, assignee, title, due, clocks in rows
+                    for ref, site, status, severity, assignee, title, due, next_clock in rows
                 ]  # fmt: skip
             return
         if not (as_json or parsed):
-            for rows in batches:
-                for ref, site, status, severity, assignee, title, due, clocks in rows:
+            for rows in store.board(conn, site_id=site_id, limit=limit, clocks=True):
+                for ref, site, status, severity, assignee, title, due, nxt, clocks in rows:
                     yield {
                         "ticket": ref, "title": title, "site": sites[site], "status": status,
-                        "severity": severity, "assignee": assignee,
-                        "next_clock": _next_clock(clocks, due),
+                        "severity": severity, "assignee": assignee, "next_clock": nxt,
                         "due_at": None if due is None else local(due),
                         "seconds_left": None if due is None else due - now,
                         "clocks": derived.clock_records(ref, clocks, now, local),
                     }  # fmt: skip
             return
-        # JSON and CSV: each ticket's clocks as their JSON text: out of its pre-rendered view
-        # (filled in for now), else (no view for this zone) built from its stored clocks
-        iso, build, fill = derived.iso_texts(tz), derived.clocks_text, derived.view_text
-        iso_text, zone = clock.local_isoformat(tz), local.zone  # type: ignore[attr-defined]
+        # JSON and CSV: each ticket's board record as its JSON text, pre-rendered (filled in
+        # for now), else (no rendering for this zone) built from its stored clocks; CSV reads
+        # its line out of that text
+        fill, zone = derived.board_text, local.zone  # type: ignore[attr-defined]
+        iso = derived.iso_texts(tz)
         first = True
-        for rows in batches:
+        for rows in store.board(conn, site_id=site_id, limit=limit, views=True):
+            texts: list[Any] = [None if v is None else fill(v, zone, now) for _, v in rows]
+            if None in texts:
+                ids = [i for i, _ in rows]
+                found = store.board_rows(conn, [i for i, t in zip(ids, texts, strict=True)
+                                                if t is None])  # fmt: skip
+                texts = [t if t is not None else _built(found[i], sites, now, local, iso)
+                         for i, t in zip(ids, texts, strict=True)]  # fmt: skip
+            if as_json:
+                yield from map(orjson.Fragment, texts)
+                continue
             out: list[Any] = []
-            for ref, site, status, severity, assignee, title, due, clocks, view in rows:
-                listed = None
-                if view:
-                    text = fill(view, zone, now)
-                    if text is not None and text.endswith("]}") and (at := text.rfind(_CLOCKS)) > 0:
-                        listed = text[at + len(_CLOCKS) - 1 : -1]
-                        if '],"' in listed:  # a key after the clocks: not this shape
-                            listed = None
-                if listed is None:
-                    listed = build(ref, clocks, now, iso)
-                left = None if due is None else due - now
-                if as_json:
-                    out.append({
-                        "ticket": ref, "title": title, "site": sites[site], "status": status,
-                        "severity": severity, "assignee": assignee,
-                        "next_clock": _next_clock(clocks, due),
-                        "due_at": None if due is None else local(due), "seconds_left": left,
-                        "clocks": orjson.Fragment(listed),
-                    })  # fmt: skip
-                    continue
-                texts = (ref, title, sites[site], status, severity, assignee,
-                         _next_clock(clocks, due))  # fmt: skip
-                due_at = None if due is None else iso_text(due)
-                row: Any = None if first else _csv_line(texts, due_at, left, listed)
-                if row is None:  # the first (its keys are the header), or text to quote
-                    row = dict(zip(_RECORD_KEYS, (*texts, due_at, left, _clocks_cell(listed)),
-                                   strict=True))  # fmt: skip
-                out.append(row)
+            for text in texts:
+                line = None if first else _csv_line(text)
+                out.append(JsonObject(text) if line is None else line)  # the record, written
                 first = False
             yield from out
 
 
+def _built(row: tuple[Any, ...], sites: dict[str, str], now: int, local: Callable[[int], Any],
+           iso: Callable[[int], str]) -> str:  # fmt: skip
+    """A board record's JSON text built from the ticket's stored clocks (BOARD_COLS, clocks)."""
+    ref, site, status, severity, assignee, title, due, next_clock, clocks = row
+    return orjson.dumps({
+        "ticket": ref, "title": title, "site": sites[site], "status": status,
+        "severity": severity, "assignee": assignee, "next_clock": next_clock,
+        "due_at": None if due is None else local(due),
+        "seconds_left": None if due is None else due - now,
+        "clocks": orjson.Fragment(derived.clocks_text(ref, clocks, now, iso)),
+    }).decode()  # fmt: skip
+
+
 _RECORD_KEYS = ("ticket", "title", "site", "status", "severity", "assignee", "next_clock",
                 "due_at", "seconds_left", "clocks")  # fmt: skip
+_TEXT_KEYS = list(_RECORD_KEYS[:8])  # the keys whose values are text (or null)
+_LEFT = ',"seconds_left":'
 
 
-def _clocks_cell(listed: str) -> str:
-    """The clocks' CSV cell before quoting, as csvtext.list_value and cell give the records."""
-    return "" if listed == "[]" else listed
-
-
-def _csv_line(texts: tuple[str | None, ...], due_at: str | None, left: int | None,
-              listed: str) -> CsvLine | None:  # fmt: skip
-    """A board row's CSV line as `-f csv` writes its record, when its text cells need neither
-    quotes nor a guard against formulas (else None: the record goes through the writer)."""
-    head = ",".join(["" if t is None else t for t in texts])
-    if ('"' in head or "\n" in head or "\r" in head or head.count(",") != len(texts) - 1
-            or head[:1] in FIRST or risky_cell(head)):  # fmt: skip
+def _csv_line(text: str) -> CsvLine | None:
+    """A board record's CSV line as `-f csv` writes the record, read out of its JSON text with
+    string operations only; None when that cannot be exact (a backslash escape, a key out of
+    place, a cell that needs quotes or a guard against formulas): the record then goes through
+    the writer. Without a backslash no value holds a `"`, a line break or a control character
+    (JSON escapes them all), so the text splits at its quotes into keys and values exactly."""
+    if "\\" in text or not text.endswith("]}"):
         return None
-    clocks = _clocks_cell(listed)
-    if clocks:
-        clocks = '"' + clocks.replace('"', '""') + '"'
-    return CsvLine(f"{head},{due_at or ''},{'' if left is None else left},{clocks}")
+    at = text.find(_CLOCKS)
+    cut = text.rfind(_LEFT, 0, at)
+    if at < 0 or cut < 0:
+        return None
+    parts = text[1:cut].replace('":null', '":""').split('"')
+    if len(parts) != 33 or parts[1::4] != _TEXT_KEYS:
+        return None
+    values = parts[3::4]
+    left = text[cut + len(_LEFT) : at]
+    head = ",".join(values)
+    if head.count(",") != 7 or head[:1] in FIRST or risky_cell(head):
+        return None
+    clocks = text[at + len(_CLOCKS) - 1 : -1]
+    if clocks == "[]":  # an empty list is an empty cell
+        return CsvLine(f"{head},{'' if left == 'null' else left},")
+    quoted = clocks.replace('"', '""')
+    return CsvLine(f'{head},{"" if left == "null" else left},"{quoted}"')
 
 
 def recompute(

@@ -120,11 +120,14 @@ class Ticket(SQLModel, table=True):
         # alone, in order (half the time of looking each ticket up in the table).
         _open_only("opened_at", "id", "ref", "site_id", "status", "severity", "category",
                    "assignee", "title", name="ix_ticket_brief", where="status <> 'closed'"),
-        # `sla board`, most urgent first: its order and its columns (the clocks give the next
-        # one), so the board streams in order from the index alone, as `ticket list` does
+        # `sla board`, most urgent first: its order and the columns of its text formats, so
+        # the board streams in order from the index alone, as `ticket list` does; in JSON and
+        # CSV, the same order beside each ticket's pre-rendered board record (m013)
         _open_only("next_due_at", "opened_at", "id", "ref", "site_id", "status", "severity",
-                   "assignee", "title", "clocks", name="ix_ticket_board",
+                   "assignee", "title", "next_clock", name="ix_ticket_board",
                    where="status <> 'closed'"),
+        _open_only("next_due_at", "opened_at", "id", "site_id", "board_view",
+                   name="ix_ticket_board_view", where="status <> 'closed'"),
         Index("ix_ticket_opened", "opened_at"),
         Index("ix_ticket_site", "site_id", "opened_at"),
         Index("ix_ticket_assignee", "assignee"),
@@ -162,6 +165,11 @@ class Ticket(SQLModel, table=True):
     # impossible: a close after a concurrent reopen; `sync conflicts` lists these) or `voided`
     # (`sync keep` took them out). NULL for almost every ticket; services/formats.py reads it.
     contradictions: str | None = _text(derived=True)
+    # The running clock due first (at `next_due_at`; the first of those due alike), and the
+    # ticket's `sla board` record pre-rendered like `view` (open tickets only): what makes a
+    # board of 200,000 open tickets stream as fast as their list.
+    next_clock: str | None = _text(derived=True)
+    board_view: str | None = _text(derived=True)
 
 
 class TicketEvent(SQLModel, table=True):

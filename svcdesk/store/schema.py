@@ -92,6 +92,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "view",
         "due_view",
         "contradictions",
+        "next_clock",
+        "board_view",
     ),
     "ticket_csv": ("opened_at", "id", "zone", "dues", "line"),
     "ticket_event": (
@@ -149,7 +151,16 @@ DERIVED: dict[str, frozenset[str]] = {
     "site": frozenset([]),
     "svcdesk_meta": frozenset([]),
     "ticket": frozenset(
-        ["clocks", "contradictions", "due_view", "next_due_at", "policy_id", "view"]
+        [
+            "board_view",
+            "clocks",
+            "contradictions",
+            "due_view",
+            "next_clock",
+            "next_due_at",
+            "policy_id",
+            "view",
+        ]
     ),
     "ticket_csv": frozenset([]),
     "ticket_event": frozenset([]),
@@ -277,6 +288,8 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
         "view": (str, True),
         "due_view": (str, True),
         "contradictions": (str, True),
+        "next_clock": (str, True),
+        "board_view": (str, True),
     },
     "ticket_csv": {
         "opened_at": (int, False),
@@ -686,6 +699,8 @@ class TicketDerivedRow:
         "view",
         "due_view",
         "contradictions",
+        "next_clock",
+        "board_view",
     )
     TABLE: ClassVar[str] = "ticket"
 
@@ -696,6 +711,8 @@ class TicketDerivedRow:
     view: str | None
     due_view: str | None
     contradictions: str | None
+    next_clock: str | None
+    board_view: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,7 +77,8 @@ class DueRow(NamedTuple):
 
 
 # The columns of a board row, in tuple order (all of them in ix_ticket_board).
-BOARD_COLS = ("ref", "site_id", "status", "severity", "assignee", "title", "next_due_at", "clocks")
+BOARD_COLS = ("ref", "site_id", "status", "severity", "assignee", "title", "next_due_at",
+              "next_clock")  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -350,16 +351,20 @@ def due(conn: Conn, *, before: int, site_id: str | None = None, with_clocks: boo
 
 
 def board(conn: Conn, *, site_id: str | None = None, views: bool = False,
-          limit: int | None = None, batch: int = 500
+          clocks: bool = False, limit: int | None = None, batch: int = 500
           ) -> Iterator[list[tuple[Any, ...]]]:  # fmt: skip
     """Tickets not closed, most urgent first: by earliest running deadline, then opening, then
     id; those with no running deadline last (by opening, then id). In batches of BOARD_COLS
-    tuples (with `views`, each ticket's pre-rendered view after them); `limit` stops after
-    that many.
+    tuples (with `clocks`, the ticket's clocks after them); with `views`, (id, pre-rendered
+    board record) pairs instead. `limit` stops after that many.
 
-    Two queries, each read in order from ix_ticket_board (the board's columns beside its order),
-    so the rows stream without a sort; only the views are looked up in the table."""
-    cols = ", ".join(f"t.{c}" for c in BOARD_COLS) + (", t.view" if views else "")
+    Two queries, each read in order from ix_ticket_board (the board's columns beside its order)
+    or, with `views`, ix_ticket_board_view (its records), so the rows stream without a sort
+    and without a look-up in the table."""
+    if views:
+        cols = "t.id, t.board_view"
+    else:
+        cols = ", ".join(f"t.{c}" for c in BOARD_COLS) + (", t.clocks" if clocks else "")
     where = "t.status <> 'closed'"
     params: dict[str, Any] = {}
     if site_id is not None:
@@ -378,6 +383,16 @@ def board(conn: Conn, *, site_id: str | None = None, views: bool = False,
             if left is not None:
                 left -= len(rows)
             yield rows
+
+
+def board_rows(conn: Conn, ids: list[str]) -> dict[str, tuple[Any, ...]]:
+    """Id -> its BOARD_COLS and clocks, of these tickets (a board record built, not read)."""
+    cols = ", ".join(f"t.{c}" for c in BOARD_COLS)
+    out: dict[str, tuple[Any, ...]] = {}
+    for marks, params in in_list(ids):
+        sql = f"SELECT t.id, {cols}, t.clocks FROM ticket t WHERE t.id IN ({marks})"
+        out.update({str(r[0]): tuple(r[1:]) for r in conn.execute(sql, params).all()})
+    return out
 
 
 def open_count(conn: Conn, *, site_id: str | None = None) -> int:

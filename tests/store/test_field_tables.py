@@ -79,6 +79,9 @@ def test_a_version_4_database_upgrades_in_its_own_step(tmp_path):
         conn.execute("DROP INDEX ix_ticket_asset")
         conn.execute("ALTER TABLE asset DROP COLUMN serial_key")
         conn.execute("ALTER TABLE site DROP COLUMN contract_start")  # m011's
+        conn.execute("DROP INDEX ix_ticket_board_view")  # m013's
+        conn.execute("ALTER TABLE ticket DROP COLUMN next_clock")
+        conn.execute("ALTER TABLE ticket DROP COLUMN board_view")
         conn.execute("UPDATE svcdesk_meta SET value = '4' WHERE key = 'schema_version'")
     db = open_database(str(path))
     try:
