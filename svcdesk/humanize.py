@@ -134,6 +134,9 @@ def time_left_words(lang: str = "en") -> Callable[[int | None], str]:
     day, hour, minute = units["day"].format, units["hour"].format, units["minute"].format
     future, overdue_by = _FUTURE[code].format, _OVERDUE[code].format
     under, now = _UNDER_A_MINUTE[code], _NOW[code]
+    # The words depend only on the sign and the whole minutes (under a day) or whole hours (a
+    # day or more): a board's rows share a few thousand texts, each worded once.
+    seen: dict[int, str] = {}
 
     def words(seconds: int | None) -> str:
         if seconds is None:
@@ -142,6 +145,18 @@ def time_left_words(lang: str = "en") -> Callable[[int | None], str]:
             return relative(seconds, code) if seconds >= 0 else overdue(-seconds, code)
         if seconds == 0:
             return now
+        size = seconds if seconds > 0 else -seconds
+        key = size // 60 if size < 86400 else 2000 + size // 3600  # minutes < 1440 <= hours
+        if seconds < 0:
+            key = -key - 1
+        text = seen.get(key)
+        if text is None:
+            text = worded(seconds)
+            if len(seen) < 50_000:
+                seen[key] = text
+        return text
+
+    def worded(seconds: int) -> str:
         days, rest = divmod(abs(seconds), 86400)
         hours, minutes = rest // 3600, rest % 3600 // 60
         if days:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pendulum
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import child_env
 
@@ -20,6 +20,7 @@ from svcdesk.humanize import (
     relative,
     relative_instant,
     span,
+    time_left_words,
 )
 
 MIN, HOUR, DAY = 60, 3600, 86400
@@ -271,3 +272,22 @@ def test_the_boards_time_left_words_are_relative_and_overdue(seconds, lang):
         relative(seconds, lang) if seconds >= 0 else overdue(-seconds, lang)
     )
     assert time_left_words(lang)(seconds) == expected
+
+
+_WORDS = {lang: time_left_words(lang) for lang in ("en", "zh")}  # shared: their texts kept
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(st.integers(min_value=-(10**8), max_value=10**8),
+                          st.integers(min_value=-200_000, max_value=200_000),
+                          st.sampled_from([0, 1, -1, 59, -59, 60, -60, 61, 86399, 86400,
+                                           -86399, -86400, 90000, -90000])),
+                max_size=40),
+       st.sampled_from(["en", "zh"]))  # fmt: skip
+def test_one_boards_words_stay_exact_for_every_row_it_words(values, lang):
+    # one board words all its rows with one function, which keeps the texts it made: a text
+    # kept for one value must be exactly the words of every other value that finds it
+    words = _WORDS[lang]
+    for seconds in values:
+        expected = relative(seconds, lang) if seconds >= 0 else overdue(-seconds, lang)
+        assert words(seconds) == expected, seconds
