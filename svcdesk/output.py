@@ -790,16 +790,20 @@ def _wide_layout(widths: Sequence[int], md: bool) -> Callable[[Sequence[str]], s
     padded as `ljust` does, one with wide characters (Chinese time left) by its terminal cells."""
     size = _cell_widths()
 
-    def pad(text: str, width: int) -> str:
-        return text + " " * (width - size(text))
+    def pad(text: str, width: int, seen: dict[str, str]) -> str:
+        padded = text + " " * (width - size(text))
+        if len(seen) < 10_000:  # a column's wide texts repeat (time left in words): kept padded
+            seen[text] = padded
+        return padded
 
     n = len(widths)
-    cells = ", ".join(f"(v{i}.ljust({w}) if v{i}.isascii() else _pad(v{i}, {w}))"
+    cells = ", ".join(f"(v{i}.ljust({w}) if v{i}.isascii() else "
+                      f"(_seen{i}.get(v{i}) or _pad(v{i}, {w}, _seen{i})))"
                       for i, w in enumerate(widths))  # fmt: skip
     joined = f"'| ' + ' | '.join(({cells},)) + ' |'" if md else f"'  '.join(({cells},)).rstrip()"
     lines = ["def line(vals):", f"    ({''.join(f'v{i}, ' for i in range(n))}) = vals",
              f"    return {joined}"]  # fmt: skip
-    env: dict[str, Any] = {"_pad": pad}
+    env: dict[str, Any] = {"_pad": pad, **{f"_seen{i}": {} for i in range(n)}}
     exec("\n".join(lines), env)  # the code above holds only numbers of this table's layout
     return env["line"]
 
