@@ -103,3 +103,16 @@ def test_a_fault_of_a_default_item_opens_a_ticket_of_its_class(cli, tmp_path, ke
     assert got.exit_code == 0, got.stderr
     ticket = cli("ticket", "show", got.json()["tickets"][0], "-f", "json").json()
     assert ticket["category"] == category
+
+
+def test_the_readme_names_the_default_policys_checklist_keys(cli):
+    """The README's list of checklist keys is the shipped policy's, in order, each once."""
+    from pathlib import Path
+
+    from svcdesk.resources import default_policy
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("The default policy's items, by the key a results file names them")
+    paragraph = readme[start : readme.index("\n\n", start)]
+    named = re.findall(r"`([a-z_]+)` \(", paragraph)
+    assert named == [i.key for i in default_policy().inspections.checklist]
