@@ -114,5 +114,5 @@ def test_the_readme_names_the_default_policys_checklist_keys(cli):
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     start = readme.index("The default policy's items, by the key a results file names them")
     paragraph = readme[start : readme.index("\n\n", start)]
-    named = re.findall(r"`([a-z_]+)` \(", paragraph)
+    named = re.findall(r"`([a-z_]+)`\s+\(", paragraph)
     assert named == [i.key for i in default_policy().inspections.checklist]
