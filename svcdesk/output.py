@@ -780,9 +780,38 @@ def _wide_rich_layout(widths: Sequence[int], right: Sequence[bool], cut: Sequenc
             fitted = f"({fitted} if n{i} <= {width} else _fit(v{i}, {width}, {right[i]}, True))"
         cells.append(fitted)
     lines.append(f"    return '  '.join(({', '.join(cells)},))")
-    env: dict[str, Any] = {"_size": size, "_fit": _fit}
+    # The common row, every cell fitting its column, padded without measuring it twice: a
+    # column's wide texts (time left in Chinese words) are kept padded; any other row is
+    # laid out by the line above.
+    lines += ["def fast(vals):", f"    ({''.join(f'v{i}, ' for i in range(n))}) = vals"]
+    for i, w in enumerate(widths):
+        just = "rjust" if right[i] else "ljust"
+        lines += [f"    if v{i}.isascii():",
+                  f"        if len(v{i}) > {w}:",
+                  "            return line(vals)",
+                  f"        p{i} = v{i}.{just}({w})",
+                  "    else:",
+                  f"        p{i} = _seen{i}.get(v{i})",
+                  f"        if p{i} is None:",
+                  f"            p{i} = _keep(_seen{i}, v{i}, {w}, {right[i]})",
+                  f"            if p{i} is None:",
+                  "                return line(vals)"]  # fmt: skip
+    lines.append(f"    return '  '.join(({', '.join(f'p{i}' for i in range(n))},))")
+
+    def keep(seen: dict[str, str], text: str, width: int, right: bool) -> str | None:
+        cells = size(text)
+        if cells > width:
+            return None
+        gap = " " * (width - cells)
+        padded = gap + text if right else text + gap
+        if len(seen) < 10_000:
+            seen[text] = padded
+        return padded
+
+    env: dict[str, Any] = {"_size": size, "_fit": _fit, "_keep": keep,
+                           **{f"_seen{i}": {} for i in range(n)}}  # fmt: skip
     exec("\n".join(lines), env)  # the code above holds only numbers of this table's layout
-    return env["line"]
+    return env["fast"]
 
 
 def _wide_layout(widths: Sequence[int], md: bool) -> Callable[[Sequence[str]], str]:
