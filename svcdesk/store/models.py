@@ -126,7 +126,7 @@ class Ticket(SQLModel, table=True):
         _open_only("next_due_at", "opened_at", "id", "ref", "site_id", "status", "severity",
                    "assignee", "title", "next_clock", name="ix_ticket_board",
                    where="status <> 'closed'"),
-        _open_only("next_due_at", "opened_at", "id", "site_id", "board_view",
+        _open_only("next_due_at", "opened_at", "id", "site_id", "status", "board_view",
                    name="ix_ticket_board_view", where="status <> 'closed'"),
         Index("ix_ticket_opened", "opened_at"),
         Index("ix_ticket_site", "site_id", "opened_at"),
