@@ -122,11 +122,12 @@ def board(db: Database, *, site: str | None = None, brief: bool = False, as_json
     those with no clock running last.
 
     Streamed in batches, in the order an index keeps (store.board), like `ticket list`: records
-    in the JSON shape of CLI.md; with `as_json` their clocks come as ready JSON (an orjson
-    Fragment: the clocks of the ticket's pre-rendered view, filled in for now, when it has one
-    for this zone), with `parsed` as the text of their CSV cell; with `brief`, tuples of
-    BOARD_BRIEF (no clock records at all). `limit` stops after that many. A site that does not
-    exist fails here, before any output."""
+    in the JSON shape of CLI.md; with `as_json` each as ready JSON (an orjson Fragment: the
+    ticket's pre-rendered board record, filled in for now, when it has one for this zone, else
+    built from its clocks), with `parsed` as its CSV line (or, where the line needs the csv
+    writer, its JSON text: a JsonObject); with `brief`, tuples of BOARD_BRIEF (no clock
+    records at all). `limit` stops after that many. A site that does not exist fails here,
+    before any output."""
     with db.read() as conn:
         site_id = site_store.find(conn, site).id if site else None
     return _board(db, site_id, brief=brief, as_json=as_json, parsed=parsed, limit=limit)
@@ -137,19 +138,6 @@ def board_count(db: Database, *, site: str | None = None) -> int:
     with db.read() as conn:
         site_id = site_store.find(conn, site).id if site else None
         return store.open_count(conn, site_id=site_id)
-
-
-def _next_clock(clocks_json: str | None, due: int | None) -> str | None:
-    """The name of the running clock due first (the first of those due alike), if any: the
-    first one not met that is due at the ticket's `next_due_at`, its earliest running deadline."""
-    if due is None or not clocks_json:
-        return None
-    clocks = orjson.loads(clocks_json)
-    for name, _, clock_due, met, *_ in clocks:
-        if clock_due == due and met is None:
-            return str(name)
-    running = [(d, n) for n, _, d, met, *_ in clocks if met is None and d is not None]
-    return str(min(running, key=lambda c: c[0])[1]) if running else None
 
 
 def _board(db: Database, site_id: str | None, *, brief: bool, as_json: bool, parsed: bool,
