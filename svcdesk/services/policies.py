@@ -69,7 +69,19 @@ def timezone_now(conn: Conn) -> str | None:
 def language_now(db: Database) -> str:
     """`zh` or `en`: the language of the version in force now."""
     with db.read() as conn:
-        return in_force(conn, clock.to_epoch(clock.now()))[1].language
+        row = store.in_force(conn, clock.to_epoch(clock.now())) or default_row()
+    return language_of(row.source)
+
+
+@lru_cache(maxsize=16)
+def language_of(source: str) -> str:
+    """A stored policy's language, `parse(source).language`, read from its TOML alone when it
+    says `zh` or `en` (or nothing): a board or a report in words needs nothing else of the
+    policy, and building all of it costs more than the rest of a short board."""
+    import tomllib
+
+    raw = tomllib.loads(source).get("language", "zh")
+    return raw if raw in ("zh", "en") else parse(source).language
 
 
 def read_file(file: str) -> str:
