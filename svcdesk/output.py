@@ -644,8 +644,9 @@ def _rich_list(
     # so the free text would get fewer than FLEX_MIN cells, the optional columns go first.
     read_first = _cell_reader(cols)
     first_cells = [[shown(v) for v in read_first(r)] for r in first]
+    size = _cell_widths()  # the first chunk's wide texts (time left in words) measured once
     longest = [
-        max([_width(c.header)] + [_width(line[i]) for line in first_cells])
+        max([size(c.header)] + [size(line[i]) for line in first_cells])
         for i, c in enumerate(cols)
     ]
     keep = list(range(len(cols)))
@@ -682,12 +683,15 @@ def _rich_list(
                          style=style(r) if style else None)  # fmt: skip
         console.print(head)
         return len(first)
+    def longest_word(text: str) -> int:
+        return max(map(size, text.split()), default=0)
+
     # Rich measures a column by its widest cell and its longest word: those cells alone give
     # it the widths of the whole first chunk. Every row is then laid out here as Rich lays
     # out a row of cells that do not wrap (Rich takes a millisecond a row).
     for i in range(len(cols)):
         column = [line[i] for line in first_cells]
-        for cell in {max(column, key=_width), max(column, key=_longest_word)}:
+        for cell in {max(column, key=size), max(column, key=longest_word)}:
             head.add_row(*(Text(cell if j == i else "", no_wrap=True) for j in range(len(cols))))
     widths = head._calculate_column_widths(console, console.options)
     inner = [w - head._get_padding_width(i) for i, w in enumerate(widths)]
@@ -714,7 +718,6 @@ def _rich_list(
         text = ascii_line(raw) if joined.isascii() else None
         return painted(text if text is not None else wide_line(raw), name)
 
-    size = _cell_widths()
     wide_line = _wide_rich_layout(inner, right, flexible, size)
 
     def laid_out(values: Sequence[str]) -> str:
@@ -853,10 +856,6 @@ def _cell_widths() -> Callable[[str], int]:
         return n
 
     return size
-
-
-def _longest_word(text: str) -> int:
-    return max(map(_width, text.split()), default=0)
 
 
 def _ascii_layout(widths: Sequence[int], right: Sequence[bool], cut: Sequence[bool]
