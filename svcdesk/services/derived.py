@@ -1,11 +1,12 @@
 """The one writer of derived ticket state, and the one reader of its stored formats.
 
 What a ticket's events and fields imply is computed here and nowhere else: which policy version
-it follows, its SLA clocks (`domain.sla`), its earliest running deadline, and two renderings that
-make long lists fast (the ticket's JSON and its running clocks' `sla overdue` records, with holes
-for what depends on now). `refresh` runs before every write transaction commits that touched a
-ticket, its events, a policy version or its site (the store calls it: `Database.derive`), so
-local commands, sync, `sync keep`, `sla policy load` and `sla recompute` store the same thing.
+it follows, its SLA clocks (`domain.sla`), its earliest running deadline and the clock due then,
+and the renderings that make long lists fast (the ticket's JSON, its running clocks' `sla overdue`
+records and its `sla board` record, with holes for what depends on now; its CSV line).
+`refresh` runs before every write transaction commits that touched a ticket, its events, a
+policy version or its site (the store calls it: `Database.derive`), so local commands, sync,
+`sync keep`, `sla policy load` and `sla recompute` store the same thing.
 
 A ticket on a channel the policy's `[update]` names (email, web) also has an update clock, and
 waiting for the customer's consent pauses its resolution clocks if the policy says so: both
