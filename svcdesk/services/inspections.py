@@ -489,6 +489,8 @@ def plan(
     from svcdesk.services.holiday_cache import cached_holidays, guessed_note
 
     wanted = _year(year)
+    if engineer is not None and not engineer.strip():
+        raise InvalidValue("--engineer must not be empty (leave it out to plan for no one)")
     who = _clean(engineer, "--engineer")
     earlier = ical.read_previous(previous) if previous else None
     now = clock.now()

@@ -253,3 +253,11 @@ def test_a_contract_start_that_is_not_a_date_is_one_line_where_it_is_counted(cli
         assert "site edit BJ-HD --contract-start" in got.stderr
     ok(cli, "site", "edit", "BJ-HD", "--contract-start", "2026-10-14")
     assert due(cli) == []
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_engineer_for_the_plan_is_refused(cli, site, blank, tmp_path):
+    out = tmp_path / "p.ics"
+    r = cli("inspect", "plan", "--year", "2026", "--engineer", blank, "-o", str(out))
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1
+    assert "--engineer must not be empty" in r.stderr and not out.exists()
