@@ -43,3 +43,7 @@ class RuleViolation(SvcdeskError):
 
 class StoreError(SvcdeskError):
     """The database cannot be opened, read or written as asked."""
+
+
+class TrustError(SvcdeskError):
+    """A join request, certificate or key is refused (another team, bad signature, bad role)."""
