@@ -10,6 +10,7 @@ from svcdesk.domain.errors import (
     RuleViolation,
     StoreError,
     SvcdeskError,
+    TrustError,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "RuleViolation",
     "StoreError",
     "SvcdeskError",
+    "TrustError",
 ]

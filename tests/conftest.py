@@ -28,6 +28,8 @@ def env_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("SVCDESK_INTERACTIVE", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / "data"))
+    monkeypatch.setenv("SVCDESK_KEYS", str(tmp_path / "keys"))
+    monkeypatch.delenv("SVCDESK_PASSPHRASE", raising=False)
     yield db
     reset_cli_state()
 

@@ -20,14 +20,15 @@ ALLOWED = {
     "reports": {"store", "domain", "errors", "clock", "ids", "resources", "jsontext", "humanize",
                 "csvtext"},
     "services": {"store", "domain", "sync", "errors", "clock", "ids", "resources", "jsontext",
-                 "reports", "csvtext"},
+                 "reports", "csvtext", "keyfolder"},
     "cli": {"services", "output", "errors", "clock", "domain", "humanize", "resources",
-            "jsontext", "csvtext"},
+            "jsontext", "csvtext", "keyfolder"},
 }
 UTILITIES = {"errors": {"domain"}, "clock": {"domain", "errors"}, "ids": set(),
              "resources": {"domain"},
              "output": {"errors", "clock", "humanize", "jsontext", "csvtext"},
              "humanize": set(), "jsontext": set(), "csvtext": set(),
+             "keyfolder": {"domain"},
              "__main__": {"cli"}}  # fmt: skip
 
 SQL = re.compile(
