@@ -138,6 +138,14 @@ def m013_board_records(conn: Conn) -> None:
     ddl.create_index(conn, "ticket", "ix_ticket_board_view")
 
 
+def m014_team(conn: Conn) -> None:
+    """The team and its members, as enrolled by signed certificates (issue 20, first part)."""
+    from svcdesk.store import ddl
+
+    ddl.create_table(conn, "team")
+    ddl.create_table(conn, "team_member")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_timeline_order,
@@ -152,5 +160,6 @@ MIGRATIONS: list[Migration] = [
     m011_contract_start,
     m012_board_order,
     m013_board_records,
+    m014_team,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

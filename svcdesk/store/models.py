@@ -457,3 +457,36 @@ class HolidayCache(SQLModel, table=True):
     package: str = _text(primary_key=True)
     days_off: str = _text(nullable=False)  # JSON list of ISO dates
     workdays: str = _text(nullable=False)
+
+
+class Team(SQLModel, table=True):
+    """The team this replica belongs to (issue 20): its id, name and public team key (lowercase
+    hex of the raw Ed25519 key). Never a private key. This replica's own for now: member
+    records sync once replicas verify them on arrival (a later part of issue 20)."""
+
+    __tablename__ = "team"
+    __table_args__ = {"info": {"local": True}}
+    id: str = _text(primary_key=True)
+    name: str = _text(nullable=False)
+    team_key: str = _text(nullable=False)
+    created_at: int = _ts()
+
+
+class TeamMember(SQLModel, table=True):
+    """A member as a manager's certificate enrolled them: `id` is the fingerprint of their key
+    (SHA-256 of the raw public key, hex), `regions` a JSON list, `certificate` the signed
+    document itself (public: it holds public keys only). Append-only; `revoked_at` stays NULL
+    until revocation arrives (a later part of issue 20)."""
+
+    __tablename__ = "team_member"
+    __table_args__ = (Index("ix_team_member_engineer", "engineer"), {"info": {"local": True}})
+    id: str = _text(primary_key=True)
+    team_id: str = _text(nullable=False, foreign_key="team.id")
+    engineer: str = _text(nullable=False)
+    role: str = _text(nullable=False)
+    regions: str = _text(nullable=False)
+    key: str = _text(nullable=False)
+    enrolled_at: int = _ts()
+    revoked_at: int | None = _ts(nullable=True)
+    certificate: str = _text(nullable=False)
+    recorded_at: int = _ts()

@@ -71,6 +71,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "contract_start",
     ),
     "svcdesk_meta": ("key", "value"),
+    "team": ("id", "name", "team_key", "created_at"),
+    "team_member": (
+        "id",
+        "team_id",
+        "engineer",
+        "role",
+        "regions",
+        "key",
+        "enrolled_at",
+        "revoked_at",
+        "certificate",
+        "recorded_at",
+    ),
     "ticket": (
         "id",
         "ref",
@@ -150,6 +163,8 @@ DERIVED: dict[str, frozenset[str]] = {
     "policy": frozenset([]),
     "site": frozenset([]),
     "svcdesk_meta": frozenset([]),
+    "team": frozenset([]),
+    "team_member": frozenset([]),
     "ticket": frozenset(
         [
             "board_view",
@@ -267,6 +282,24 @@ TYPES: dict[str, dict[str, tuple[type, bool]]] = {
         "contract_start": (str, True),
     },
     "svcdesk_meta": {"key": (str, False), "value": (str, False)},
+    "team": {
+        "id": (str, False),
+        "name": (str, False),
+        "team_key": (str, False),
+        "created_at": (int, False),
+    },
+    "team_member": {
+        "id": (str, False),
+        "team_id": (str, False),
+        "engineer": (str, False),
+        "role": (str, False),
+        "regions": (str, False),
+        "key": (str, False),
+        "enrolled_at": (int, False),
+        "revoked_at": (int, True),
+        "certificate": (str, False),
+        "recorded_at": (int, False),
+    },
     "ticket": {
         "id": (str, False),
         "ref": (str, False),
@@ -647,6 +680,49 @@ class MetaRow:
 
     key: str
     value: str
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRow:
+    """A row of `team`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("id", "name", "team_key", "created_at")
+    TABLE: ClassVar[str] = "team"
+
+    id: str
+    name: str
+    team_key: str
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class TeamMemberRow:
+    """A row of `team_member`."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "team_id",
+        "engineer",
+        "role",
+        "regions",
+        "key",
+        "enrolled_at",
+        "revoked_at",
+        "certificate",
+        "recorded_at",
+    )
+    TABLE: ClassVar[str] = "team_member"
+
+    id: str
+    team_id: str
+    engineer: str
+    role: str
+    regions: str
+    key: str
+    enrolled_at: int
+    revoked_at: int | None
+    certificate: str
+    recorded_at: int
 
 
 @dataclass(frozen=True, slots=True)

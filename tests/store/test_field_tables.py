@@ -82,6 +82,8 @@ def test_a_version_4_database_upgrades_in_its_own_step(tmp_path):
         conn.execute("DROP INDEX ix_ticket_board_view")  # m013's
         conn.execute("ALTER TABLE ticket DROP COLUMN next_clock")
         conn.execute("ALTER TABLE ticket DROP COLUMN board_view")
+        conn.execute("DROP TABLE team_member")  # m014's
+        conn.execute("DROP TABLE team")
         conn.execute("UPDATE svcdesk_meta SET value = '4' WHERE key = 'schema_version'")
     db = open_database(str(path))
     try:
