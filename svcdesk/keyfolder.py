@@ -162,9 +162,10 @@ def sign_request() -> bytes:
     return trust.seal_request(public, key.sign(trust.canonical(trust.request_body(public))))
 
 
-def sign_certificate(body: dict[str, object]) -> bytes:
-    """A certificate for `body`, signed with the team key (which must match body's team_key)."""
-    key = team_key()
+def sign_certificate(body: dict[str, object], key: Ed25519PrivateKey | None = None) -> bytes:
+    """A certificate for `body`, signed with the team key (which must match body's team_key);
+    `key`: the team key already at hand (`team init`), else read with the passphrase."""
+    key = key or team_key()
     if public_bytes(key).hex() != body["team_key"]:
         raise TrustError("the team key here is not the key of this team")
     return trust.seal_certificate(body, key.sign(trust.canonical(body)))
@@ -178,6 +179,11 @@ def installed_certificate() -> bytes | None:
     """The installed certificate's bytes, or None when this laptop is in no team."""
     path = certificate_path()
     return path.read_bytes() if path.exists() else None
+
+
+def remove_team_key() -> None:
+    """Remove the team key just created (a `team init` that failed after creating it)."""
+    (folder() / TEAM_KEY).unlink(missing_ok=True)
 
 
 def install_certificate(raw: bytes) -> Path:

@@ -49,6 +49,10 @@ GROUPS: tuple[tuple[str, str | None, str], ...] = (
      "Knowledge base: classic cases and FAQ, search, the operators' digest."),
     ("sync", "svcdesk.cli.sync:app", "Sync with another replica: push and pull in one command."),
     ("db", "svcdesk.cli.db:app", "The database file itself."),
+    ("team", "svcdesk.cli.team:app",
+     "The team: create one, ask to join, enrol a laptop, join, list the members."),
+    ("whoami", "svcdesk.cli.team:whoami",
+     "Who this laptop records as: engineer, role, regions, key fingerprint and team."),
 )
 LAZY = {name: target for name, target, _ in GROUPS if target is not None}
 
